@@ -1,0 +1,129 @@
+//! The event envelope every service publishes, and the payloads that cross services.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// One domain event as it travels over the broker and appears in a service's event log.
+///
+/// The routing key on the broker equals `event_type`, and the AMQP message id equals `id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventEnvelope {
+    /// UUIDv7, unique per event; consumers deduplicate on it.
+    pub id: Uuid,
+    /// Dotted event type, such as `registry.npo.registered`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// Version of the payload schema for this event type.
+    pub version: u32,
+    /// When the change happened, in UTC.
+    pub occurred_at: DateTime<Utc>,
+    /// Name of the producing service.
+    pub service: String,
+    /// Subject of the token that made the change, when a person or system made it.
+    pub actor: Option<String>,
+    /// Government body on whose behalf the change was made, when there is one.
+    pub government_body: Option<String>,
+    /// Event-specific data.
+    pub payload: serde_json::Value,
+}
+
+impl EventEnvelope {
+    /// Creates an envelope with a fresh UUIDv7 id, stamped now.
+    pub fn new(
+        event_type: impl Into<String>,
+        version: u32,
+        service: impl Into<String>,
+        payload: serde_json::Value,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            event_type: event_type.into(),
+            version,
+            occurred_at: crate::time::truncate_to_micros(Utc::now()),
+            service: service.into(),
+            actor: None,
+            government_body: None,
+            payload,
+        }
+    }
+
+    /// Sets the actor and the government body on whose behalf the change was made.
+    #[must_use]
+    pub fn by(mut self, actor: Option<String>, government_body: Option<String>) -> Self {
+        self.actor = actor;
+        self.government_body = government_body;
+        self
+    }
+}
+
+/// Event types and payloads of the NPO registry.
+pub mod registry {
+    use serde::{Deserialize, Serialize};
+    use utoipa::ToSchema;
+
+    /// An NPO was added to the registry.
+    pub const NPO_REGISTERED: &str = "registry.npo.registered";
+    /// Fields of an NPO changed.
+    pub const NPO_UPDATED: &str = "registry.npo.updated";
+    /// The status of an NPO changed (active, inactive, suspended, liquidated).
+    pub const NPO_STATUS_CHANGED: &str = "registry.npo.status_changed";
+    /// A project of an NPO was recorded.
+    pub const PROJECT_RECORDED: &str = "registry.project.recorded";
+    /// A government body recorded its yearly NPO data collection.
+    pub const CAMPAIGN_RECORDED: &str = "registry.campaign.recorded";
+
+    /// Payload of `registry.npo.registered`. Holds no personal data.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct NpoRegistered {
+        pub npo_id: String,
+        pub bin: Option<String>,
+        pub name_ru: Option<String>,
+        pub name_kk: Option<String>,
+        pub legal_form: String,
+        pub status: String,
+        pub territories: Vec<String>,
+        pub spheres: Vec<String>,
+    }
+
+    /// Payload of `registry.npo.updated`: which fields changed, without their values.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct NpoUpdated {
+        pub npo_id: String,
+        pub fields: Vec<String>,
+        pub territories: Vec<String>,
+        pub spheres: Vec<String>,
+    }
+
+    /// Payload of `registry.npo.status_changed`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct NpoStatusChanged {
+        pub npo_id: String,
+        pub from: String,
+        pub to: String,
+    }
+
+    /// Payload of `registry.project.recorded`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct ProjectRecorded {
+        pub project_id: String,
+        pub npo_id: String,
+        pub sphere: Option<String>,
+        pub territory: Option<String>,
+        pub starts_on: Option<chrono::NaiveDate>,
+        pub ends_on: Option<chrono::NaiveDate>,
+    }
+
+    /// Payload of `registry.campaign.recorded`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct CampaignRecorded {
+        pub campaign_id: String,
+        pub government_body: String,
+        pub year: i32,
+        pub inside_window: bool,
+        pub npos_added: i32,
+        pub npos_updated: i32,
+    }
+}

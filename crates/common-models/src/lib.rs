@@ -1,0 +1,21 @@
+//! Domain types shared by the services of the NPO liaison platform for
+//! government bodies of Kazakhstan: identifiers, catalogues, local dates and the
+//! event envelope.
+//!
+//! The crate performs no I/O. Every identifier type is built by a parser, so a
+//! value of that type is always valid.
+
+pub mod bin;
+pub mod catalogue;
+pub mod event;
+pub mod kato;
+mod schema;
+pub mod time;
+
+pub use bin::{Bin, BinError};
+pub use catalogue::{
+    Catalogue, CatalogueEntry, FormOfWork, InformationSource, InteractionChannel, InteractionForm,
+    Labels, LegalForm, NeedsInformationSource, NpoStatus, Sphere, TargetGroup, UnknownCode,
+    entries,
+};
+pub use kato::{KatoCode, KatoError};

@@ -1,0 +1,348 @@
+//! Assembling services into one HTTP server: migrations, relays, consumers, health,
+//! metrics, the event logs and the OpenAPI documents.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use common_models::event::EventEnvelope;
+use serde::Deserialize;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use utoipa::openapi::OpenApi;
+
+use crate::auth::{Caller, MaybeCaller, Role, Verifier};
+use crate::bus::{self, EventBus};
+use crate::db::{Database, MigrationSet, redact};
+use crate::extract::BodyLimit;
+use crate::inbox::Consumer;
+use crate::outbox::{self, OutgoingEvent, Relay};
+use crate::problem::{ApiError, FieldError};
+use crate::settings::Settings;
+use crate::{PLATFORM_MIGRATIONS, metrics, telemetry};
+
+/// What a service contributes to the process.
+#[derive(Clone, Copy)]
+pub struct ServiceDef {
+    /// Short name, used for the database, the queue and the event log route.
+    pub name: &'static str,
+    pub migrations: MigrationSet,
+    /// The service's OpenAPI document.
+    pub openapi: fn() -> OpenApi,
+    /// Registers the service's routes and its state.
+    pub configure: fn(&mut web::ServiceConfig, &ServiceContext),
+    /// Work done once after migrations, before the server accepts requests.
+    pub on_start: fn(&ServiceContext) -> anyhow::Result<()>,
+    /// Event consumers of the service.
+    pub consumers: fn(&ServiceContext) -> Vec<Consumer>,
+}
+
+impl std::fmt::Debug for ServiceDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceDef").field("name", &self.name).finish()
+    }
+}
+
+/// A service's handle on its database, its outbox relay and the settings.
+#[derive(Debug, Clone)]
+pub struct ServiceContext {
+    pub name: &'static str,
+    pub db: Database,
+    pub settings: Arc<Settings>,
+    relay_wake: Arc<Notify>,
+}
+
+impl ServiceContext {
+    /// Builds an event of this service, stamped with the caller and the trace.
+    pub fn event(
+        &self,
+        event_type: &str,
+        payload: impl serde::Serialize,
+        caller: Option<&Caller>,
+    ) -> Result<OutgoingEvent, ApiError> {
+        let payload = serde_json::to_value(payload).map_err(ApiError::internal)?;
+        let envelope = EventEnvelope::new(event_type, 1, self.name, payload).by(
+            caller.map(|c| c.subject.clone()),
+            caller.and_then(|c| c.body().map(str::to_owned)),
+        );
+        Ok(OutgoingEvent {
+            envelope,
+            traceparent: telemetry::current_traceparent(),
+        })
+    }
+
+    /// Tells the relay that new events are committed.
+    pub fn events_committed(&self) {
+        self.relay_wake.notify_one();
+    }
+}
+
+/// A running process: its address and how to stop it.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    server: ServerHandle,
+    stop: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    server_task: JoinHandle<std::io::Result<()>>,
+    pub contexts: Vec<ServiceContext>,
+    pub bus: Arc<dyn EventBus>,
+}
+
+impl Running {
+    /// Drains in-flight requests, then stops relays and consumers.
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+        self.stop.cancel();
+        for task in self.tasks {
+            if let Err(error) = task.await {
+                tracing::warn!(error = %error, "background task ended abnormally");
+            }
+        }
+        drop(self.server_task.await);
+    }
+
+    /// Waits until the server stops, as on SIGINT or SIGTERM.
+    pub async fn wait(self) -> std::io::Result<()> {
+        let Self { server_task, stop, tasks, .. } = self;
+        let outcome = server_task.await.map_err(std::io::Error::other)?;
+        stop.cancel();
+        for task in tasks {
+            drop(task.await);
+        }
+        tracing::info!("stopped");
+        outcome
+    }
+}
+
+/// Opens a service's database and applies its migrations.
+pub fn open_database(settings: &Settings, service: &ServiceDef) -> anyhow::Result<Database> {
+    let url = settings.database_url_for(service.name);
+    let db = Database::connect(&url)
+        .map_err(|e| anyhow::anyhow!("cannot open the database of {} at {}: {e}", service.name, redact(&url)))?;
+    db.migrate(&[PLATFORM_MIGRATIONS, service.migrations])?;
+    Ok(db)
+}
+
+/// Starts `services` in one HTTP server on `settings.listen` (port 0 picks a free one).
+pub async fn start(settings: Settings, services: &[ServiceDef], handle_signals: bool) -> anyhow::Result<Running> {
+    let settings = Arc::new(settings);
+    let verifier = web::Data::new(Verifier::from_settings(&settings).await?);
+    let bus = bus::open(&settings.broker_url, &settings.exchange, settings.publish_timeout_secs)?;
+    let stop = CancellationToken::new();
+
+    let mut contexts = Vec::new();
+    let mut tasks = Vec::new();
+    for service in services {
+        let db = {
+            let settings = settings.clone();
+            let service = *service;
+            tokio::task::spawn_blocking(move || open_database(&settings, &service)).await??
+        };
+        let context = ServiceContext {
+            name: service.name,
+            db: db.clone(),
+            settings: settings.clone(),
+            relay_wake: Arc::new(Notify::new()),
+        };
+        {
+            let context = context.clone();
+            let on_start = service.on_start;
+            tokio::task::spawn_blocking(move || on_start(&context)).await??;
+        }
+        let relay = Relay::new(service.name, db.clone(), bus.clone(), context.relay_wake.clone());
+        tasks.push(tokio::spawn(relay.run(stop.clone())));
+        for consumer in (service.consumers)(&context) {
+            tasks.push(tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone())));
+        }
+        contexts.push(context);
+    }
+
+    let merged = merged_openapi(services);
+    let per_service: Vec<(&'static str, OpenApi)> =
+        services.iter().map(|s| (s.name, (s.openapi)())).collect();
+    let body_limit = settings.body_limit;
+    let app_services: Vec<ServiceDef> = services.to_vec();
+    let app_contexts = contexts.clone();
+    let readiness = Readiness {
+        databases: contexts.iter().map(|c| (c.name, c.db.clone())).collect(),
+        bus: bus.clone(),
+    };
+
+    let server = HttpServer::new(move || {
+        let mut app = App::new()
+            .wrap(from_fn(telemetry::request_span))
+            .app_data(verifier.clone())
+            .app_data(BodyLimit(body_limit))
+            .app_data(web::QueryConfig::default().error_handler(|error, _| query_error(&error).into()))
+            .app_data(web::PathConfig::default().error_handler(|error, _| {
+                ApiError::NotFound(format!("path parameter ({error})")).into()
+            }))
+            .app_data(web::Data::new(readiness.clone()))
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
+            .route("/metrics", web::get().to(metrics::serve));
+        for (service, context) in app_services.iter().zip(&app_contexts) {
+            let log_db = context.db.clone();
+            app = app
+                .configure(|cfg| (service.configure)(cfg, context))
+                .route(
+                    &format!("/v1/events/{}", service.name),
+                    web::get().to(move |caller: Caller, query: web::Query<LogQuery>| {
+                        event_log(log_db.clone(), caller, query.into_inner())
+                    }),
+                );
+        }
+        for (name, doc) in &per_service {
+            let doc = doc.clone();
+            app = app.route(
+                &format!("/openapi/{name}.json"),
+                web::get().to(move || {
+                    let doc = doc.clone();
+                    async move { HttpResponse::Ok().json(doc) }
+                }),
+            );
+        }
+        let merged = merged.clone();
+        app.route(
+            "/openapi.json",
+            web::get().to({
+                let merged = merged.clone();
+                move || {
+                    let merged = merged.clone();
+                    async move { HttpResponse::Ok().json(merged) }
+                }
+            }),
+        )
+        .service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", merged))
+        .default_service(web::to(not_found))
+    })
+    .workers(workers())
+    .shutdown_timeout(30);
+    let server = if handle_signals { server } else { server.disable_signals() };
+    let server = server.bind(settings.listen)?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| anyhow::anyhow!("the server bound no address"))?;
+    let server = server.run();
+    let handle = server.handle();
+    let server_task = tokio::spawn(server);
+    let names: Vec<&str> = services.iter().map(|s| s.name).collect();
+    tracing::info!(
+        listen = %addr,
+        services = names.join(","),
+        bus = bus.kind(),
+        "listening"
+    );
+    Ok(Running {
+        addr,
+        server: handle,
+        stop,
+        tasks,
+        server_task,
+        contexts,
+        bus,
+    })
+}
+
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().min(4))
+}
+
+/// Merges the documents of `services` into one, as served by `serve all`.
+pub fn merged_openapi(services: &[ServiceDef]) -> OpenApi {
+    let mut docs = services.iter().map(|s| (s.openapi)());
+    let mut merged = docs.next().unwrap_or_else(|| OpenApi::new(utoipa::openapi::Info::new("liaison", env!("CARGO_PKG_VERSION")), utoipa::openapi::Paths::new()));
+    for doc in docs {
+        merged.merge(doc);
+    }
+    if services.len() > 1 {
+        merged.info.title = "NPO liaison platform".into();
+        merged.info.description = Some("All services of the platform on one address.".into());
+    }
+    merged
+}
+
+fn query_error(error: &actix_web::error::QueryPayloadError) -> ApiError {
+    let message = error.to_string();
+    let field = message
+        .split('`')
+        .nth(1)
+        .map_or_else(|| "#/query".to_owned(), |name| format!("#/query/{name}"));
+    ApiError::invalid(vec![FieldError::new(field, message)])
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+#[derive(Clone)]
+struct Readiness {
+    databases: Vec<(&'static str, Database)>,
+    bus: Arc<dyn EventBus>,
+}
+
+async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
+    let mut checks = serde_json::Map::new();
+    let mut ready = true;
+    for (name, db) in &readiness.databases {
+        let outcome = match db.ping().await {
+            Ok(()) => "ok".to_owned(),
+            Err(error) => {
+                ready = false;
+                tracing::warn!(service = name, error = %error, "database not ready");
+                "unavailable".to_owned()
+            }
+        };
+        checks.insert(format!("database.{name}"), outcome.into());
+    }
+    let bus_ready = readiness.bus.is_ready().await;
+    ready &= bus_ready;
+    checks.insert(
+        format!("bus.{}", readiness.bus.kind()),
+        if bus_ready { "ok" } else { "unavailable" }.into(),
+    );
+    let body = serde_json::json!({ "status": if ready { "ready" } else { "not_ready" }, "checks": checks });
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// Query of an event log read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogQuery {
+    /// Return events after this position (default 0, the beginning).
+    pub after: Option<i64>,
+    /// Events per page, 1 to 1000 (default 100).
+    pub limit: Option<i64>,
+}
+
+async fn event_log(db: Database, caller: Caller, query: LogQuery) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Ministry])?;
+    let after = query.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::field("#/query/after", "must be 0 or greater"));
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field("#/query/limit", "must be between 1 and 1000"));
+    }
+    let items = db.run(move |conn| outbox::read_log(conn, after, limit)).await?;
+    let next_after = items.last().map_or(after, |e| e.seq);
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_after": next_after })))
+}
+
+/// Kept so callers can name the anonymous-or-authenticated extractor from here too.
+pub type OptionalCaller = MaybeCaller;

@@ -1,0 +1,532 @@
+//! JWT verification, roles and the caller extractor, plus development tokens for the
+//! embedded default.
+//!
+//! Only asymmetric algorithms are accepted. `exp`, `iss` and `aud` are required, and
+//! the verification key is chosen by the token's `kid`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use common_models::Bin;
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::problem::ApiError;
+use crate::settings::Settings;
+
+/// Algorithms a token may be signed with. Symmetric algorithms are absent on purpose:
+/// a service that can verify an HS256 token could also forge one.
+pub const ALLOWED_ALGORITHMS: &[Algorithm] = &[
+    Algorithm::EdDSA,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+];
+
+/// Tokens longer than this are rejected before any parsing.
+const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// Key id of the development key in the data folder.
+pub const DEVELOPMENT_KID: &str = "dev";
+
+/// What a caller may do, by the `role` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The liaison officer of one government body.
+    Officer,
+    /// An analyst of the Ministry of Information and Social Development.
+    Ministry,
+    /// Another government system that pushes registration data.
+    Integrator,
+    /// A representative of one NPO, identified by its BIN.
+    Npo,
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "officer" => Ok(Self::Officer),
+            "ministry" => Ok(Self::Ministry),
+            "integrator" => Ok(Self::Integrator),
+            "npo" => Ok(Self::Npo),
+            other => Err(format!(
+                "unknown role '{other}': expected officer, ministry, integrator or npo"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Officer => "officer",
+            Self::Ministry => "ministry",
+            Self::Integrator => "integrator",
+            Self::Npo => "npo",
+        })
+    }
+}
+
+/// The claims this platform reads from a token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub role: Role,
+    /// Government body of an officer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// BIN of the NPO an `npo` user represents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bin: Option<String>,
+    pub iss: String,
+    pub aud: String,
+    pub exp: u64,
+    pub iat: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+}
+
+/// An authenticated caller, after its token was verified and its claims checked.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub subject: String,
+    pub role: Role,
+    body: Option<String>,
+    bin: Option<Bin>,
+}
+
+impl Caller {
+    fn from_claims(claims: Claims) -> Result<Self, ApiError> {
+        let body = claims.body.filter(|b| !b.trim().is_empty());
+        if claims.role == Role::Officer && body.is_none() {
+            return Err(ApiError::Unauthorized(
+                "an officer token must carry the government body in the 'body' claim".into(),
+            ));
+        }
+        let bin = match (claims.role, claims.bin) {
+            (Role::Npo, Some(raw)) => Some(Bin::parse(&raw).map_err(|e| {
+                ApiError::Unauthorized(format!("the 'bin' claim is invalid: {e}"))
+            })?),
+            (Role::Npo, None) => {
+                return Err(ApiError::Unauthorized(
+                    "an npo token must carry the organisation's BIN in the 'bin' claim".into(),
+                ));
+            }
+            _ => None,
+        };
+        Ok(Self {
+            subject: claims.sub,
+            role: claims.role,
+            body,
+            bin,
+        })
+    }
+
+    /// Fails with 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            let expected: Vec<String> = roles.iter().map(Role::to_string).collect();
+            Err(ApiError::Forbidden(format!(
+                "role {} may not do this; expected {}",
+                self.role,
+                expected.join(" or ")
+            )))
+        }
+    }
+
+    /// The government body of an officer; 403 for every other role.
+    pub fn officer_body(&self) -> Result<&str, ApiError> {
+        self.require(&[Role::Officer])?;
+        self.body
+            .as_deref()
+            .ok_or_else(|| ApiError::Forbidden("the token names no government body".into()))
+    }
+
+    /// The government body named in the token, when there is one.
+    pub fn body(&self) -> Option<&str> {
+        self.body.as_deref()
+    }
+
+    /// The BIN of an NPO user.
+    pub fn bin(&self) -> Option<&Bin> {
+        self.bin.as_ref()
+    }
+}
+
+/// A caller that may also be anonymous. A token that is present but invalid is still
+/// rejected with 401, never treated as anonymous.
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Caller>);
+
+struct VerificationKey {
+    key: DecodingKey,
+    algorithm: Algorithm,
+}
+
+/// Verifies tokens against the configured keys.
+pub struct Verifier {
+    keys: RwLock<HashMap<String, Arc<VerificationKey>>>,
+    issuer: String,
+    audience: String,
+    jwks_url: Option<String>,
+    last_refresh: RwLock<Option<Instant>>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kids: Vec<String> = self
+            .keys
+            .read()
+            .map(|keys| keys.keys().cloned().collect())
+            .unwrap_or_default();
+        f.debug_struct("Verifier")
+            .field("kids", &kids)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// Builds a verifier from settings: PEM files, a JWKS URL, or the development key.
+    pub async fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let verifier = Self {
+            keys: RwLock::new(HashMap::new()),
+            issuer: settings.jwt_issuer.clone(),
+            audience: settings.jwt_audience.clone(),
+            jwks_url: settings.jwt_jwks_url.clone(),
+            last_refresh: RwLock::new(None),
+        };
+        for path in &settings.jwt_public_keys {
+            let pem = std::fs::read(path)
+                .map_err(|e| anyhow::anyhow!("cannot read key {}: {e}", path.display()))?;
+            let kid = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            verifier.insert(kid, key_from_pem(&pem, path)?);
+        }
+        if verifier.jwks_url.is_some() {
+            verifier.refresh_jwks().await?;
+        }
+        if settings.uses_development_key() {
+            let dev = DevelopmentKey::load_or_create(&settings.data_dir)?;
+            verifier.insert(DEVELOPMENT_KID.into(), dev.verification_key()?);
+        }
+        Ok(verifier)
+    }
+
+    fn insert(&self, kid: String, key: VerificationKey) {
+        if let Ok(mut keys) = self.keys.write() {
+            keys.insert(kid, Arc::new(key));
+        }
+    }
+
+    async fn refresh_jwks(&self) -> anyhow::Result<()> {
+        let Some(url) = &self.jwks_url else {
+            return Ok(());
+        };
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()?;
+        let set: JwkSet = client.get(url).send().await?.error_for_status()?.json().await?;
+        let mut loaded = 0;
+        for jwk in &set.keys {
+            let Some(kid) = jwk.common.key_id.clone() else {
+                continue;
+            };
+            let key = DecodingKey::from_jwk(jwk)?;
+            let algorithm = match &jwk.common.key_algorithm {
+                Some(alg) => Algorithm::from_str(&alg.to_string())?,
+                None => default_algorithm(&key),
+            };
+            self.insert(kid, VerificationKey { key, algorithm });
+            loaded += 1;
+        }
+        if let Ok(mut last) = self.last_refresh.write() {
+            *last = Some(Instant::now());
+        }
+        tracing::info!(jwks.keys = loaded, "verification keys loaded from JWKS");
+        Ok(())
+    }
+
+    fn find(&self, kid: &str) -> Option<Arc<VerificationKey>> {
+        self.keys.read().ok()?.get(kid).cloned()
+    }
+
+    fn only_key(&self) -> Option<Arc<VerificationKey>> {
+        let keys = self.keys.read().ok()?;
+        if keys.len() == 1 {
+            keys.values().next().cloned()
+        } else {
+            None
+        }
+    }
+
+    /// Verifies a compact JWT and returns the caller it names.
+    pub async fn verify(&self, token: &str) -> Result<Caller, ApiError> {
+        let unauthorized = |reason: &str| ApiError::Unauthorized(reason.to_owned());
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(unauthorized("the token is too long"));
+        }
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| unauthorized("the token is malformed"))?;
+        if !ALLOWED_ALGORITHMS.contains(&header.alg) {
+            return Err(unauthorized("the token's algorithm is not allowed"));
+        }
+        let key = match header.kid.as_deref() {
+            Some(kid) => match self.find(kid) {
+                Some(key) => Some(key),
+                None => self.find_after_refresh(kid).await,
+            },
+            None => self.only_key(),
+        }
+        .ok_or_else(|| unauthorized("the token's key id is unknown"))?;
+        if key.algorithm != header.alg {
+            return Err(unauthorized("the token's algorithm does not match its key"));
+        }
+
+        let mut validation = Validation::new(key.algorithm);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            let reason = match e.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired",
+                ErrorKind::ImmatureSignature => "the token is not valid yet",
+                ErrorKind::InvalidIssuer => "the token's issuer is not accepted",
+                ErrorKind::InvalidAudience => "the token's audience is not accepted",
+                ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
+                ErrorKind::InvalidSignature => "the token's signature is invalid",
+                _ => "the token is invalid",
+            };
+            unauthorized(reason)
+        })?;
+        Caller::from_claims(data.claims)
+    }
+
+    async fn find_after_refresh(&self, kid: &str) -> Option<Arc<VerificationKey>> {
+        // A token signed with a rotated-in key names a kid not seen yet; refresh the
+        // JWKS at most once a minute so unknown kids cannot hammer the key server.
+        let recent = self
+            .last_refresh
+            .read()
+            .ok()
+            .and_then(|last| *last)
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(60));
+        if self.jwks_url.is_none() || recent {
+            return None;
+        }
+        if let Err(error) = self.refresh_jwks().await {
+            tracing::warn!(error = %error, "JWKS refresh failed");
+        }
+        self.find(kid)
+    }
+}
+
+fn default_algorithm(key: &DecodingKey) -> Algorithm {
+    use jsonwebtoken::AlgorithmFamily;
+    match key.family() {
+        AlgorithmFamily::Ed => Algorithm::EdDSA,
+        AlgorithmFamily::Ec => Algorithm::ES256,
+        _ => Algorithm::RS256,
+    }
+}
+
+fn key_from_pem(pem: &[u8], path: &Path) -> anyhow::Result<VerificationKey> {
+    if let Ok(key) = DecodingKey::from_ed_pem(pem) {
+        return Ok(VerificationKey { key, algorithm: Algorithm::EdDSA });
+    }
+    if let Ok(key) = DecodingKey::from_ec_pem(pem) {
+        return Ok(VerificationKey { key, algorithm: Algorithm::ES256 });
+    }
+    if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
+        return Ok(VerificationKey { key, algorithm: Algorithm::RS256 });
+    }
+    anyhow::bail!(
+        "{} is not an Ed25519, P-256 or RSA public key in PEM format",
+        path.display()
+    )
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is not ASCII".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(ApiError::Unauthorized(
+            "the Authorization header must be 'Bearer <token>'".into(),
+        )),
+    }
+}
+
+async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
+    let Some(token) = bearer_token(&req)? else {
+        return Ok(None);
+    };
+    let verifier = req
+        .app_data::<web::Data<Verifier>>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no token verifier configured")))?;
+    let caller = verifier.verify(&token).await?;
+    tracing::Span::current().record("actor", caller.subject.as_str());
+    if let Some(body) = caller.body() {
+        tracing::Span::current().record("body.id", body);
+    }
+    Ok(Some(caller))
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            authenticate(req)
+                .await?
+                .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))
+        })
+    }
+}
+
+impl FromRequest for MaybeCaller {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(req).await.map(MaybeCaller) })
+    }
+}
+
+/// The Ed25519 key the embedded default signs development tokens with, kept in the
+/// data folder so tokens stay valid across restarts.
+pub struct DevelopmentKey {
+    private_pem: String,
+    public_pem: String,
+}
+
+impl std::fmt::Debug for DevelopmentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DevelopmentKey(..)")
+    }
+}
+
+impl DevelopmentKey {
+    /// Path of the private key inside a data folder.
+    pub fn path(data_dir: &Path) -> PathBuf {
+        data_dir.join("keys").join("development-ed25519.pem")
+    }
+
+    /// Reads the key from the data folder, generating it on first use.
+    pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = Self::path(data_dir);
+        let private_pem = if path.exists() {
+            std::fs::read_to_string(&path)?
+        } else {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            let pem = SigningKey::from_bytes(&seed)
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(|e| anyhow::anyhow!("cannot encode the key: {e}"))?
+                .to_string();
+            write_private(&path, &pem)?;
+            tracing::info!(key.path = %path.display(), "development signing key generated");
+            pem
+        };
+        let signing = <SigningKey as ed25519_dalek::pkcs8::DecodePrivateKey>::from_pkcs8_pem(
+            &private_pem,
+        )
+        .map_err(|e| anyhow::anyhow!("{} is not an Ed25519 private key: {e}", path.display()))?;
+        let public_pem = signing
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| anyhow::anyhow!("cannot encode the public key: {e}"))?;
+        Ok(Self { private_pem, public_pem })
+    }
+
+    fn verification_key(&self) -> anyhow::Result<VerificationKey> {
+        Ok(VerificationKey {
+            key: DecodingKey::from_ed_pem(self.public_pem.as_bytes())?,
+            algorithm: Algorithm::EdDSA,
+        })
+    }
+
+    /// The public key in PEM form, for other processes that verify these tokens.
+    pub fn public_pem(&self) -> &str {
+        &self.public_pem
+    }
+
+    /// Signs a token for `request`, valid for `ttl` from now.
+    pub fn mint(&self, settings: &Settings, request: &TokenRequest, ttl: Duration) -> anyhow::Result<String> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            sub: request.subject.clone(),
+            name: request.name.clone(),
+            role: request.role,
+            body: request.body.clone(),
+            bin: request.bin.clone(),
+            iss: settings.jwt_issuer.clone(),
+            aud: settings.jwt_audience.clone(),
+            exp: now + ttl.as_secs(),
+            iat: now,
+            nbf: None,
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(DEVELOPMENT_KID.into());
+        let key = EncodingKey::from_ed_pem(self.private_pem.as_bytes())?;
+        Ok(jsonwebtoken::encode(&header, &claims, &key)?)
+    }
+}
+
+/// Who a development token is for.
+#[derive(Debug, Clone)]
+pub struct TokenRequest {
+    pub subject: String,
+    pub name: Option<String>,
+    pub role: Role,
+    pub body: Option<String>,
+    pub bin: Option<String>,
+}
+
+fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, pem.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! The event bus: RabbitMQ in the distributed mode, an in-process bus in the embedded
+//! default. Producers never call it directly; the outbox relay does.
+
+mod memory;
+mod rabbit;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use common_models::event::EventEnvelope;
+use thiserror::Error;
+
+pub use memory::InProcessBus;
+pub use rabbit::RabbitBus;
+
+/// Failures of the bus; every one leaves the event in the outbox for a retry.
+#[derive(Debug, Error)]
+pub enum BusError {
+    #[error("broker unreachable: {0}")]
+    Unreachable(String),
+    #[error("publish was not confirmed within {0} s")]
+    Timeout(u64),
+    #[error("broker rejected the message")]
+    Rejected,
+    #[error("broker error: {0}")]
+    Broker(String),
+}
+
+/// One message taken from a consumer's queue.
+#[derive(Debug)]
+pub struct Delivery {
+    /// The decoded envelope, or why the body could not be decoded.
+    pub event: Result<EventEnvelope, String>,
+    /// Whether the broker delivered this message before.
+    pub redelivered: bool,
+    acker: Acker,
+}
+
+#[derive(Debug)]
+enum Acker {
+    InProcess,
+    Rabbit(lapin::Acker),
+}
+
+impl Delivery {
+    /// Confirms the message is applied; the broker forgets it.
+    pub async fn ack(self) -> Result<(), BusError> {
+        match self.acker {
+            Acker::InProcess => Ok(()),
+            Acker::Rabbit(acker) => acker
+                .ack(lapin::options::BasicAckOptions::default())
+                .await
+                .map(|_| ())
+                .map_err(|e| BusError::Broker(e.to_string())),
+        }
+    }
+
+    /// Moves the message to the queue's dead-letter queue.
+    pub async fn dead_letter(self) -> Result<(), BusError> {
+        match self.acker {
+            Acker::InProcess => Ok(()),
+            Acker::Rabbit(acker) => acker
+                .nack(lapin::options::BasicNackOptions {
+                    multiple: false,
+                    requeue: false,
+                })
+                .await
+                .map(|_| ())
+                .map_err(|e| BusError::Broker(e.to_string())),
+        }
+    }
+
+    /// Returns the message to its queue for another attempt later.
+    pub async fn requeue(self) -> Result<(), BusError> {
+        match self.acker {
+            Acker::InProcess => Ok(()),
+            Acker::Rabbit(acker) => acker
+                .nack(lapin::options::BasicNackOptions {
+                    multiple: false,
+                    requeue: true,
+                })
+                .await
+                .map(|_| ())
+                .map_err(|e| BusError::Broker(e.to_string())),
+        }
+    }
+}
+
+/// A stream of deliveries from one queue.
+#[derive(Debug)]
+pub struct Subscription {
+    receiver: tokio::sync::mpsc::Receiver<Delivery>,
+}
+
+impl Subscription {
+    /// Waits for the next delivery; `None` once the bus closed the subscription.
+    pub async fn next(&mut self) -> Option<Delivery> {
+        self.receiver.recv().await
+    }
+}
+
+/// Publishes events and feeds consumers.
+#[async_trait]
+pub trait EventBus: Send + Sync + std::fmt::Debug {
+    /// Publishes one event and waits until the broker confirms it is stored.
+    async fn publish(&self, event: &EventEnvelope, traceparent: Option<&str>) -> Result<(), BusError>;
+
+    /// Declares the consumer's queue, binds it to `bindings` (topic patterns such as
+    /// `registry.npo.*`) and starts delivering.
+    async fn subscribe(&self, queue: &str, bindings: &[String]) -> Result<Subscription, BusError>;
+
+    /// Whether the broker can be reached now.
+    async fn is_ready(&self) -> bool;
+
+    /// A short name for logs and readiness output.
+    fn kind(&self) -> &'static str;
+}
+
+/// Opens the bus a broker URL names: `memory` or an `amqp://` URL.
+pub fn open(broker_url: &str, exchange: &str, publish_timeout_secs: u64) -> anyhow::Result<Arc<dyn EventBus>> {
+    if broker_url == "memory" {
+        Ok(Arc::new(InProcessBus::default()))
+    } else if broker_url.starts_with("amqp://") || broker_url.starts_with("amqps://") {
+        Ok(Arc::new(RabbitBus::new(broker_url, exchange, publish_timeout_secs)))
+    } else {
+        anyhow::bail!(
+            "unsupported broker URL {}: use memory or amqp://user:password@host:5672/vhost",
+            crate::db::redact(broker_url)
+        )
+    }
+}
+
+/// Whether a routing key matches a topic pattern (`*` one word, `#` zero or more).
+pub fn topic_matches(pattern: &str, key: &str) -> bool {
+    fn go(pattern: &[&str], key: &[&str]) -> bool {
+        match (pattern.first(), key.first()) {
+            (None, None) => true,
+            (Some(&"#"), _) => go(&pattern[1..], key) || (!key.is_empty() && go(pattern, &key[1..])),
+            (Some(&"*"), Some(_)) => go(&pattern[1..], &key[1..]),
+            (Some(p), Some(k)) if p == k => go(&pattern[1..], &key[1..]),
+            _ => false,
+        }
+    }
+    let pattern: Vec<&str> = pattern.split('.').collect();
+    let key: Vec<&str> = key.split('.').collect();
+    go(&pattern, &key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::topic_matches;
+
+    #[test]
+    fn topic_patterns() {
+        assert!(topic_matches("registry.npo.*", "registry.npo.registered"));
+        assert!(!topic_matches("registry.npo.*", "registry.project.recorded"));
+        assert!(topic_matches("registry.#", "registry.project.recorded"));
+        assert!(topic_matches("#", "a.b.c"));
+        assert!(topic_matches("a.#.c", "a.c"));
+        assert!(!topic_matches("a.*", "a.b.c"));
+    }
+}

@@ -1,0 +1,314 @@
+//! One diesel connection type over PostgreSQL and SQLite, chosen by the URL scheme,
+//! pooled with r2d2 and used from async handlers through a blocking thread pool.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use thiserror::Error;
+
+/// A connection to either backend; queries are written once against this type.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl std::fmt::Debug for AnyConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Postgresql(_) => "AnyConnection::Postgresql",
+            Self::Sqlite(_) => "AnyConnection::Sqlite",
+        })
+    }
+}
+
+/// Runs one expression with the concrete connection of either backend. Use it for the
+/// few queries `MultiConnection` does not compile, such as upserts.
+#[macro_export]
+macro_rules! with_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// The database product behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme.
+    pub fn from_url(url: &str) -> Result<Self, ConnectError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else {
+            Err(ConnectError(format!(
+                "unsupported database URL scheme in {}: use postgres:// or sqlite://",
+                redact(url)
+            )))
+        }
+    }
+}
+
+/// A failed connection attempt, with the driver's own message.
+#[derive(Debug, Error)]
+#[error("{0}")]
+pub struct ConnectError(String);
+
+/// Errors of the storage layer, already sorted into what a caller can act on.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(anyhow::Error),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => Self::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                Self::Conflict(info.message().to_owned())
+            }
+            other => Self::Query(other.into()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(error: r2d2::Error) -> Self {
+        Self::Unavailable(error.to_string())
+    }
+}
+
+/// Creates connections for the pool; SQLite connections get their PRAGMAs here.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    /// Creates a manager for `url`, rejecting unknown schemes.
+    pub fn new(url: &str) -> Result<Self, ConnectError> {
+        Ok(Self {
+            url: url.to_owned(),
+            backend: Backend::from_url(url)?,
+        })
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = AnyConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<AnyConnection, ConnectError> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(AnyConnection::Postgresql)
+                .map_err(|e| ConnectError(e.to_string())),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(sqlite_path(&self.url))
+                    .map_err(|e| ConnectError(e.to_string()))?;
+                // WAL lets readers run beside the one writer; the busy timeout makes a
+                // second writer wait instead of failing with "database is locked".
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(|e| ConnectError(e.to_string()))?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnectError(e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// A pool of connections to one service's database.
+#[derive(Clone)]
+pub struct Database {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("backend", &self.backend).finish()
+    }
+}
+
+impl Database {
+    /// Opens a pool; for SQLite the file's folder is created first.
+    pub fn connect(url: &str) -> Result<Self, ConnectError> {
+        let manager = ConnectionManager::new(url)?;
+        let backend = manager.backend;
+        if backend == Backend::Sqlite {
+            let path = std::path::Path::new(sqlite_path(url));
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    ConnectError(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+        let max_size = match backend {
+            Backend::Postgres => 10,
+            Backend::Sqlite => 4,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(|e| ConnectError(format!("{}: {e}", redact(url))))?;
+        Ok(Self { pool, backend })
+    }
+
+    /// The backend behind this pool.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations from each source in order.
+    pub fn migrate(&self, sources: &[MigrationSet]) -> anyhow::Result<()> {
+        let mut conn = self.pool.get()?;
+        for set in sources {
+            let migrations = match self.backend {
+                Backend::Postgres => set.postgres,
+                Backend::Sqlite => set.sqlite,
+            };
+            let applied = match &mut *conn {
+                AnyConnection::Postgresql(c) => c.run_pending_migrations(Borrowed(migrations)).map(|v| v.len()),
+                AnyConnection::Sqlite(c) => c.run_pending_migrations(Borrowed(migrations)).map(|v| v.len()),
+            }
+            .map_err(|e| anyhow::anyhow!("migrations of {} failed: {e}", set.name))?;
+            if applied > 0 {
+                tracing::info!(migrations.set = set.name, migrations.applied = applied, "migrations applied");
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool, so async
+    /// workers never wait on the database.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Query(anyhow::anyhow!("database task failed: {e}")))?
+    }
+
+    /// Runs `work` inside one transaction; nothing is written unless it returns `Ok`.
+    pub async fn transaction<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(work)).await
+    }
+
+    /// Checks that a connection can be had and answers a query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.run(|conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The embedded migrations of one component, one folder per backend.
+#[derive(Clone, Copy)]
+pub struct MigrationSet {
+    pub name: &'static str,
+    pub postgres: &'static EmbeddedMigrations,
+    pub sqlite: &'static EmbeddedMigrations,
+}
+
+/// Lets a `'static` set of embedded migrations be run without moving it.
+struct Borrowed(&'static EmbeddedMigrations);
+
+impl<DB: diesel::backend::Backend> diesel::migration::MigrationSource<DB> for Borrowed
+where
+    EmbeddedMigrations: diesel::migration::MigrationSource<DB>,
+{
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>> {
+        self.0.migrations()
+    }
+}
+
+impl std::fmt::Debug for MigrationSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MigrationSet").field("name", &self.name).finish()
+    }
+}
+
+/// Removes the password from a database URL before it is logged or shown.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_password() {
+        assert_eq!(
+            redact("postgres://app:secret@db:5432/registry"),
+            "postgres://app:***@db:5432/registry"
+        );
+        assert_eq!(redact("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+
+    #[test]
+    fn backend_from_scheme() {
+        assert_eq!(Backend::from_url("postgres://h/db").ok(), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("sqlite://x.db").ok(), Some(Backend::Sqlite));
+        assert!(Backend::from_url("mysql://h/db").is_err());
+    }
+}

@@ -1,0 +1,250 @@
+//! Request extractors: JSON bodies with field-level errors, `If-Match`, and
+//! `Idempotency-Key`.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::problem::{ApiError, FieldError};
+
+/// Maximum request body in bytes, set once for the whole application.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body decoded into `T`, with the raw bytes kept for idempotency hashing.
+///
+/// Syntax errors answer 400 and invalid values 422, each naming the field as a JSON
+/// pointer. Unknown fields are rejected where `T` denies them.
+#[derive(Debug)]
+pub struct ValidJson<T> {
+    pub value: T,
+    pub raw: web::Bytes,
+}
+
+/// Reads the request body up to the configured limit.
+pub async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
+    let limit = req
+        .app_data::<BodyLimit>()
+        .map_or(1024 * 1024, |limit| limit.0);
+    if let Some(length) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && length > limit
+    {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading the body failed: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Decodes JSON into `T`, turning serde's error into a field error with a pointer.
+pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let mut pointer = pointer_of(error.path());
+        let inner = error.into_inner();
+        let message = inner.to_string();
+        if let Some(field) = unknown_field_name(&message) {
+            pointer = format!("{}/{}", pointer.trim_end_matches('/'), escape(field));
+        }
+        let message = strip_position(&message);
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::Validation {
+                status: actix_web::http::StatusCode::BAD_REQUEST,
+                errors: vec![FieldError::new(pointer, format!("the body is not valid JSON: {message}"))],
+            }
+        } else {
+            ApiError::field(pointer, message)
+        }
+    })
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } => pointer.push_str(&escape(key)),
+            Segment::Enum { variant } => pointer.push_str(&escape(variant)),
+            Segment::Unknown => pointer.push('?'),
+        }
+    }
+    if pointer.is_empty() { "/".to_owned() } else { pointer }
+}
+
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+fn unknown_field_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let content_type = req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let essence = content_type.split(';').next().unwrap_or("").trim();
+            if essence != "application/json" && !essence.ends_with("+json") {
+                return Err(ApiError::Validation {
+                    status: actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    errors: vec![FieldError::new(
+                        "#/header/content-type",
+                        "expected application/json",
+                    )],
+                });
+            }
+            let raw = read_body(&req, &mut payload).await?;
+            let value = decode_json(&raw)?;
+            Ok(Self { value, raw })
+        })
+    }
+}
+
+/// The `If-Match` header of an update.
+#[derive(Debug, Clone)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// Fails unless the header names the current version: 428 when it is missing,
+    /// 412 when it is stale.
+    pub fn check(&self, current_etag: &str) -> Result<(), ApiError> {
+        let Some(value) = &self.0 else {
+            return Err(ApiError::PreconditionRequired);
+        };
+        let matches = value.split(',').map(str::trim).any(|tag| {
+            tag == "*" || tag.trim_start_matches("W/") == current_etag
+        });
+        if matches {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed)
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req
+            .headers()
+            .get(header::IF_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        std::future::ready(Ok(Self(value)))
+    }
+}
+
+/// The strong ETag of a record at `version`.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `Idempotency-Key` header of a creating POST.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match req.headers().get("idempotency-key") {
+            None => Ok(Self(None)),
+            Some(value) => match value.to_str() {
+                Ok(key)
+                    if !key.is_empty()
+                        && key.len() <= 255
+                        && key.chars().all(|c| c.is_ascii_graphic()) =>
+                {
+                    Ok(Self(Some(key.to_owned())))
+                }
+                _ => Err(ApiError::Validation {
+                    status: actix_web::http::StatusCode::BAD_REQUEST,
+                    errors: vec![FieldError::new(
+                        "#/header/idempotency-key",
+                        "must be 1 to 255 visible ASCII characters",
+                    )],
+                }),
+            },
+        };
+        std::future::ready(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        name: String,
+        items: Vec<u8>,
+    }
+
+    #[test]
+    fn wrong_type_names_pointer() {
+        let error = decode_json::<Sample>(br#"{"name": "x", "items": [1, "a"]}"#).unwrap_err();
+
+        let problem = error.problem();
+
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors[0].pointer, "/items/1");
+    }
+
+    #[test]
+    fn unknown_field_names_pointer() {
+        let error = decode_json::<Sample>(br#"{"name": "x", "items": [], "id": 1}"#).unwrap_err();
+
+        assert_eq!(error.problem().errors[0].pointer, "/id");
+    }
+
+    #[test]
+    fn syntax_error_is_400() {
+        let error = decode_json::<Sample>(br#"{"name": "#).unwrap_err();
+
+        assert_eq!(error.problem().status, 400);
+    }
+
+    #[test]
+    fn if_match_checks() {
+        assert!(IfMatch(None).check("\"1\"").is_err());
+        assert!(IfMatch(Some("\"1\"".into())).check("\"1\"").is_ok());
+        assert!(IfMatch(Some("W/\"1\"".into())).check("\"1\"").is_ok());
+        assert!(IfMatch(Some("\"2\"".into())).check("\"1\"").is_err());
+    }
+}

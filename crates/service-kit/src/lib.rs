@@ -1,0 +1,38 @@
+//! What every service of the platform needs, written once: settings, tracing,
+//! problem details, JWT verification and roles, the database pool and migrations for
+//! PostgreSQL and SQLite, the transactional outbox and inbox, the event bus, health,
+//! metrics, pagination, preconditions, idempotency and OpenAPI serving.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod bus;
+pub mod db;
+pub mod extract;
+pub mod idempotency;
+pub mod inbox;
+pub mod metrics;
+pub mod outbox;
+pub mod pagination;
+pub mod problem;
+pub mod schema;
+pub mod settings;
+pub mod telemetry;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+
+pub use app::{ServiceContext, ServiceDef};
+pub use auth::{Caller, MaybeCaller, Role};
+pub use db::{AnyConnection, Database, MigrationSet, StoreError};
+pub use problem::{ApiError, ApiResult, FieldError};
+pub use settings::Settings;
+
+const PLATFORM_POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const PLATFORM_SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Tables every service has: outbox, inbox, idempotency keys and the audit trail.
+pub const PLATFORM_MIGRATIONS: MigrationSet = MigrationSet {
+    name: "platform",
+    postgres: &PLATFORM_POSTGRES,
+    sqlite: &PLATFORM_SQLITE,
+};

@@ -1,0 +1,165 @@
+//! Settings read from environment variables, each with a documented default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Environment variable prefix shared by every setting.
+pub const PREFIX: &str = "LIAISON_";
+
+/// Runtime settings of one process, whichever services it runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Folder for SQLite files and the development signing key (`LIAISON_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Database URL template; `{service}` is replaced by the service name
+    /// (`LIAISON_DATABASE_URL`). A service-specific URL wins
+    /// (`LIAISON_DATABASE_URL_REGISTRY`).
+    pub database_url: String,
+    /// `memory` for the in-process bus, or an `amqp://` URL (`LIAISON_BROKER_URL`).
+    pub broker_url: String,
+    /// Topic exchange every event is published to (`LIAISON_EXCHANGE`).
+    pub exchange: String,
+    /// Address the HTTP server binds (`LIAISON_LISTEN`).
+    pub listen: SocketAddr,
+    /// Expected `iss` claim (`LIAISON_JWT_ISSUER`).
+    pub jwt_issuer: String,
+    /// Expected `aud` claim (`LIAISON_JWT_AUDIENCE`).
+    pub jwt_audience: String,
+    /// Comma-separated PEM public key files; each key's `kid` is its file stem
+    /// (`LIAISON_JWT_PUBLIC_KEYS`).
+    pub jwt_public_keys: Vec<PathBuf>,
+    /// JWKS URL to fetch verification keys from (`LIAISON_JWT_JWKS_URL`).
+    pub jwt_jwks_url: Option<String>,
+    /// `pretty` for terminals or `json` for log collectors (`LIAISON_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// Maximum accepted request body in bytes (`LIAISON_BODY_LIMIT`).
+    pub body_limit: usize,
+    /// Seconds a publish or a publisher confirm may take (`LIAISON_PUBLISH_TIMEOUT`).
+    pub publish_timeout_secs: u64,
+}
+
+/// Output format of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines for a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// A setting that is present but cannot be used.
+#[derive(Debug, Error)]
+#[error("invalid setting {name}={value:?}: {reason}")]
+pub struct SettingsError {
+    name: String,
+    value: String,
+    reason: String,
+}
+
+impl Settings {
+    /// Reads every setting from the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads every setting through `lookup`, which returns a variable's value by full name.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str| lookup(&format!("{PREFIX}{name}")).filter(|v| !v.is_empty());
+
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/{{service}}.db", data_dir.display()));
+        let listen_raw = get("LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_raw
+            .parse()
+            .map_err(|_| invalid("LISTEN", &listen_raw, "expected host:port, such as 127.0.0.1:8080"))?;
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(invalid("LOG_FORMAT", other, "expected pretty or json")),
+        };
+        let body_limit = parse_number(get("BODY_LIMIT"), "BODY_LIMIT", 1024 * 1024)?;
+        let publish_timeout_secs = parse_number(get("PUBLISH_TIMEOUT"), "PUBLISH_TIMEOUT", 5)?;
+        let jwt_public_keys = get("JWT_PUBLIC_KEYS")
+            .map(|list| list.split(',').map(|p| PathBuf::from(p.trim())).collect())
+            .unwrap_or_default();
+
+        Ok(Self {
+            data_dir,
+            database_url,
+            broker_url: get("BROKER_URL").unwrap_or_else(|| "memory".into()),
+            exchange: get("EXCHANGE").unwrap_or_else(|| "liaison.events".into()),
+            listen,
+            jwt_issuer: get("JWT_ISSUER").unwrap_or_else(|| "liaison-dev".into()),
+            jwt_audience: get("JWT_AUDIENCE").unwrap_or_else(|| "liaison".into()),
+            jwt_public_keys,
+            jwt_jwks_url: get("JWT_JWKS_URL"),
+            log_format,
+            body_limit,
+            publish_timeout_secs,
+        })
+    }
+
+    /// Returns the database URL of one service: its own variable, or the template.
+    pub fn database_url_for(&self, service: &str) -> String {
+        let own = format!("{PREFIX}DATABASE_URL_{}", service.to_uppercase().replace('-', "_"));
+        std::env::var(own)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| self.database_url.replace("{service}", service))
+    }
+
+    /// Whether keys come from the development key in the data folder, because none
+    /// were configured.
+    pub fn uses_development_key(&self) -> bool {
+        self.jwt_public_keys.is_empty() && self.jwt_jwks_url.is_none()
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(
+    raw: Option<String>,
+    name: &str,
+    default: T,
+) -> Result<T, SettingsError> {
+    match raw {
+        None => Ok(default),
+        Some(value) => value
+            .parse()
+            .map_err(|_| invalid(name, &value, "expected a positive whole number")),
+    }
+}
+
+fn invalid(name: &str, value: &str, reason: &str) -> SettingsError {
+    SettingsError {
+        name: format!("{PREFIX}{name}"),
+        value: value.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_without_variables() {
+        let settings = Settings::from_lookup(|_| None).expect("defaults are valid");
+
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.broker_url, "memory");
+        assert_eq!(settings.database_url, "sqlite://./data/{service}.db");
+        assert!(settings.uses_development_key());
+    }
+
+    #[test]
+    fn invalid_listen_names_variable() {
+        let error = Settings::from_lookup(|name| {
+            (name == "LIAISON_LISTEN").then(|| "nowhere".to_owned())
+        })
+        .expect_err("an address without a port is invalid");
+
+        assert!(error.to_string().contains("LIAISON_LISTEN"));
+    }
+}

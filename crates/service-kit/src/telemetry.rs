@@ -1,0 +1,143 @@
+//! Logging setup and the per-request span: request id, trace context, latency.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+use crate::metrics;
+use crate::settings::LogFormat;
+
+/// Response header carrying the request id.
+pub const REQUEST_ID: &str = "x-request-id";
+
+tokio::task_local! {
+    static TRACEPARENT: String;
+}
+
+/// Installs the global subscriber. `RUST_LOG` overrides the default level `info`.
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,lapin=warn,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let result = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+    // A second call, as in tests, keeps the first subscriber.
+    drop(result);
+}
+
+/// The W3C `traceparent` of the request being handled, for events it produces.
+pub fn current_traceparent() -> Option<String> {
+    TRACEPARENT.try_with(Clone::clone).ok()
+}
+
+fn valid_traceparent(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    parts.len() == 4
+        && parts[0].len() == 2
+        && parts[1].len() == 32
+        && parts[2].len() == 16
+        && parts[3].len() == 2
+        && value.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+        && parts[1] != "00000000000000000000000000000000"
+}
+
+fn new_traceparent() -> String {
+    let mut bytes = [0u8; 24];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Without randomness, a time-ordered id still identifies the trace.
+        bytes[..16].copy_from_slice(uuid::Uuid::now_v7().as_bytes());
+        bytes[16..].copy_from_slice(&uuid::Uuid::now_v7().as_bytes()[8..]);
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("00-{}-{}-01", &hex[..32], &hex[32..])
+}
+
+fn valid_request_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 64
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Middleware: one span per request with its id, trace id, route and outcome.
+pub async fn request_span(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let request_id = header(REQUEST_ID)
+        .filter(|id| valid_request_id(id))
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let traceparent = header("traceparent")
+        .filter(|t| valid_traceparent(t))
+        .unwrap_or_else(new_traceparent);
+    let trace_id = traceparent[3..35].to_owned();
+    let method = req.method().to_string();
+    let span = tracing::info_span!(
+        "http.request",
+        http.method = %method,
+        http.route = tracing::field::Empty,
+        request_id = %request_id,
+        trace_id = %trace_id,
+        actor = tracing::field::Empty,
+        body.id = tracing::field::Empty,
+    );
+
+    let started = Instant::now();
+    let mut response = TRACEPARENT
+        .scope(traceparent, next.call(req))
+        .instrument(span.clone())
+        .await?;
+
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    span.record("http.route", route.as_str());
+    metrics::observe_request(&method, &route, status, elapsed);
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(http.status = status, latency_ms, "request failed");
+        } else {
+            tracing::info!(http.status = status, latency_ms, "request completed");
+        }
+    });
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID), value);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traceparent_validation() {
+        assert!(valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+        assert!(!valid_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
+        assert!(!valid_traceparent("garbage"));
+        assert!(valid_traceparent(&new_traceparent()));
+    }
+}
