@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod event;
 pub mod kato;
 mod schema;
+pub mod text;
 pub mod time;
 
 pub use bin::{Bin, BinError};

@@ -42,7 +42,9 @@ pub struct ServiceDef {
 
 impl std::fmt::Debug for ServiceDef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServiceDef").field("name", &self.name).finish()
+        f.debug_struct("ServiceDef")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -56,27 +58,47 @@ pub struct ServiceContext {
 }
 
 impl ServiceContext {
-    /// Builds an event of this service, stamped with the caller and the trace.
-    pub fn event(
-        &self,
-        event_type: &str,
-        payload: impl serde::Serialize,
-        caller: Option<&Caller>,
-    ) -> Result<OutgoingEvent, ApiError> {
-        let payload = serde_json::to_value(payload).map_err(ApiError::internal)?;
-        let envelope = EventEnvelope::new(event_type, 1, self.name, payload).by(
-            caller.map(|c| c.subject.clone()),
-            caller.and_then(|c| c.body().map(str::to_owned)),
-        );
-        Ok(OutgoingEvent {
-            envelope,
+    /// Starts building the events of one request, stamped with the caller and the
+    /// request's trace. Call it in the handler, where the trace context is known,
+    /// and use the factory inside the database transaction.
+    pub fn events_for(&self, caller: Option<&Caller>) -> EventFactory {
+        EventFactory {
+            service: self.name,
+            actor: caller.map(|c| c.subject.clone()),
+            government_body: caller.and_then(|c| c.body().map(str::to_owned)),
             traceparent: telemetry::current_traceparent(),
-        })
+        }
     }
 
     /// Tells the relay that new events are committed.
     pub fn events_committed(&self) {
         self.relay_wake.notify_one();
+    }
+}
+
+/// Builds the events of one request.
+#[derive(Debug, Clone)]
+pub struct EventFactory {
+    service: &'static str,
+    actor: Option<String>,
+    government_body: Option<String>,
+    traceparent: Option<String>,
+}
+
+impl EventFactory {
+    /// An event of `event_type` with `payload`, ready for the outbox.
+    pub fn event(
+        &self,
+        event_type: &str,
+        payload: impl serde::Serialize,
+    ) -> Result<OutgoingEvent, ApiError> {
+        let payload = serde_json::to_value(payload).map_err(ApiError::internal)?;
+        let envelope = EventEnvelope::new(event_type, 1, self.service, payload)
+            .by(self.actor.clone(), self.government_body.clone());
+        Ok(OutgoingEvent {
+            envelope,
+            traceparent: self.traceparent.clone(),
+        })
     }
 }
 
@@ -107,7 +129,12 @@ impl Running {
 
     /// Waits until the server stops, as on SIGINT or SIGTERM.
     pub async fn wait(self) -> std::io::Result<()> {
-        let Self { server_task, stop, tasks, .. } = self;
+        let Self {
+            server_task,
+            stop,
+            tasks,
+            ..
+        } = self;
         let outcome = server_task.await.map_err(std::io::Error::other)?;
         stop.cancel();
         for task in tasks {
@@ -121,17 +148,30 @@ impl Running {
 /// Opens a service's database and applies its migrations.
 pub fn open_database(settings: &Settings, service: &ServiceDef) -> anyhow::Result<Database> {
     let url = settings.database_url_for(service.name);
-    let db = Database::connect(&url)
-        .map_err(|e| anyhow::anyhow!("cannot open the database of {} at {}: {e}", service.name, redact(&url)))?;
+    let db = Database::connect(&url).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the database of {} at {}: {e}",
+            service.name,
+            redact(&url)
+        )
+    })?;
     db.migrate(&[PLATFORM_MIGRATIONS, service.migrations])?;
     Ok(db)
 }
 
 /// Starts `services` in one HTTP server on `settings.listen` (port 0 picks a free one).
-pub async fn start(settings: Settings, services: &[ServiceDef], handle_signals: bool) -> anyhow::Result<Running> {
+pub async fn start(
+    settings: Settings,
+    services: &[ServiceDef],
+    handle_signals: bool,
+) -> anyhow::Result<Running> {
     let settings = Arc::new(settings);
     let verifier = web::Data::new(Verifier::from_settings(&settings).await?);
-    let bus = bus::open(&settings.broker_url, &settings.exchange, settings.publish_timeout_secs)?;
+    let bus = bus::open(
+        &settings.broker_url,
+        &settings.exchange,
+        settings.publish_timeout_secs,
+    )?;
     let stop = CancellationToken::new();
 
     let mut contexts = Vec::new();
@@ -153,10 +193,19 @@ pub async fn start(settings: Settings, services: &[ServiceDef], handle_signals: 
             let on_start = service.on_start;
             tokio::task::spawn_blocking(move || on_start(&context)).await??;
         }
-        let relay = Relay::new(service.name, db.clone(), bus.clone(), context.relay_wake.clone());
+        let relay = Relay::new(
+            service.name,
+            db.clone(),
+            bus.clone(),
+            context.relay_wake.clone(),
+        );
         tasks.push(tokio::spawn(relay.run(stop.clone())));
         for consumer in (service.consumers)(&context) {
-            tasks.push(tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone())));
+            tasks.push(tokio::spawn(consumer.run(
+                db.clone(),
+                bus.clone(),
+                stop.clone(),
+            )));
         }
         contexts.push(context);
     }
@@ -177,7 +226,9 @@ pub async fn start(settings: Settings, services: &[ServiceDef], handle_signals: 
             .wrap(from_fn(telemetry::request_span))
             .app_data(verifier.clone())
             .app_data(BodyLimit(body_limit))
-            .app_data(web::QueryConfig::default().error_handler(|error, _| query_error(&error).into()))
+            .app_data(
+                web::QueryConfig::default().error_handler(|error, _| query_error(&error).into()),
+            )
             .app_data(web::PathConfig::default().error_handler(|error, _| {
                 ApiError::NotFound(format!("path parameter ({error})")).into()
             }))
@@ -222,7 +273,11 @@ pub async fn start(settings: Settings, services: &[ServiceDef], handle_signals: 
     })
     .workers(workers())
     .shutdown_timeout(30);
-    let server = if handle_signals { server } else { server.disable_signals() };
+    let server = if handle_signals {
+        server
+    } else {
+        server.disable_signals()
+    };
     let server = server.bind(settings.listen)?;
     let addr = server
         .addrs()
@@ -257,7 +312,12 @@ fn workers() -> usize {
 /// Merges the documents of `services` into one, as served by `serve all`.
 pub fn merged_openapi(services: &[ServiceDef]) -> OpenApi {
     let mut docs = services.iter().map(|s| (s.openapi)());
-    let mut merged = docs.next().unwrap_or_else(|| OpenApi::new(utoipa::openapi::Info::new("liaison", env!("CARGO_PKG_VERSION")), utoipa::openapi::Paths::new()));
+    let mut merged = docs.next().unwrap_or_else(|| {
+        OpenApi::new(
+            utoipa::openapi::Info::new("liaison", env!("CARGO_PKG_VERSION")),
+            utoipa::openapi::Paths::new(),
+        )
+    });
     for doc in docs {
         merged.merge(doc);
     }
@@ -278,7 +338,11 @@ fn query_error(error: &actix_web::error::QueryPayloadError) -> ApiError {
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
+    Err(ApiError::NotFound(format!(
+        "route {} {}",
+        req.method(),
+        req.path()
+    )))
 }
 
 async fn healthz() -> HttpResponse {
@@ -329,7 +393,11 @@ pub struct LogQuery {
     pub limit: Option<i64>,
 }
 
-async fn event_log(db: Database, caller: Caller, query: LogQuery) -> Result<HttpResponse, ApiError> {
+async fn event_log(
+    db: Database,
+    caller: Caller,
+    query: LogQuery,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Ministry])?;
     let after = query.after.unwrap_or(0);
     if after < 0 {
@@ -337,9 +405,14 @@ async fn event_log(db: Database, caller: Caller, query: LogQuery) -> Result<Http
     }
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field("#/query/limit", "must be between 1 and 1000"));
+        return Err(ApiError::field(
+            "#/query/limit",
+            "must be between 1 and 1000",
+        ));
     }
-    let items = db.run(move |conn| outbox::read_log(conn, after, limit)).await?;
+    let items = db
+        .run(move |conn| outbox::read_log(conn, after, limit).map_err(ApiError::from))
+        .await?;
     let next_after = items.last().map_or(after, |e| e.seq);
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_after": next_after })))
 }

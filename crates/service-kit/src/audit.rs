@@ -56,8 +56,21 @@ pub fn record(conn: &mut AnyConnection, change: Change<'_>) -> Result<(), StoreE
 }
 
 /// Lists the changes of one record, oldest first.
-pub fn history(conn: &mut AnyConnection, entity: &str, entity_id: &str) -> Result<Vec<AuditEntry>, StoreError> {
-    type Row = (String, String, String, String, String, Option<String>, String, NaiveDateTime);
+pub fn history(
+    conn: &mut AnyConnection,
+    entity: &str,
+    entity_id: &str,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        NaiveDateTime,
+    );
     let rows: Vec<Row> = audit_entries::table
         .filter(audit_entries::entity.eq(entity))
         .filter(audit_entries::entity_id.eq(entity_id))
@@ -74,17 +87,20 @@ pub fn history(conn: &mut AnyConnection, entity: &str, entity_id: &str) -> Resul
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, entity, entity_id, action, actor, government_body, fields, at)| {
-            Ok(AuditEntry {
-                id,
-                entity,
-                entity_id,
-                action,
-                actor,
-                government_body,
-                fields: serde_json::from_str(&fields).map_err(|e| StoreError::Query(e.into()))?,
-                at: DateTime::from_naive_utc_and_offset(at, Utc),
-            })
-        })
+        .map(
+            |(id, entity, entity_id, action, actor, government_body, fields, at)| {
+                Ok(AuditEntry {
+                    id,
+                    entity,
+                    entity_id,
+                    action,
+                    actor,
+                    government_body,
+                    fields: serde_json::from_str(&fields)
+                        .map_err(|e| StoreError::Query(e.into()))?,
+                    at: DateTime::from_naive_utc_and_offset(at, Utc),
+                })
+            },
+        )
         .collect()
 }

@@ -122,17 +122,18 @@ impl Caller {
                 "an officer token must carry the government body in the 'body' claim".into(),
             ));
         }
-        let bin = match (claims.role, claims.bin) {
-            (Role::Npo, Some(raw)) => Some(Bin::parse(&raw).map_err(|e| {
-                ApiError::Unauthorized(format!("the 'bin' claim is invalid: {e}"))
-            })?),
-            (Role::Npo, None) => {
-                return Err(ApiError::Unauthorized(
-                    "an npo token must carry the organisation's BIN in the 'bin' claim".into(),
-                ));
-            }
-            _ => None,
-        };
+        let bin =
+            match (claims.role, claims.bin) {
+                (Role::Npo, Some(raw)) => Some(Bin::parse(&raw).map_err(|e| {
+                    ApiError::Unauthorized(format!("the 'bin' claim is invalid: {e}"))
+                })?),
+                (Role::Npo, None) => {
+                    return Err(ApiError::Unauthorized(
+                        "an npo token must carry the organisation's BIN in the 'bin' claim".into(),
+                    ));
+                }
+                _ => None,
+            };
         Ok(Self {
             subject: claims.sub,
             role: claims.role,
@@ -250,7 +251,13 @@ impl Verifier {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()?;
-        let set: JwkSet = client.get(url).send().await?.error_for_status()?.json().await?;
+        let set: JwkSet = client
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
         let mut loaded = 0;
         for jwk in &set.keys {
             let Some(kid) = jwk.common.key_id.clone() else {
@@ -359,13 +366,22 @@ fn default_algorithm(key: &DecodingKey) -> Algorithm {
 
 fn key_from_pem(pem: &[u8], path: &Path) -> anyhow::Result<VerificationKey> {
     if let Ok(key) = DecodingKey::from_ed_pem(pem) {
-        return Ok(VerificationKey { key, algorithm: Algorithm::EdDSA });
+        return Ok(VerificationKey {
+            key,
+            algorithm: Algorithm::EdDSA,
+        });
     }
     if let Ok(key) = DecodingKey::from_ec_pem(pem) {
-        return Ok(VerificationKey { key, algorithm: Algorithm::ES256 });
+        return Ok(VerificationKey {
+            key,
+            algorithm: Algorithm::ES256,
+        });
     }
     if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
-        return Ok(VerificationKey { key, algorithm: Algorithm::RS256 });
+        return Ok(VerificationKey {
+            key,
+            algorithm: Algorithm::RS256,
+        });
     }
     anyhow::bail!(
         "{} is not an Ed25519, P-256 or RSA public key in PEM format",
@@ -381,7 +397,9 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         .to_str()
         .map_err(|_| ApiError::Unauthorized("the Authorization header is not ASCII".into()))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(Some(token.trim().to_owned()))
         }
         _ => Err(ApiError::Unauthorized(
@@ -464,15 +482,19 @@ impl DevelopmentKey {
             tracing::info!(key.path = %path.display(), "development signing key generated");
             pem
         };
-        let signing = <SigningKey as ed25519_dalek::pkcs8::DecodePrivateKey>::from_pkcs8_pem(
-            &private_pem,
-        )
-        .map_err(|e| anyhow::anyhow!("{} is not an Ed25519 private key: {e}", path.display()))?;
+        let signing =
+            <SigningKey as ed25519_dalek::pkcs8::DecodePrivateKey>::from_pkcs8_pem(&private_pem)
+                .map_err(|e| {
+                    anyhow::anyhow!("{} is not an Ed25519 private key: {e}", path.display())
+                })?;
         let public_pem = signing
             .verifying_key()
             .to_public_key_pem(LineEnding::LF)
             .map_err(|e| anyhow::anyhow!("cannot encode the public key: {e}"))?;
-        Ok(Self { private_pem, public_pem })
+        Ok(Self {
+            private_pem,
+            public_pem,
+        })
     }
 
     fn verification_key(&self) -> anyhow::Result<VerificationKey> {
@@ -488,7 +510,12 @@ impl DevelopmentKey {
     }
 
     /// Signs a token for `request`, valid for `ttl` from now.
-    pub fn mint(&self, settings: &Settings, request: &TokenRequest, ttl: Duration) -> anyhow::Result<String> {
+    pub fn mint(
+        &self,
+        settings: &Settings,
+        request: &TokenRequest,
+        ttl: Duration,
+    ) -> anyhow::Result<String> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: request.subject.clone(),
@@ -502,10 +529,15 @@ impl DevelopmentKey {
             iat: now,
             nbf: None,
         };
+        self.sign(&claims)
+    }
+
+    /// Signs arbitrary claims with this key, as tests of token validation need.
+    pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(DEVELOPMENT_KID.into());
         let key = EncodingKey::from_ed_pem(self.private_pem.as_bytes())?;
-        Ok(jsonwebtoken::encode(&header, &claims, &key)?)
+        Ok(jsonwebtoken::encode(&header, claims, &key)?)
     }
 }
 

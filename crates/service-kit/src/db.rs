@@ -134,8 +134,10 @@ impl r2d2::ManageConnection for ConnectionManager {
                     .map_err(|e| ConnectError(e.to_string()))?;
                 // WAL lets readers run beside the one writer; the busy timeout makes a
                 // second writer wait instead of failing with "database is locked".
+                // The busy timeout comes first, so a connection that finds another one
+                // switching the file to WAL waits for it instead of failing.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(|e| ConnectError(e.to_string()))?;
@@ -154,6 +156,26 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
+/// Logs failed connection attempts of the pool, at most one line per 10 seconds, so an
+/// outage does not flood the log while the pool keeps retrying.
+#[derive(Debug, Default)]
+struct ThrottledErrorHandler {
+    last: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl r2d2::HandleError<ConnectError> for ThrottledErrorHandler {
+    fn handle_error(&self, error: ConnectError) {
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        if last.is_some_and(|at| at.elapsed() < Duration::from_secs(10)) {
+            return;
+        }
+        *last = Some(std::time::Instant::now());
+        tracing::warn!(error = %error, "database connection failed; the pool keeps retrying");
+    }
+}
+
 /// A pool of connections to one service's database.
 #[derive(Clone)]
 pub struct Database {
@@ -163,7 +185,9 @@ pub struct Database {
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("backend", &self.backend).finish()
+        f.debug_struct("Database")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 
@@ -184,9 +208,15 @@ impl Database {
             Backend::Postgres => 10,
             Backend::Sqlite => 4,
         };
+        // One connection up front reports the driver's own error, such as a missing
+        // database, instead of the pool's timeout.
+        r2d2::ManageConnection::connect(&manager)
+            .map_err(|e| ConnectError(format!("{}: {e}", redact(url))))?;
         let pool = r2d2::Pool::builder()
             .max_size(max_size)
+            .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
+            .error_handler(Box::new(ThrottledErrorHandler::default()))
             .build(manager)
             .map_err(|e| ConnectError(format!("{}: {e}", redact(url))))?;
         Ok(Self { pool, backend })
@@ -206,12 +236,20 @@ impl Database {
                 Backend::Sqlite => set.sqlite,
             };
             let applied = match &mut *conn {
-                AnyConnection::Postgresql(c) => c.run_pending_migrations(Borrowed(migrations)).map(|v| v.len()),
-                AnyConnection::Sqlite(c) => c.run_pending_migrations(Borrowed(migrations)).map(|v| v.len()),
+                AnyConnection::Postgresql(c) => c
+                    .run_pending_migrations(Borrowed(migrations))
+                    .map(|v| v.len()),
+                AnyConnection::Sqlite(c) => c
+                    .run_pending_migrations(Borrowed(migrations))
+                    .map(|v| v.len()),
             }
             .map_err(|e| anyhow::anyhow!("migrations of {} failed: {e}", set.name))?;
             if applied > 0 {
-                tracing::info!(migrations.set = set.name, migrations.applied = applied, "migrations applied");
+                tracing::info!(
+                    migrations.set = set.name,
+                    migrations.applied = applied,
+                    "migrations applied"
+                );
             }
         }
         Ok(())
@@ -219,32 +257,48 @@ impl Database {
 
     /// Runs `work` with a pooled connection on the blocking thread pool, so async
     /// workers never wait on the database.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.get().map_err(StoreError::from)?;
             work(&mut conn)
         })
         .await
-        .map_err(|e| StoreError::Query(anyhow::anyhow!("database task failed: {e}")))?
+        .map_err(|e| {
+            E::from(StoreError::Query(anyhow::anyhow!(
+                "database task failed: {e}"
+            )))
+        })?
     }
 
     /// Runs `work` inside one transaction; nothing is written unless it returns `Ok`.
-    pub async fn transaction<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub async fn transaction<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<StoreError> + From<DieselError> + Send + 'static,
     {
         self.run(move |conn| conn.transaction(work)).await
     }
 
+    /// Runs `work` on the calling thread, for commands outside the async runtime.
+    pub fn run_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        let mut conn = self.pool.get().map_err(StoreError::from)?;
+        work(&mut conn)
+    }
+
     /// Checks that a connection can be had and answers a query.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.run(|conn| {
+        self.run(|conn| -> Result<(), StoreError> {
             conn.batch_execute("SELECT 1")?;
             Ok(())
         })
@@ -267,14 +321,18 @@ impl<DB: diesel::backend::Backend> diesel::migration::MigrationSource<DB> for Bo
 where
     EmbeddedMigrations: diesel::migration::MigrationSource<DB>,
 {
-    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>> {
+    fn migrations(
+        &self,
+    ) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>> {
         self.0.migrations()
     }
 }
 
 impl std::fmt::Debug for MigrationSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MigrationSet").field("name", &self.name).finish()
+        f.debug_struct("MigrationSet")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -307,8 +365,14 @@ mod tests {
 
     #[test]
     fn backend_from_scheme() {
-        assert_eq!(Backend::from_url("postgres://h/db").ok(), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("sqlite://x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("postgres://h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("sqlite://x.db").ok(),
+            Some(Backend::Sqlite)
+        );
         assert!(Backend::from_url("mysql://h/db").is_err());
     }
 }

@@ -39,7 +39,8 @@ pub async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading the body failed: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("reading the body failed: {e}")))?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge(limit));
         }
@@ -56,13 +57,19 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = error.into_inner();
         let message = inner.to_string();
         if let Some(field) = unknown_field_name(&message) {
-            pointer = format!("{}/{}", pointer.trim_end_matches('/'), escape(field));
+            let last = format!("/{}", escape(field));
+            if !pointer.ends_with(&last) {
+                pointer = format!("{}{last}", pointer.trim_end_matches('/'));
+            }
         }
         let message = strip_position(&message);
         if inner.is_syntax() || inner.is_eof() {
             ApiError::Validation {
                 status: actix_web::http::StatusCode::BAD_REQUEST,
-                errors: vec![FieldError::new(pointer, format!("the body is not valid JSON: {message}"))],
+                errors: vec![FieldError::new(
+                    pointer,
+                    format!("the body is not valid JSON: {message}"),
+                )],
             }
         } else {
             ApiError::field(pointer, message)
@@ -82,7 +89,11 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
             Segment::Unknown => pointer.push('?'),
         }
     }
-    if pointer.is_empty() { "/".to_owned() } else { pointer }
+    if pointer.is_empty() {
+        "/".to_owned()
+    } else {
+        pointer
+    }
 }
 
 fn escape(token: &str) -> String {
@@ -131,6 +142,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     }
 }
 
+/// Deserializes a field that may be absent (outer `None`), `null` (`Some(None)`) or a
+/// value, for JSON merge-patch bodies. Use with `#[serde(default)]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// The `If-Match` header of an update.
 #[derive(Debug, Clone)]
 pub struct IfMatch(Option<String>);
@@ -142,9 +163,10 @@ impl IfMatch {
         let Some(value) = &self.0 else {
             return Err(ApiError::PreconditionRequired);
         };
-        let matches = value.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag.trim_start_matches("W/") == current_etag
-        });
+        let matches = value
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.trim_start_matches("W/") == current_etag);
         if matches {
             Ok(())
         } else {

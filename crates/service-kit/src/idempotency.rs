@@ -5,7 +5,12 @@ use chrono::Utc;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+
 use crate::db::{AnyConnection, StoreError};
+use crate::extract::IdempotencyKey;
+use crate::problem::{ApiError, FieldError};
 use crate::schema::idempotency_keys;
 
 /// A response stored under an idempotency key.
@@ -34,7 +39,12 @@ pub fn fingerprint(body: &[u8]) -> String {
 }
 
 /// Looks up `key` in `scope` (the caller and the route).
-pub fn lookup(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result<Lookup, StoreError> {
+pub fn lookup(
+    conn: &mut AnyConnection,
+    scope: &str,
+    key: &str,
+    hash: &str,
+) -> Result<Lookup, StoreError> {
     let row: Option<(String, i32, String, Option<String>)> = idempotency_keys::table
         .filter(idempotency_keys::scope.eq(scope))
         .filter(idempotency_keys::key.eq(key))
@@ -77,4 +87,84 @@ pub fn store(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The response of a successful create.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub body: serde_json::Value,
+    /// Path of the new resource, for the `Location` header.
+    pub location: String,
+    pub etag: Option<String>,
+}
+
+/// The outcome of a create that honours `Idempotency-Key`.
+#[derive(Debug)]
+pub enum Reply {
+    Fresh(Created),
+    Replayed(StoredResponse),
+}
+
+impl Reply {
+    /// The HTTP response: 201 with `Location`, or the stored response marked as a replay.
+    pub fn into_response(self) -> HttpResponse {
+        match self {
+            Self::Fresh(created) => {
+                let mut response = HttpResponse::Created();
+                response.insert_header(("Location", created.location));
+                if let Some(etag) = created.etag {
+                    response.insert_header(("ETag", etag));
+                }
+                response.json(created.body)
+            }
+            Self::Replayed(stored) => {
+                let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+                let mut response = HttpResponse::build(status);
+                response.insert_header(("Idempotent-Replayed", "true"));
+                if let Some(location) = stored.location {
+                    response.insert_header(("Location", location));
+                }
+                response.json(stored.body)
+            }
+        }
+    }
+}
+
+/// Runs a create once per idempotency key, inside the caller's transaction: a repeat
+/// with the same key and body gets the first response, a repeat with another body is
+/// rejected with 422, and without a key `work` always runs.
+pub fn create_once(
+    conn: &mut AnyConnection,
+    key: &IdempotencyKey,
+    scope: &str,
+    body: &[u8],
+    work: impl FnOnce(&mut AnyConnection) -> Result<Created, ApiError>,
+) -> Result<Reply, ApiError> {
+    let Some(key) = key.0.as_deref() else {
+        return work(conn).map(Reply::Fresh);
+    };
+    let hash = fingerprint(body);
+    match lookup(conn, scope, key, &hash)? {
+        Lookup::Replay(stored) => return Ok(Reply::Replayed(stored)),
+        Lookup::Mismatch => {
+            return Err(ApiError::invalid(vec![FieldError::new(
+                "#/header/idempotency-key",
+                "was already used with a different request body; use a new key for a new request",
+            )]));
+        }
+        Lookup::Fresh => {}
+    }
+    let created = work(conn)?;
+    store(
+        conn,
+        scope,
+        key,
+        &hash,
+        &StoredResponse {
+            status: 201,
+            body: created.body.clone(),
+            location: Some(created.location.clone()),
+        },
+    )?;
+    Ok(Reply::Fresh(created))
 }

@@ -125,7 +125,10 @@ impl Consumer {
             let handler = self.handler.clone();
             let consumer = self.name.clone();
             let to_apply = event.clone();
-            match db.run(move |conn| apply_once(conn, &consumer, &to_apply, &handler)).await {
+            match db
+                .run(move |conn| apply_once(conn, &consumer, &to_apply, &handler))
+                .await as Result<_, StoreError>
+            {
                 Ok(applied) => {
                     metrics::consumed(&self.name, applied == Applied::Now);
                     if let Err(error) = delivery.ack().await {

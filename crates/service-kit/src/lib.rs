@@ -36,3 +36,6 @@ pub const PLATFORM_MIGRATIONS: MigrationSet = MigrationSet {
     postgres: &PLATFORM_POSTGRES,
     sqlite: &PLATFORM_SQLITE,
 };
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -19,7 +19,8 @@ struct Metrics {
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
-    let counter = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric definition");
+    let counter =
+        IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric definition");
     registry
         .register(Box::new(counter.clone()))
         .expect("metric names are unique");
@@ -29,8 +30,13 @@ fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntC
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let registry = Registry::new();
     let latency = HistogramVec::new(
-        HistogramOpts::new("http_request_duration_seconds", "HTTP request latency in seconds")
-            .buckets(vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+        HistogramOpts::new(
+            "http_request_duration_seconds",
+            "HTTP request latency in seconds",
+        )
+        .buckets(vec![
+            0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+        ]),
         &["method", "route"],
     )
     .expect("valid metric definition");
@@ -38,11 +44,36 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         .register(Box::new(latency.clone()))
         .expect("metric names are unique");
     Metrics {
-        requests: counter(&registry, "http_requests_total", "HTTP requests by route and status", &["method", "route", "status"]),
-        published: counter(&registry, "outbox_events_published_total", "Events confirmed by the bus", &["service"]),
-        publish_failures: counter(&registry, "outbox_publish_failures_total", "Failed outbox publish rounds", &["service"]),
-        consumed: counter(&registry, "events_consumed_total", "Events taken from a queue, by outcome", &["consumer", "outcome"]),
-        dead_lettered: counter(&registry, "events_dead_lettered_total", "Events moved to a dead-letter queue", &["consumer"]),
+        requests: counter(
+            &registry,
+            "http_requests_total",
+            "HTTP requests by route and status",
+            &["method", "route", "status"],
+        ),
+        published: counter(
+            &registry,
+            "outbox_events_published_total",
+            "Events confirmed by the bus",
+            &["service"],
+        ),
+        publish_failures: counter(
+            &registry,
+            "outbox_publish_failures_total",
+            "Failed outbox publish rounds",
+            &["service"],
+        ),
+        consumed: counter(
+            &registry,
+            "events_consumed_total",
+            "Events taken from a queue, by outcome",
+            &["consumer", "outcome"],
+        ),
+        dead_lettered: counter(
+            &registry,
+            "events_dead_lettered_total",
+            "Events moved to a dead-letter queue",
+            &["consumer"],
+        ),
         latency,
         registry,
     }
@@ -62,7 +93,10 @@ pub fn observe_request(method: &str, route: &str, status: u16, elapsed: Duration
 }
 
 pub(crate) fn outbox_published(service: &str, count: usize) {
-    METRICS.published.with_label_values(&[service]).inc_by(count as u64);
+    METRICS
+        .published
+        .with_label_values(&[service])
+        .inc_by(count as u64);
 }
 
 pub(crate) fn outbox_failures(service: &str) {
@@ -71,7 +105,10 @@ pub(crate) fn outbox_failures(service: &str) {
 
 pub(crate) fn consumed(consumer: &str, applied: bool) {
     let outcome = if applied { "applied" } else { "duplicate" };
-    METRICS.consumed.with_label_values(&[consumer, outcome]).inc();
+    METRICS
+        .consumed
+        .with_label_values(&[consumer, outcome])
+        .inc();
 }
 
 pub(crate) fn dead_lettered(consumer: &str) {

@@ -49,7 +49,8 @@ impl OutboxRow {
             service: self.service.clone(),
             actor: self.actor.clone(),
             government_body: self.government_body.clone(),
-            payload: serde_json::from_str(&self.payload).map_err(|e| StoreError::Query(e.into()))?,
+            payload: serde_json::from_str(&self.payload)
+                .map_err(|e| StoreError::Query(e.into()))?,
         })
     }
 }
@@ -89,7 +90,11 @@ pub struct LoggedEvent {
 }
 
 /// Reads up to `limit` events after position `after`, oldest first.
-pub fn read_log(conn: &mut AnyConnection, after: i64, limit: i64) -> Result<Vec<LoggedEvent>, StoreError> {
+pub fn read_log(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<LoggedEvent>, StoreError> {
     let rows: Vec<OutboxRow> = outbox_events::table
         .filter(outbox_events::seq.gt(after))
         .order(outbox_events::seq.asc())
@@ -97,7 +102,12 @@ pub fn read_log(conn: &mut AnyConnection, after: i64, limit: i64) -> Result<Vec<
         .select(OutboxRow::as_select())
         .load(conn)?;
     rows.iter()
-        .map(|row| Ok(LoggedEvent { seq: row.seq, event: row.envelope()? }))
+        .map(|row| {
+            Ok(LoggedEvent {
+                seq: row.seq,
+                event: row.envelope()?,
+            })
+        })
         .collect()
 }
 
@@ -120,14 +130,28 @@ pub struct Relay {
 
 impl Relay {
     /// Creates a relay; `wake` is notified by writers so events go out at once.
-    pub fn new(service: &'static str, db: Database, bus: Arc<dyn EventBus>, wake: Arc<Notify>) -> Self {
-        Self { service, db, bus, wake }
+    pub fn new(
+        service: &'static str,
+        db: Database,
+        bus: Arc<dyn EventBus>,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Self {
+            service,
+            db,
+            bus,
+            wake,
+        }
     }
 
     /// Publishes until `stop` is cancelled; failures are retried with backoff and the
     /// rows stay in the outbox until the broker confirms them.
     pub async fn run(self, stop: CancellationToken) {
-        tracing::info!(service = self.service, bus = self.bus.kind(), "outbox relay started");
+        tracing::info!(
+            service = self.service,
+            bus = self.bus.kind(),
+            "outbox relay started"
+        );
         let mut backoff = Duration::from_millis(200);
         loop {
             let outcome = self.publish_batch().await;
@@ -165,7 +189,7 @@ impl Relay {
     pub async fn publish_batch(&self) -> anyhow::Result<usize> {
         let rows: Vec<OutboxRow> = self
             .db
-            .run(|conn| {
+            .run(|conn| -> Result<_, StoreError> {
                 Ok(outbox_events::table
                     .filter(outbox_events::published_at.is_null())
                     .order(outbox_events::seq.asc())
@@ -178,7 +202,11 @@ impl Relay {
         let mut failure = None;
         for row in &rows {
             let envelope = row.envelope()?;
-            match self.bus.publish(&envelope, row.traceparent.as_deref()).await {
+            match self
+                .bus
+                .publish(&envelope, row.traceparent.as_deref())
+                .await
+            {
                 Ok(()) => confirmed.push(row.seq),
                 Err(error) => {
                     failure = Some(error);
@@ -190,10 +218,12 @@ impl Relay {
         if !confirmed.is_empty() {
             let now = Utc::now().naive_utc();
             self.db
-                .run(move |conn| {
-                    diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(confirmed)))
-                        .set(outbox_events::published_at.eq(now))
-                        .execute(conn)?;
+                .run(move |conn| -> Result<(), StoreError> {
+                    diesel::update(
+                        outbox_events::table.filter(outbox_events::seq.eq_any(confirmed)),
+                    )
+                    .set(outbox_events::published_at.eq(now))
+                    .execute(conn)?;
                     Ok(())
                 })
                 .await?;

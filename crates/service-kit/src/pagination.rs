@@ -45,7 +45,9 @@ impl PageParams {
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
             .map(Some)
-            .ok_or_else(|| ApiError::field("#/query/cursor", "is not a cursor returned by this API"))
+            .ok_or_else(|| {
+                ApiError::field("#/query/cursor", "is not a cursor returned by this API")
+            })
     }
 }
 
@@ -81,14 +83,31 @@ mod tests {
         let page = Page::from_overfetch(vec![1, 2, 3], 2, ToString::to_string);
 
         assert_eq!(page.items, vec![1, 2]);
-        let params = PageParams { limit: None, cursor: page.next_cursor };
+        let params = PageParams {
+            limit: None,
+            cursor: page.next_cursor,
+        };
         assert_eq!(params.after().unwrap().as_deref(), Some("2"));
     }
 
     #[test]
     fn limit_bounds() {
-        assert!(PageParams { limit: Some(0), cursor: None }.limit().is_err());
-        assert!(PageParams { limit: Some(201), cursor: None }.limit().is_err());
+        assert!(
+            PageParams {
+                limit: Some(0),
+                cursor: None
+            }
+            .limit()
+            .is_err()
+        );
+        assert!(
+            PageParams {
+                limit: Some(201),
+                cursor: None
+            }
+            .limit()
+            .is_err()
+        );
         assert_eq!(PageParams::default().limit().unwrap(), 50);
     }
 }

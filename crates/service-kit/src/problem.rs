@@ -179,7 +179,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Internal(error) => tracing::error!(error = format!("{error:#}"), "request failed"),
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed")
+            }
             Self::Unavailable(reason) => tracing::warn!(%reason, "dependency unavailable"),
             _ => {}
         }
@@ -201,6 +203,12 @@ impl From<crate::db::StoreError> for ApiError {
             StoreError::Conflict(reason) => Self::Conflict(reason),
             StoreError::Query(error) => Self::internal(error),
         }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        crate::db::StoreError::from(error).into()
     }
 }
 

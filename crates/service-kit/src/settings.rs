@@ -72,9 +72,13 @@ impl Settings {
         let database_url = get("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}/{{service}}.db", data_dir.display()));
         let listen_raw = get("LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen_raw
-            .parse()
-            .map_err(|_| invalid("LISTEN", &listen_raw, "expected host:port, such as 127.0.0.1:8080"))?;
+        let listen = listen_raw.parse().map_err(|_| {
+            invalid(
+                "LISTEN",
+                &listen_raw,
+                "expected host:port, such as 127.0.0.1:8080",
+            )
+        })?;
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -104,7 +108,10 @@ impl Settings {
 
     /// Returns the database URL of one service: its own variable, or the template.
     pub fn database_url_for(&self, service: &str) -> String {
-        let own = format!("{PREFIX}DATABASE_URL_{}", service.to_uppercase().replace('-', "_"));
+        let own = format!(
+            "{PREFIX}DATABASE_URL_{}",
+            service.to_uppercase().replace('-', "_")
+        );
         std::env::var(own)
             .ok()
             .filter(|v| !v.is_empty())
@@ -155,10 +162,9 @@ mod tests {
 
     #[test]
     fn invalid_listen_names_variable() {
-        let error = Settings::from_lookup(|name| {
-            (name == "LIAISON_LISTEN").then(|| "nowhere".to_owned())
-        })
-        .expect_err("an address without a port is invalid");
+        let error =
+            Settings::from_lookup(|name| (name == "LIAISON_LISTEN").then(|| "nowhere".to_owned()))
+                .expect_err("an address without a port is invalid");
 
         assert!(error.to_string().contains("LIAISON_LISTEN"));
     }

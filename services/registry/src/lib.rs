@@ -1,1 +1,112 @@
+//! The NPO registry: organisations and their projects, the yearly collection
+//! campaigns of government bodies, catalogues and the KATO territories.
 
+pub mod domain;
+pub mod routes;
+pub mod schema;
+pub mod store;
+
+use actix_web::web;
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use service_kit::{MigrationSet, ServiceContext, ServiceDef};
+use utoipa::OpenApi;
+
+pub use store::territories;
+
+use routes::{Registry, campaigns, catalogues, npos, projects, territories as territory_routes};
+
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// The registry as the binary runs it.
+pub const SERVICE: ServiceDef = ServiceDef {
+    name: "registry",
+    migrations: MigrationSet {
+        name: "registry",
+        postgres: &POSTGRES,
+        sqlite: &SQLITE,
+    },
+    openapi,
+    configure,
+    on_start,
+    consumers: |_| Vec::new(),
+};
+
+/// The registry's OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "NPO registry",
+        description = "Registry of non-governmental organisations kept by the liaison officers of government bodies of Kazakhstan: NPOs, their projects, yearly collection campaigns, catalogues and KATO territories."
+    ),
+    paths(
+        npos::create_npo, npos::list_npos, npos::get_npo, npos::update_npo, npos::npo_history,
+        projects::create_project, projects::list_projects,
+        campaigns::create_campaign, campaigns::list_campaigns, campaigns::window_check,
+        territory_routes::search_territories, territory_routes::get_territory,
+        territory_routes::territory_children, territory_routes::territory_path,
+        catalogues::list_catalogues, catalogues::get_catalogue,
+    ),
+    modifiers(&BearerAuth)
+)]
+struct RegistryApi;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn openapi() -> utoipa::openapi::OpenApi {
+    RegistryApi::openapi()
+}
+
+fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
+    cfg.app_data(web::Data::new(Registry(context.clone())))
+        .service(npos::create_npo)
+        .service(npos::list_npos)
+        .service(npos::npo_history)
+        .service(npos::get_npo)
+        .service(npos::update_npo)
+        .service(projects::create_project)
+        .service(projects::list_projects)
+        .service(campaigns::window_check)
+        .service(campaigns::create_campaign)
+        .service(campaigns::list_campaigns)
+        .service(territory_routes::search_territories)
+        .service(territory_routes::territory_children)
+        .service(territory_routes::territory_path)
+        .service(territory_routes::get_territory)
+        .service(catalogues::list_catalogues)
+        .service(catalogues::get_catalogue);
+}
+
+/// Loads the bundled KATO classifier into an empty territory table.
+fn on_start(context: &ServiceContext) -> anyhow::Result<()> {
+    let loaded = context.db.run_blocking(territories::count)?;
+    if loaded > 0 {
+        return Ok(());
+    }
+    let summary = context.db.run_blocking(|conn| {
+        territories::import_csv(conn, territories::BUNDLED_KATO)
+            .map_err(service_kit::StoreError::Query)
+    })?;
+    tracing::info!(
+        territories = summary.territories,
+        repaired = summary.repaired_names,
+        "KATO classifier loaded"
+    );
+    Ok(())
+}

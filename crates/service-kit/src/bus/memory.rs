@@ -33,7 +33,11 @@ impl std::fmt::Debug for InProcessBus {
 
 #[async_trait]
 impl EventBus for InProcessBus {
-    async fn publish(&self, event: &EventEnvelope, _traceparent: Option<&str>) -> Result<(), BusError> {
+    async fn publish(
+        &self,
+        event: &EventEnvelope,
+        _traceparent: Option<&str>,
+    ) -> Result<(), BusError> {
         let targets: Vec<(String, mpsc::Sender<Delivery>)> = {
             let mut subscribers = self
                 .subscribers
@@ -42,7 +46,11 @@ impl EventBus for InProcessBus {
             subscribers.retain(|s| !s.sender.is_closed());
             subscribers
                 .iter()
-                .filter(|s| s.bindings.iter().any(|b| topic_matches(b, &event.event_type)))
+                .filter(|s| {
+                    s.bindings
+                        .iter()
+                        .any(|b| topic_matches(b, &event.event_type))
+                })
                 .map(|s| (s.queue.clone(), s.sender.clone()))
                 .collect()
         };

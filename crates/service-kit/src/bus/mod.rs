@@ -103,7 +103,11 @@ impl Subscription {
 #[async_trait]
 pub trait EventBus: Send + Sync + std::fmt::Debug {
     /// Publishes one event and waits until the broker confirms it is stored.
-    async fn publish(&self, event: &EventEnvelope, traceparent: Option<&str>) -> Result<(), BusError>;
+    async fn publish(
+        &self,
+        event: &EventEnvelope,
+        traceparent: Option<&str>,
+    ) -> Result<(), BusError>;
 
     /// Declares the consumer's queue, binds it to `bindings` (topic patterns such as
     /// `registry.npo.*`) and starts delivering.
@@ -117,11 +121,19 @@ pub trait EventBus: Send + Sync + std::fmt::Debug {
 }
 
 /// Opens the bus a broker URL names: `memory` or an `amqp://` URL.
-pub fn open(broker_url: &str, exchange: &str, publish_timeout_secs: u64) -> anyhow::Result<Arc<dyn EventBus>> {
+pub fn open(
+    broker_url: &str,
+    exchange: &str,
+    publish_timeout_secs: u64,
+) -> anyhow::Result<Arc<dyn EventBus>> {
     if broker_url == "memory" {
         Ok(Arc::new(InProcessBus::default()))
     } else if broker_url.starts_with("amqp://") || broker_url.starts_with("amqps://") {
-        Ok(Arc::new(RabbitBus::new(broker_url, exchange, publish_timeout_secs)))
+        Ok(Arc::new(RabbitBus::new(
+            broker_url,
+            exchange,
+            publish_timeout_secs,
+        )))
     } else {
         anyhow::bail!(
             "unsupported broker URL {}: use memory or amqp://user:password@host:5672/vhost",
@@ -135,7 +147,9 @@ pub fn topic_matches(pattern: &str, key: &str) -> bool {
     fn go(pattern: &[&str], key: &[&str]) -> bool {
         match (pattern.first(), key.first()) {
             (None, None) => true,
-            (Some(&"#"), _) => go(&pattern[1..], key) || (!key.is_empty() && go(pattern, &key[1..])),
+            (Some(&"#"), _) => {
+                go(&pattern[1..], key) || (!key.is_empty() && go(pattern, &key[1..]))
+            }
             (Some(&"*"), Some(_)) => go(&pattern[1..], &key[1..]),
             (Some(p), Some(k)) if p == k => go(&pattern[1..], &key[1..]),
             _ => false,
@@ -153,7 +167,10 @@ mod tests {
     #[test]
     fn topic_patterns() {
         assert!(topic_matches("registry.npo.*", "registry.npo.registered"));
-        assert!(!topic_matches("registry.npo.*", "registry.project.recorded"));
+        assert!(!topic_matches(
+            "registry.npo.*",
+            "registry.project.recorded"
+        ));
         assert!(topic_matches("registry.#", "registry.project.recorded"));
         assert!(topic_matches("#", "a.b.c"));
         assert!(topic_matches("a.#.c", "a.c"));

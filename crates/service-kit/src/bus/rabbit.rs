@@ -6,11 +6,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use common_models::event::EventEnvelope;
 use futures_util::StreamExt;
+use lapin::Confirmation;
 use lapin::options::{
     BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
     ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
 };
-use lapin::Confirmation;
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use tokio::sync::{Mutex, mpsc};
@@ -61,10 +61,16 @@ impl RabbitBus {
         let properties = ConnectionProperties::default()
             .with_connection_name("liaison".into())
             .enable_auto_recover();
-        let connection = tokio::time::timeout(self.timeout, Connection::connect(&self.url, properties))
-            .await
-            .map_err(|_| BusError::Unreachable(format!("no connection within {} s", self.timeout.as_secs())))?
-            .map_err(|e| BusError::Unreachable(e.to_string()))?;
+        let connection =
+            tokio::time::timeout(self.timeout, Connection::connect(&self.url, properties))
+                .await
+                .map_err(|_| {
+                    BusError::Unreachable(format!(
+                        "no connection within {} s",
+                        self.timeout.as_secs()
+                    ))
+                })?
+                .map_err(|e| BusError::Unreachable(e.to_string()))?;
         let publisher = connection.create_channel().await.map_err(broker)?;
         publisher
             .confirm_select(ConfirmSelectOptions::default())
@@ -89,7 +95,10 @@ impl RabbitBus {
             .await
             .map_err(broker)?;
         tracing::info!(broker = %crate::db::redact(&self.url), exchange = %self.exchange, "connected to RabbitMQ");
-        Ok(Link { connection, publisher })
+        Ok(Link {
+            connection,
+            publisher,
+        })
     }
 
     /// Returns a channel on a live connection, connecting when there is none.
@@ -129,11 +138,18 @@ fn broker(error: lapin::Error) -> BusError {
 #[async_trait]
 impl EventBus for RabbitBus {
     #[tracing::instrument(name = "bus.publish", skip_all, fields(event.id = %event.id, event.type = %event.event_type))]
-    async fn publish(&self, event: &EventEnvelope, traceparent: Option<&str>) -> Result<(), BusError> {
+    async fn publish(
+        &self,
+        event: &EventEnvelope,
+        traceparent: Option<&str>,
+    ) -> Result<(), BusError> {
         let body = serde_json::to_vec(event).map_err(|e| BusError::Broker(e.to_string()))?;
         let mut headers = FieldTable::default();
         if let Some(traceparent) = traceparent {
-            headers.insert("traceparent".into(), AMQPValue::LongString(LongString::from(traceparent)));
+            headers.insert(
+                "traceparent".into(),
+                AMQPValue::LongString(LongString::from(traceparent)),
+            );
         }
         let properties = BasicProperties::default()
             .with_message_id(ShortString::from(event.id.to_string()))
@@ -163,7 +179,10 @@ impl EventBus for RabbitBus {
             }
             Ok(Err(error)) => {
                 let message = error.to_string();
-                if tokio::time::timeout(self.timeout, channel.wait_for_recovery(error)).await.is_err() {
+                if tokio::time::timeout(self.timeout, channel.wait_for_recovery(error))
+                    .await
+                    .is_err()
+                {
                     self.forget_link().await;
                 }
                 Err(BusError::Broker(message))
@@ -177,7 +196,9 @@ impl EventBus for RabbitBus {
         self.publisher().await?;
         let channel = {
             let link = self.link.lock().await;
-            let link = link.as_ref().ok_or_else(|| BusError::Unreachable("no connection".into()))?;
+            let link = link
+                .as_ref()
+                .ok_or_else(|| BusError::Unreachable("no connection".into()))?;
             link.connection.create_channel().await.map_err(broker)?
         };
         channel
@@ -228,7 +249,12 @@ impl EventBus for RabbitBus {
         }
 
         let mut consumer = channel
-            .basic_consume(queue.into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
+            .basic_consume(
+                queue.into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .map_err(broker)?;
         let (sender, receiver) = mpsc::channel(usize::from(PREFETCH));
@@ -279,6 +305,9 @@ fn durable_queue() -> QueueDeclareOptions {
 
 fn quorum() -> FieldTable {
     let mut arguments = FieldTable::default();
-    arguments.insert("x-queue-type".into(), AMQPValue::LongString(LongString::from("quorum")));
+    arguments.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString(LongString::from("quorum")),
+    );
     arguments
 }

@@ -1,0 +1,33 @@
+# Developer and CI entry points. GNU make.
+
+CARGO ?= cargo
+
+.PHONY: run test test-sqlite lint openapi fmt
+
+# Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
+# ./data and in-process events. LIAISON_* variables override the settings.
+run:
+	$(CARGO) run --bin liaison -- serve all
+
+# The full suite, including the PostgreSQL and RabbitMQ variants of the tests.
+test: export LIAISON_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+test: export LIAISON_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
+test:
+	scripts/check-test-services.sh
+	env -u LIAISON_TEST_SQLITE_ONLY $(CARGO) test --workspace
+
+# The suite without PostgreSQL and RabbitMQ.
+test-sqlite:
+	@echo "Running the SQLite-only suite: tests of the PostgreSQL and RabbitMQ variants are skipped."
+	LIAISON_TEST_SQLITE_ONLY=1 $(CARGO) test --workspace
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Writes openapi/<service>.json for every service.
+openapi:
+	$(CARGO) run --bin liaison -- openapi --out openapi
+
+fmt:
+	$(CARGO) fmt --all

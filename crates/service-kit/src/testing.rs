@@ -1,0 +1,460 @@
+//! Test support: each test starts the real server on port 0 against a fresh database
+//! (a SQLite file, or a new PostgreSQL database) and a real bus, and talks HTTP to it.
+//!
+//! SQLite runs use the in-process bus; PostgreSQL runs use RabbitMQ, so every
+//! behaviour is checked on both databases and events go through the real broker.
+
+use std::time::Duration;
+
+use common_models::event::EventEnvelope;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use futures_util::StreamExt;
+use lapin::options::{
+    BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
+use lapin::types::FieldTable;
+use uuid::Uuid;
+
+use crate::app::{Running, ServiceDef, start};
+use crate::auth::{DevelopmentKey, Role, TokenRequest};
+use crate::bus::Subscription;
+use crate::settings::Settings;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    /// A SQLite file in a temporary folder, with the in-process bus.
+    Sqlite,
+    /// A new PostgreSQL database per service, with RabbitMQ.
+    Postgres,
+}
+
+/// PostgreSQL server used by tests: `LIAISON_TEST_DATABASE_URL`, pointing at a database
+/// the tests may connect to in order to create and drop their own.
+pub fn postgres_admin_url() -> String {
+    std::env::var("LIAISON_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// RabbitMQ used by tests: `LIAISON_TEST_AMQP_URL`.
+pub fn amqp_url() -> String {
+    std::env::var("LIAISON_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
+}
+
+/// Whether the caller asked for the SQLite-only run (`LIAISON_TEST_SQLITE_ONLY=1`).
+pub fn sqlite_only() -> bool {
+    std::env::var("LIAISON_TEST_SQLITE_ONLY").is_ok_and(|v| v == "1" || v == "true")
+}
+
+fn server_root(url: &str) -> &str {
+    match url.rfind('/') {
+        Some(slash) if slash > url.find("://").map_or(0, |i| i + 2) => &url[..slash],
+        _ => url,
+    }
+}
+
+/// A running server for one test, with its own database and keys.
+pub struct TestApp {
+    /// Base URL, such as `http://127.0.0.1:41234`.
+    pub base: String,
+    pub client: reqwest::Client,
+    pub backend: TestBackend,
+    pub settings: Settings,
+    running: Option<Running>,
+    key: DevelopmentKey,
+    postgres_databases: Vec<String>,
+    _data: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for TestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestApp")
+            .field("base", &self.base)
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl TestApp {
+    /// Starts `services` on `backend`. Returns `None` for PostgreSQL in the SQLite-only
+    /// run; fails with instructions when PostgreSQL or RabbitMQ is unreachable.
+    pub async fn spawn(services: &[ServiceDef], backend: TestBackend) -> Option<Self> {
+        if backend == TestBackend::Postgres && sqlite_only() {
+            eprintln!("skipped on PostgreSQL and RabbitMQ: LIAISON_TEST_SQLITE_ONLY is set");
+            return None;
+        }
+        crate::telemetry::init(crate::settings::LogFormat::Pretty);
+        let data = tempfile::tempdir().expect("a temporary folder can be created");
+        let run = Uuid::now_v7().simple().to_string();
+        let mut postgres_databases = Vec::new();
+        let (database_url, broker_url, exchange) = match backend {
+            TestBackend::Sqlite => (
+                format!("sqlite://{}/{{service}}.db", data.path().display()),
+                "memory".to_owned(),
+                "liaison.events".to_owned(),
+            ),
+            TestBackend::Postgres => {
+                let admin = postgres_admin_url();
+                let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is unreachable at {} ({e}). Start it with \
+                         `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, \
+                         point LIAISON_TEST_DATABASE_URL at another server, or run `make test-sqlite` \
+                         for the SQLite-only suite.",
+                        crate::db::redact(&admin)
+                    )
+                });
+                for service in services {
+                    let name = format!("test_{run}_{}", service.name.replace('-', "_"));
+                    diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                        .execute(&mut conn)
+                        .expect("the test database can be created");
+                    postgres_databases.push(name);
+                }
+                (
+                    format!("{}/test_{run}_{{service}}", server_root(&admin)),
+                    amqp_url(),
+                    format!("test.{run}"),
+                )
+            }
+        };
+        let settings = Settings::from_lookup(|name| match name {
+            "LIAISON_DATA_DIR" => Some(data.path().display().to_string()),
+            "LIAISON_DATABASE_URL" => Some(database_url.clone()),
+            "LIAISON_BROKER_URL" => Some(broker_url.clone()),
+            "LIAISON_EXCHANGE" => Some(exchange.clone()),
+            "LIAISON_LISTEN" => Some("127.0.0.1:0".into()),
+            "LIAISON_BODY_LIMIT" => Some("262144".into()),
+            _ => None,
+        })
+        .expect("test settings are valid");
+        if backend == TestBackend::Postgres {
+            check_broker(&settings).await;
+        }
+        let running = start(settings.clone(), services, false)
+            .await
+            .unwrap_or_else(|e| panic!("the server failed to start: {e:#}"));
+        let key =
+            DevelopmentKey::load_or_create(&settings.data_dir).expect("the development key exists");
+        Some(Self {
+            base: format!("http://{}", running.addr),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("an HTTP client can be built"),
+            backend,
+            settings,
+            running: Some(running),
+            key,
+            postgres_databases,
+            _data: data,
+        })
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Mints a token for `role`, valid for an hour.
+    pub fn token(&self, role: Role, body: Option<&str>, bin: Option<&str>) -> String {
+        let request = TokenRequest {
+            subject: format!("test-{role}"),
+            name: None,
+            role,
+            body: body.map(str::to_owned),
+            bin: bin.map(str::to_owned),
+        };
+        self.key
+            .mint(&self.settings, &request, Duration::from_secs(3600))
+            .expect("a token can be minted")
+    }
+
+    /// The key the server trusts, for tests that craft their own tokens.
+    pub fn key(&self) -> &DevelopmentKey {
+        &self.key
+    }
+
+    /// A token of the officer of `body`.
+    pub fn officer(&self, body: &str) -> String {
+        self.token(Role::Officer, Some(body), None)
+    }
+
+    /// A token of a ministry analyst.
+    pub fn ministry(&self) -> String {
+        self.token(Role::Ministry, None, None)
+    }
+
+    /// Starts receiving the events whose type matches one of `bindings`, from now on.
+    pub async fn observe(&self, bindings: &[&str]) -> EventObserver {
+        match self.backend {
+            TestBackend::Sqlite => {
+                let running = self.running.as_ref().expect("the server is running");
+                let bindings: Vec<String> = bindings.iter().map(|b| (*b).to_owned()).collect();
+                let subscription = running
+                    .bus
+                    .subscribe(&format!("observer.{}", Uuid::now_v7()), &bindings)
+                    .await
+                    .expect("the in-process bus accepts subscriptions");
+                EventObserver::InProcess(subscription)
+            }
+            TestBackend::Postgres => EventObserver::rabbit(&self.settings.exchange, bindings).await,
+        }
+    }
+
+    /// Stops the server, draining requests and relays.
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if self.postgres_databases.is_empty() {
+            return;
+        }
+        let Ok(mut conn) = PgConnection::establish(&postgres_admin_url()) else {
+            return;
+        };
+        for name in &self.postgres_databases {
+            // FORCE ends the pool's connections, which the server may still hold.
+            let dropped =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut conn);
+            if let Err(error) = dropped {
+                eprintln!("test database {name} was not dropped: {error}");
+            }
+        }
+    }
+}
+
+async fn check_broker(settings: &Settings) {
+    let connected = tokio::time::timeout(
+        Duration::from_secs(5),
+        lapin::Connection::connect(&settings.broker_url, lapin::ConnectionProperties::default()),
+    )
+    .await;
+    match connected {
+        Ok(Ok(connection)) => drop(connection.close(200, "checked".into()).await),
+        Ok(Err(error)) => panic!(
+            "RabbitMQ is unreachable at {} ({error}). Start it with `rabbitmq-server -detached`, \
+             point LIAISON_TEST_AMQP_URL at another broker, or run `make test-sqlite` for the \
+             SQLite-only suite.",
+            crate::db::redact(&settings.broker_url)
+        ),
+        Err(_) => panic!(
+            "RabbitMQ did not answer within 5 s at {}",
+            crate::db::redact(&settings.broker_url)
+        ),
+    }
+}
+
+/// Events seen by a test, from the in-process bus or from a throw-away RabbitMQ queue.
+pub enum EventObserver {
+    InProcess(Subscription),
+    Rabbit {
+        connection: Box<lapin::Connection>,
+        consumer: Box<lapin::Consumer>,
+    },
+}
+
+impl std::fmt::Debug for EventObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::InProcess(_) => "EventObserver::InProcess",
+            Self::Rabbit { .. } => "EventObserver::Rabbit",
+        })
+    }
+}
+
+/// One observed event with the trace context it carried.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub event: EventEnvelope,
+    /// The `traceparent` AMQP header; the in-process bus carries none.
+    pub traceparent: Option<String>,
+    /// The AMQP message id, which must equal the event id.
+    pub message_id: Option<String>,
+}
+
+impl EventObserver {
+    async fn rabbit(exchange: &str, bindings: &[&str]) -> Self {
+        let connection =
+            lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
+                .await
+                .expect("RabbitMQ is reachable");
+        let channel = connection.create_channel().await.expect("a channel opens");
+        channel
+            .exchange_declare(
+                exchange.into(),
+                lapin::ExchangeKind::Topic,
+                ExchangeDeclareOptions {
+                    durable: true,
+                    ..ExchangeDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("the exchange can be declared");
+        let queue = channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("a throw-away queue can be declared");
+        for binding in bindings {
+            channel
+                .queue_bind(
+                    queue.name().clone(),
+                    exchange.into(),
+                    (*binding).into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .expect("the queue can be bound");
+        }
+        let consumer = channel
+            .basic_consume(
+                queue.name().clone(),
+                "".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("consuming starts");
+        Self::Rabbit {
+            connection: Box::new(connection),
+            consumer: Box::new(consumer),
+        }
+    }
+
+    /// Waits up to `wait` for the next event.
+    pub async fn next(&mut self, wait: Duration) -> Option<Observed> {
+        match self {
+            Self::InProcess(subscription) => tokio::time::timeout(wait, subscription.next())
+                .await
+                .ok()
+                .flatten()
+                .and_then(|delivery| delivery.event.ok())
+                .map(|event| Observed {
+                    event,
+                    traceparent: None,
+                    message_id: None,
+                }),
+            Self::Rabbit { consumer, .. } => {
+                let delivery = tokio::time::timeout(wait, consumer.next())
+                    .await
+                    .ok()??
+                    .ok()?;
+                let traceparent = delivery
+                    .properties
+                    .headers()
+                    .as_ref()
+                    .and_then(|headers| headers.inner().get("traceparent").cloned())
+                    .and_then(|value| match value {
+                        lapin::types::AMQPValue::LongString(s) => Some(s.to_string()),
+                        _ => None,
+                    });
+                let message_id = delivery
+                    .properties
+                    .message_id()
+                    .as_ref()
+                    .map(ToString::to_string);
+                let event = serde_json::from_slice(&delivery.data).ok()?;
+                Some(Observed {
+                    event,
+                    traceparent,
+                    message_id,
+                })
+            }
+        }
+    }
+
+    /// Collects every event that arrives within `wait`.
+    pub async fn drain(&mut self, wait: Duration) -> Vec<Observed> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return seen;
+            }
+            match self.next(left).await {
+                Some(observed) => seen.push(observed),
+                None => return seen,
+            }
+        }
+    }
+
+    /// Waits up to 10 s for an event of `event_type`, skipping others; panics without one.
+    pub async fn expect(&mut self, event_type: &str) -> Observed {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next(left).await {
+                Some(observed) if observed.event.event_type == event_type => return observed,
+                Some(_) => continue,
+                None => panic!("no {event_type} event arrived within 10 s"),
+            }
+        }
+    }
+
+    /// Closes the RabbitMQ connection, which deletes the throw-away queue.
+    pub async fn close(self) {
+        if let Self::Rabbit { connection, .. } = self {
+            drop(connection.close(200, "done".into()).await);
+        }
+    }
+}
+
+/// Declares a test module per case with one test on SQLite and one on PostgreSQL.
+///
+/// ```ignore
+/// backend_tests! {
+///     services: &[registry::SERVICE];
+///     async fn creates_npo(app) { /* app: TestApp */ }
+/// }
+/// ```
+#[macro_export]
+macro_rules! backend_tests {
+    (services: $services:expr; $( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let $app = $crate::testing::TestApp::spawn($services, $crate::testing::TestBackend::Sqlite)
+                        .await
+                        .expect("SQLite runs always");
+                    $body
+                    $app.stop().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some($app) = $crate::testing::TestApp::spawn($services, $crate::testing::TestBackend::Postgres).await else {
+                        return;
+                    };
+                    $body
+                    $app.stop().await;
+                }
+            }
+        )*
+    };
+}

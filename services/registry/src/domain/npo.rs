@@ -1,0 +1,796 @@
+//! An NPO as the registry keeps it: names, identifiers, classification, personal data
+//! of its staff, and where each fact came from.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use common_models::{
+    Bin, FormOfWork, InformationSource, KatoCode, LegalForm, NpoStatus, Sphere, TargetGroup,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Errors, parse_code, parse_codes, parse_date, text, web_url};
+
+const MAX_NAME: usize = 500;
+const MAX_ITEMS: usize = 100;
+
+/// A person in the NPO's management. Personal data: shown only to officers, the
+/// ministry and the NPO itself, and never logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyStaff {
+    pub full_name: String,
+    #[serde(default)]
+    pub position: Option<String>,
+}
+
+/// Contacts of the NPO. Personal data, like key staff.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+/// Kind of a work product of an NPO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkProductKind {
+    Study,
+    Report,
+    Technology,
+    InformationProduct,
+}
+
+/// A study, report, technology or information product of the NPO.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkProduct {
+    pub kind: WorkProductKind,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Where a field's value came from and when it was last confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldSource {
+    pub source: InformationSource,
+    pub confirmed_at: DateTime<Utc>,
+}
+
+/// The facts about an NPO, all valid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpoFacts {
+    pub bin: Option<Bin>,
+    pub name_ru: Option<String>,
+    pub name_kk: Option<String>,
+    pub legal_form: LegalForm,
+    pub status: NpoStatus,
+    pub registered_on: Option<NaiveDate>,
+    pub founded_on: Option<NaiveDate>,
+    pub territories: Vec<KatoCode>,
+    pub spheres: Vec<Sphere>,
+    pub target_groups: Vec<TargetGroup>,
+    pub forms_of_work: Vec<FormOfWork>,
+    pub key_staff: Vec<KeyStaff>,
+    pub contacts: Contacts,
+    pub web_resources: Vec<String>,
+    pub work_products: Vec<WorkProduct>,
+}
+
+/// Names of the fields that carry a source, in the order of the card.
+pub const FIELDS: &[&str] = &[
+    "bin",
+    "name_ru",
+    "name_kk",
+    "legal_form",
+    "status",
+    "registered_on",
+    "founded_on",
+    "territories",
+    "spheres",
+    "target_groups",
+    "forms_of_work",
+    "key_staff",
+    "contacts",
+    "web_resources",
+    "work_products",
+];
+
+impl NpoFacts {
+    /// Names of the fields whose values differ between `self` and `other`.
+    pub fn changed_fields(&self, other: &Self) -> Vec<String> {
+        let checks = [
+            ("bin", self.bin != other.bin),
+            ("name_ru", self.name_ru != other.name_ru),
+            ("name_kk", self.name_kk != other.name_kk),
+            ("legal_form", self.legal_form != other.legal_form),
+            ("status", self.status != other.status),
+            ("registered_on", self.registered_on != other.registered_on),
+            ("founded_on", self.founded_on != other.founded_on),
+            ("territories", self.territories != other.territories),
+            ("spheres", self.spheres != other.spheres),
+            ("target_groups", self.target_groups != other.target_groups),
+            ("forms_of_work", self.forms_of_work != other.forms_of_work),
+            ("key_staff", self.key_staff != other.key_staff),
+            ("contacts", self.contacts != other.contacts),
+            ("web_resources", self.web_resources != other.web_resources),
+            ("work_products", self.work_products != other.work_products),
+        ];
+        checks
+            .into_iter()
+            .filter(|(_, changed)| *changed)
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
+    /// Names of the fields that hold a value.
+    pub fn present_fields(&self) -> Vec<String> {
+        let checks = [
+            ("bin", self.bin.is_some()),
+            ("name_ru", self.name_ru.is_some()),
+            ("name_kk", self.name_kk.is_some()),
+            ("legal_form", true),
+            ("status", true),
+            ("registered_on", self.registered_on.is_some()),
+            ("founded_on", self.founded_on.is_some()),
+            ("territories", !self.territories.is_empty()),
+            ("spheres", !self.spheres.is_empty()),
+            ("target_groups", !self.target_groups.is_empty()),
+            ("forms_of_work", !self.forms_of_work.is_empty()),
+            ("key_staff", !self.key_staff.is_empty()),
+            ("contacts", self.contacts != Contacts::default()),
+            ("web_resources", !self.web_resources.is_empty()),
+            ("work_products", !self.work_products.is_empty()),
+        ];
+        checks
+            .into_iter()
+            .filter(|(_, present)| *present)
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
+    /// Checks the rules that span fields; pointers name the field to fix.
+    fn check_across(&self, errors: &mut Errors) {
+        if self.name_ru.is_none() && self.name_kk.is_none() {
+            errors.add(
+                "/name_ru",
+                "at least one of name_ru and name_kk is required",
+            );
+        }
+        let today = common_models::time::today();
+        for (field, date) in [
+            ("registered_on", self.registered_on),
+            ("founded_on", self.founded_on),
+        ] {
+            if date.is_some_and(|d| d > today) {
+                errors.add(
+                    format!("/{field}"),
+                    "must not be in the future (local date in Kazakhstan)",
+                );
+            }
+        }
+        if let (Some(founded), Some(registered)) = (self.founded_on, self.registered_on)
+            && founded > registered
+        {
+            errors.add("/founded_on", "must not be later than registered_on");
+        }
+    }
+}
+
+/// Body of a request that registers an NPO.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NpoInput {
+    /// Business identification number, 12 digits; spaces are ignored. Optional,
+    /// because some registered NPOs have none.
+    #[schema(example = "940140000385")]
+    pub bin: Option<String>,
+    /// Name in Russian; at least one of `name_ru` and `name_kk` is required.
+    pub name_ru: Option<String>,
+    /// Name in Kazakh.
+    pub name_kk: Option<String>,
+    #[schema(value_type = LegalForm)]
+    pub legal_form: String,
+    /// Defaults to `active`.
+    #[schema(value_type = Option<NpoStatus>)]
+    pub status: Option<String>,
+    /// Registration date, `YYYY-MM-DD`.
+    #[schema(value_type = Option<NaiveDate>)]
+    pub registered_on: Option<String>,
+    /// Founding date, `YYYY-MM-DD`.
+    #[schema(value_type = Option<NaiveDate>)]
+    pub founded_on: Option<String>,
+    /// KATO codes of the territories the NPO works in.
+    #[serde(default)]
+    #[schema(value_type = Vec<KatoCode>)]
+    pub territories: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Vec<Sphere>)]
+    pub spheres: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Vec<TargetGroup>)]
+    pub target_groups: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Vec<FormOfWork>)]
+    pub forms_of_work: Vec<String>,
+    #[serde(default)]
+    pub key_staff: Vec<KeyStaff>,
+    #[serde(default)]
+    pub contacts: Contacts,
+    #[serde(default)]
+    pub web_resources: Vec<String>,
+    #[serde(default)]
+    pub work_products: Vec<WorkProduct>,
+    /// Where these facts come from.
+    #[schema(value_type = InformationSource)]
+    pub source: String,
+}
+
+/// Body of a request that changes an NPO. Absent fields stay as they are; `null`
+/// clears an optional value; lists and contacts are replaced whole.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NpoPatch {
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub bin: Option<Option<String>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub name_ru: Option<Option<String>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub name_kk: Option<Option<String>>,
+    #[schema(value_type = Option<LegalForm>)]
+    pub legal_form: Option<String>,
+    #[schema(value_type = Option<NpoStatus>)]
+    pub status: Option<String>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub registered_on: Option<Option<String>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub founded_on: Option<Option<String>>,
+    #[schema(value_type = Option<Vec<KatoCode>>)]
+    pub territories: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<Sphere>>)]
+    pub spheres: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<TargetGroup>>)]
+    pub target_groups: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<FormOfWork>>)]
+    pub forms_of_work: Option<Vec<String>>,
+    pub key_staff: Option<Vec<KeyStaff>>,
+    pub contacts: Option<Contacts>,
+    pub web_resources: Option<Vec<String>>,
+    pub work_products: Option<Vec<WorkProduct>>,
+    /// Where the changed facts come from.
+    #[schema(value_type = InformationSource)]
+    pub source: String,
+}
+
+fn parse_bin(errors: &mut Errors, raw: Option<&str>) -> Option<Bin> {
+    let raw = raw?;
+    errors.check("/bin", Bin::parse(raw))
+}
+
+fn parse_name(errors: &mut Errors, field: &str, raw: Option<&str>) -> Option<String> {
+    errors
+        .check(format!("/{field}"), text(raw, MAX_NAME))
+        .flatten()
+}
+
+fn parse_optional_date(errors: &mut Errors, field: &str, raw: Option<&str>) -> Option<NaiveDate> {
+    let raw = raw.filter(|r| !r.trim().is_empty())?;
+    errors.check(format!("/{field}"), parse_date(raw))
+}
+
+fn parse_territories(errors: &mut Errors, raw: &[String]) -> Vec<KatoCode> {
+    if raw.len() > MAX_ITEMS {
+        errors.add("/territories", format!("at most {MAX_ITEMS} territories"));
+        return Vec::new();
+    }
+    let mut codes: Vec<KatoCode> = Vec::new();
+    for (index, code) in raw.iter().enumerate() {
+        if let Some(code) = errors.check(format!("/territories/{index}"), KatoCode::parse(code))
+            && !codes.contains(&code)
+        {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+fn parse_key_staff(errors: &mut Errors, raw: &[KeyStaff]) -> Vec<KeyStaff> {
+    if raw.len() > 50 {
+        errors.add("/key_staff", "at most 50 people");
+        return Vec::new();
+    }
+    raw.iter()
+        .enumerate()
+        .filter_map(|(index, person)| {
+            let full_name = errors.check(
+                format!("/key_staff/{index}/full_name"),
+                text(Some(&person.full_name), 200),
+            );
+            let position = errors
+                .check(
+                    format!("/key_staff/{index}/position"),
+                    text(person.position.as_deref(), 200),
+                )
+                .flatten();
+            match full_name {
+                Some(Some(full_name)) => Some(KeyStaff {
+                    full_name,
+                    position,
+                }),
+                Some(None) => {
+                    errors.add(format!("/key_staff/{index}/full_name"), "must not be empty");
+                    None
+                }
+                None => None,
+            }
+        })
+        .collect()
+}
+
+fn parse_contacts(errors: &mut Errors, raw: &Contacts) -> Contacts {
+    let phone = errors
+        .check("/contacts/phone", text(raw.phone.as_deref(), 50))
+        .flatten();
+    let address = errors
+        .check("/contacts/address", text(raw.address.as_deref(), 500))
+        .flatten();
+    let email = errors
+        .check("/contacts/email", text(raw.email.as_deref(), 254))
+        .flatten();
+    if let Some(email) = &email
+        && !is_email(email)
+    {
+        errors.add("/contacts/email", "is not an e-mail address");
+    }
+    Contacts {
+        phone,
+        email,
+        address,
+    }
+}
+
+fn is_email(value: &str) -> bool {
+    match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !value.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn parse_web_resources(errors: &mut Errors, raw: &[String]) -> Vec<String> {
+    if raw.len() > 20 {
+        errors.add("/web_resources", "at most 20 addresses");
+        return Vec::new();
+    }
+    raw.iter()
+        .enumerate()
+        .filter_map(|(index, url)| errors.check(format!("/web_resources/{index}"), web_url(url)))
+        .collect()
+}
+
+fn parse_work_products(errors: &mut Errors, raw: &[WorkProduct]) -> Vec<WorkProduct> {
+    if raw.len() > MAX_ITEMS {
+        errors.add(
+            "/work_products",
+            format!("at most {MAX_ITEMS} work products"),
+        );
+        return Vec::new();
+    }
+    let this_year = chrono::Datelike::year(&common_models::time::today());
+    raw.iter()
+        .enumerate()
+        .filter_map(|(index, product)| {
+            let title = errors.check(
+                format!("/work_products/{index}/title"),
+                text(Some(&product.title), 500),
+            );
+            if let Some(year) = product.year
+                && !(1900..=this_year).contains(&year)
+            {
+                errors.add(
+                    format!("/work_products/{index}/year"),
+                    format!("must be between 1900 and {this_year}"),
+                );
+            }
+            let url = match &product.url {
+                Some(url) => errors.check(format!("/work_products/{index}/url"), web_url(url)),
+                None => None,
+            };
+            match title {
+                Some(Some(title)) => Some(WorkProduct {
+                    kind: product.kind,
+                    title,
+                    year: product.year,
+                    url,
+                }),
+                Some(None) => {
+                    errors.add(format!("/work_products/{index}/title"), "must not be empty");
+                    None
+                }
+                None => None,
+            }
+        })
+        .collect()
+}
+
+/// Parses the `source` of a write.
+pub fn parse_source(errors: &mut Errors, raw: &str) -> Option<InformationSource> {
+    errors.check("/source", parse_code::<InformationSource>(raw))
+}
+
+impl NpoInput {
+    /// Parses the request into valid facts, or lists every invalid field.
+    pub fn parse(&self) -> Result<(NpoFacts, InformationSource), service_kit::ApiError> {
+        let mut errors = Errors::default();
+        let bin = parse_bin(&mut errors, self.bin.as_deref());
+        let name_ru = parse_name(&mut errors, "name_ru", self.name_ru.as_deref());
+        let name_kk = parse_name(&mut errors, "name_kk", self.name_kk.as_deref());
+        let legal_form = errors.check("/legal_form", parse_code::<LegalForm>(&self.legal_form));
+        let status = match &self.status {
+            Some(raw) => errors.check("/status", parse_code::<NpoStatus>(raw)),
+            None => Some(NpoStatus::Active),
+        };
+        let registered_on =
+            parse_optional_date(&mut errors, "registered_on", self.registered_on.as_deref());
+        let founded_on = parse_optional_date(&mut errors, "founded_on", self.founded_on.as_deref());
+        let territories = parse_territories(&mut errors, &self.territories);
+        let spheres = parse_codes(&mut errors, "/spheres", &self.spheres);
+        let target_groups = parse_codes(&mut errors, "/target_groups", &self.target_groups);
+        let forms_of_work = parse_codes(&mut errors, "/forms_of_work", &self.forms_of_work);
+        let key_staff = parse_key_staff(&mut errors, &self.key_staff);
+        let contacts = parse_contacts(&mut errors, &self.contacts);
+        let web_resources = parse_web_resources(&mut errors, &self.web_resources);
+        let work_products = parse_work_products(&mut errors, &self.work_products);
+        let source = parse_source(&mut errors, &self.source);
+
+        let (Some(legal_form), Some(status), Some(source)) = (legal_form, status, source) else {
+            return Err(errors_or_internal(errors));
+        };
+        let facts = NpoFacts {
+            bin,
+            name_ru,
+            name_kk,
+            legal_form,
+            status,
+            registered_on,
+            founded_on,
+            territories,
+            spheres,
+            target_groups,
+            forms_of_work,
+            key_staff,
+            contacts,
+            web_resources,
+            work_products,
+        };
+        facts.check_across(&mut errors);
+        errors.into_result()?;
+        Ok((facts, source))
+    }
+}
+
+fn errors_or_internal(errors: Errors) -> service_kit::ApiError {
+    match errors.into_result() {
+        Err(error) => error,
+        Ok(()) => service_kit::ApiError::internal(anyhow::anyhow!(
+            "a required field was dropped without an error"
+        )),
+    }
+}
+
+impl NpoPatch {
+    /// Applies the patch to `current`, returning the new facts and the names of the
+    /// fields the request named, or every invalid field.
+    pub fn apply(
+        &self,
+        current: &NpoFacts,
+    ) -> Result<(NpoFacts, Vec<String>, InformationSource), service_kit::ApiError> {
+        let mut errors = Errors::default();
+        let mut next = current.clone();
+        let mut named = Vec::new();
+        let mut name = |field: &str| named.push(field.to_owned());
+
+        if let Some(bin) = &self.bin {
+            name("bin");
+            next.bin = parse_bin(&mut errors, bin.as_deref());
+        }
+        if let Some(value) = &self.name_ru {
+            name("name_ru");
+            next.name_ru = parse_name(&mut errors, "name_ru", value.as_deref());
+        }
+        if let Some(value) = &self.name_kk {
+            name("name_kk");
+            next.name_kk = parse_name(&mut errors, "name_kk", value.as_deref());
+        }
+        if let Some(raw) = &self.legal_form {
+            name("legal_form");
+            if let Some(value) = errors.check("/legal_form", parse_code(raw)) {
+                next.legal_form = value;
+            }
+        }
+        if let Some(raw) = &self.status {
+            name("status");
+            if let Some(value) = errors.check("/status", parse_code(raw)) {
+                next.status = value;
+            }
+        }
+        if let Some(value) = &self.registered_on {
+            name("registered_on");
+            next.registered_on =
+                parse_optional_date(&mut errors, "registered_on", value.as_deref());
+        }
+        if let Some(value) = &self.founded_on {
+            name("founded_on");
+            next.founded_on = parse_optional_date(&mut errors, "founded_on", value.as_deref());
+        }
+        if let Some(raw) = &self.territories {
+            name("territories");
+            next.territories = parse_territories(&mut errors, raw);
+        }
+        if let Some(raw) = &self.spheres {
+            name("spheres");
+            next.spheres = parse_codes(&mut errors, "/spheres", raw);
+        }
+        if let Some(raw) = &self.target_groups {
+            name("target_groups");
+            next.target_groups = parse_codes(&mut errors, "/target_groups", raw);
+        }
+        if let Some(raw) = &self.forms_of_work {
+            name("forms_of_work");
+            next.forms_of_work = parse_codes(&mut errors, "/forms_of_work", raw);
+        }
+        if let Some(raw) = &self.key_staff {
+            name("key_staff");
+            next.key_staff = parse_key_staff(&mut errors, raw);
+        }
+        if let Some(raw) = &self.contacts {
+            name("contacts");
+            next.contacts = parse_contacts(&mut errors, raw);
+        }
+        if let Some(raw) = &self.web_resources {
+            name("web_resources");
+            next.web_resources = parse_web_resources(&mut errors, raw);
+        }
+        if let Some(raw) = &self.work_products {
+            name("work_products");
+            next.work_products = parse_work_products(&mut errors, raw);
+        }
+        let source = parse_source(&mut errors, &self.source);
+        next.check_across(&mut errors);
+        errors.into_result()?;
+        let source =
+            source.ok_or_else(|| service_kit::ApiError::field("/source", "is required"))?;
+        Ok((next, named, source))
+    }
+}
+
+/// Stamps `fields` with `source`, confirmed at `at`.
+pub fn confirm_fields(
+    provenance: &mut BTreeMap<String, FieldSource>,
+    fields: &[String],
+    source: InformationSource,
+    at: DateTime<Utc>,
+) {
+    for field in fields {
+        provenance.insert(
+            field.clone(),
+            FieldSource {
+                source,
+                confirmed_at: at,
+            },
+        );
+    }
+}
+
+/// An NPO card. Key staff and contacts are present only for callers entitled to
+/// personal data: officers, the ministry and the NPO itself.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NpoCard {
+    pub id: String,
+    #[schema(value_type = Option<String>, example = "940140000385")]
+    pub bin: Option<Bin>,
+    pub name_ru: Option<String>,
+    pub name_kk: Option<String>,
+    pub legal_form: LegalForm,
+    pub status: NpoStatus,
+    pub registered_on: Option<NaiveDate>,
+    pub founded_on: Option<NaiveDate>,
+    #[schema(value_type = Vec<String>)]
+    pub territories: Vec<KatoCode>,
+    pub spheres: Vec<Sphere>,
+    pub target_groups: Vec<TargetGroup>,
+    pub forms_of_work: Vec<FormOfWork>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_staff: Option<Vec<KeyStaff>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<Contacts>,
+    pub web_resources: Vec<String>,
+    pub work_products: Vec<WorkProduct>,
+    /// Source and last confirmation of each field, by field name.
+    pub provenance: BTreeMap<String, FieldSource>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An NPO as stored.
+#[derive(Debug, Clone)]
+pub struct NpoRecord {
+    pub id: String,
+    pub facts: NpoFacts,
+    pub provenance: BTreeMap<String, FieldSource>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How much of a card a caller may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Without key staff and contacts.
+    Public,
+    /// Everything, personal data included.
+    Full,
+}
+
+impl NpoRecord {
+    /// The card of this NPO as seen with `visibility`.
+    pub fn card(&self, visibility: Visibility) -> NpoCard {
+        let facts = &self.facts;
+        let full = visibility == Visibility::Full;
+        let mut provenance = self.provenance.clone();
+        if !full {
+            provenance.remove("key_staff");
+            provenance.remove("contacts");
+        }
+        NpoCard {
+            id: self.id.clone(),
+            bin: facts.bin.clone(),
+            name_ru: facts.name_ru.clone(),
+            name_kk: facts.name_kk.clone(),
+            legal_form: facts.legal_form,
+            status: facts.status,
+            registered_on: facts.registered_on,
+            founded_on: facts.founded_on,
+            territories: facts.territories.clone(),
+            spheres: facts.spheres.clone(),
+            target_groups: facts.target_groups.clone(),
+            forms_of_work: facts.forms_of_work.clone(),
+            key_staff: full.then(|| facts.key_staff.clone()),
+            contacts: full.then(|| facts.contacts.clone()),
+            web_resources: facts.web_resources.clone(),
+            work_products: facts.work_products.clone(),
+            provenance,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+
+    /// The text search matches against: both names, folded.
+    pub fn search_text(facts: &NpoFacts) -> String {
+        let names = [facts.name_ru.as_deref(), facts.name_kk.as_deref()];
+        common_models::text::fold(&names.into_iter().flatten().collect::<Vec<_>>().join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> NpoInput {
+        NpoInput {
+            name_ru: Some("Фонд".into()),
+            legal_form: "public_foundation".into(),
+            source: "npo_representatives".into(),
+            ..NpoInput::default()
+        }
+    }
+
+    #[test]
+    fn names_required() {
+        let error = NpoInput {
+            name_ru: Some("  ".into()),
+            ..input()
+        }
+        .parse()
+        .unwrap_err();
+
+        assert_eq!(error.problem().errors[0].pointer, "/name_ru");
+    }
+
+    #[test]
+    fn every_invalid_field_listed() {
+        let bad = NpoInput {
+            bin: Some("940140000386".into()),
+            legal_form: "corporation".into(),
+            territories: vec!["62".into()],
+            spheres: vec!["youth".into(), "nonsense".into()],
+            ..input()
+        };
+
+        let pointers: Vec<String> = bad
+            .parse()
+            .unwrap_err()
+            .problem()
+            .errors
+            .into_iter()
+            .map(|e| e.pointer)
+            .collect();
+
+        assert_eq!(
+            pointers,
+            vec!["/bin", "/legal_form", "/territories/0", "/spheres/1"]
+        );
+    }
+
+    #[test]
+    fn founded_after_registration_rejected() {
+        let bad = NpoInput {
+            registered_on: Some("2010-01-01".into()),
+            founded_on: Some("2011-01-01".into()),
+            ..input()
+        };
+
+        assert_eq!(
+            bad.parse().unwrap_err().problem().errors[0].pointer,
+            "/founded_on"
+        );
+    }
+
+    #[test]
+    fn patch_reports_changes() {
+        let (facts, _) = input().parse().unwrap();
+        let patch = NpoPatch {
+            name_kk: Some(Some("Қор".into())),
+            status: Some("suspended".into()),
+            source: "media".into(),
+            ..NpoPatch::default()
+        };
+
+        let (next, named, _) = patch.apply(&facts).unwrap();
+
+        assert_eq!(named, vec!["name_kk", "status"]);
+        assert_eq!(facts.changed_fields(&next), vec!["name_kk", "status"]);
+    }
+
+    #[test]
+    fn public_card_hides_personal_data() {
+        let (mut facts, _) = input().parse().unwrap();
+        facts.key_staff = vec![KeyStaff {
+            full_name: "Иванов".into(),
+            position: None,
+        }];
+        let record = NpoRecord {
+            id: "x".into(),
+            facts,
+            provenance: BTreeMap::new(),
+            version: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+
+        let card = record.card(Visibility::Public);
+
+        assert!(card.key_staff.is_none());
+        assert!(card.contacts.is_none());
+    }
+}

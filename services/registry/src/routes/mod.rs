@@ -1,0 +1,21 @@
+//! HTTP handlers: extract, authorise, call the store, respond.
+
+pub mod campaigns;
+pub mod catalogues;
+pub mod npos;
+pub mod projects;
+pub mod territories;
+
+use service_kit::ServiceContext;
+
+/// The registry's state, shared by its handlers.
+#[derive(Debug, Clone)]
+pub struct Registry(pub ServiceContext);
+
+impl std::ops::Deref for Registry {
+    type Target = ServiceContext;
+
+    fn deref(&self) -> &ServiceContext {
+        &self.0
+    }
+}

@@ -1,0 +1,410 @@
+//! `/v1/npos`: register, read, search and change NPOs.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::Utc;
+use common_models::event::registry::{
+    NPO_REGISTERED, NPO_STATUS_CHANGED, NPO_UPDATED, NpoRegistered, NpoStatusChanged, NpoUpdated,
+};
+use common_models::{Bin, Catalogue, KatoCode, LegalForm, NpoStatus, Sphere};
+use serde::Deserialize;
+use service_kit::audit::{self, AuditEntry, Change};
+use service_kit::extract::{IdempotencyKey, IfMatch, ValidJson, etag};
+use service_kit::idempotency::{self, Created};
+use service_kit::outbox;
+use service_kit::pagination::{Page, PageParams};
+use service_kit::{AnyConnection, ApiError, ApiResult, Caller, MaybeCaller, Role};
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::Registry;
+use crate::domain::npo::{
+    NpoCard, NpoFacts, NpoInput, NpoPatch, NpoRecord, Visibility, confirm_fields,
+};
+use crate::domain::parse_code;
+use crate::store::npos::{self, Author, NpoFilter};
+use crate::store::territories;
+
+/// Entity name of NPOs in the audit trail.
+const ENTITY: &str = "npo";
+
+fn visibility(caller: Option<&Caller>, record: &NpoRecord) -> Visibility {
+    match caller {
+        Some(caller) if matches!(caller.role, Role::Officer | Role::Ministry) => Visibility::Full,
+        Some(caller)
+            if caller.role == Role::Npo
+                && caller.bin().is_some()
+                && caller.bin() == record.facts.bin.as_ref() =>
+        {
+            Visibility::Full
+        }
+        _ => Visibility::Public,
+    }
+}
+
+fn check_territories_exist(conn: &mut AnyConnection, facts: &NpoFacts) -> Result<(), ApiError> {
+    let unknown = territories::unknown(conn, &facts.territories)?;
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let errors = facts
+        .territories
+        .iter()
+        .enumerate()
+        .filter(|(_, code)| unknown.contains(code))
+        .map(|(index, code)| {
+            service_kit::FieldError::new(
+                format!("/territories/{index}"),
+                format!("{code} is not in the KATO classifier"),
+            )
+        })
+        .collect();
+    Err(ApiError::invalid(errors))
+}
+
+fn check_bin_free(
+    conn: &mut AnyConnection,
+    facts: &NpoFacts,
+    own_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(bin) = &facts.bin else {
+        return Ok(());
+    };
+    match npos::find_by_bin(conn, bin)? {
+        Some(existing) if Some(existing.id.as_str()) != own_id => Err(ApiError::Conflict(format!(
+            "an NPO with BIN {bin} is already registered as {}",
+            existing.id
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn registered_payload(id: &str, facts: &NpoFacts) -> NpoRegistered {
+    NpoRegistered {
+        npo_id: id.to_owned(),
+        bin: facts.bin.as_ref().map(|b| b.as_str().to_owned()),
+        name_ru: facts.name_ru.clone(),
+        name_kk: facts.name_kk.clone(),
+        legal_form: facts.legal_form.code().to_owned(),
+        status: facts.status.code().to_owned(),
+        territories: facts
+            .territories
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        spheres: facts.spheres.iter().map(|s| s.code().to_owned()).collect(),
+    }
+}
+
+/// Register an NPO.
+///
+/// Officers only. `Idempotency-Key` makes a retry return the first response.
+#[utoipa::path(
+    post, path = "/v1/npos", tag = "npos",
+    request_body = NpoInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response")),
+    responses(
+        (status = 201, description = "Registered", body = NpoCard, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, body = service_kit::problem::Problem), (status = 403, body = service_kit::problem::Problem),
+        (status = 409, description = "BIN already registered", body = service_kit::problem::Problem),
+        (status = 422, description = "Invalid fields", body = service_kit::problem::Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/npos")]
+pub async fn create_npo(
+    registry: web::Data<Registry>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: ValidJson<NpoInput>,
+) -> ApiResult<HttpResponse> {
+    let body_name = caller.officer_body()?.to_owned();
+    let (facts, source) = body.value.parse()?;
+    let events = registry.events_for(Some(&caller));
+    let scope = format!("{}:POST /v1/npos", caller.subject);
+
+    let reply = registry
+        .db
+        .transaction(move |conn| {
+            idempotency::create_once(conn, &key, &scope, &body.raw, |conn| {
+                check_territories_exist(conn, &facts)?;
+                check_bin_free(conn, &facts, None)?;
+                let id = Uuid::now_v7().to_string();
+                let now = common_models::time::truncate_to_micros(Utc::now());
+                let mut provenance = BTreeMap::new();
+                confirm_fields(&mut provenance, &facts.present_fields(), source, now);
+                let author = Author {
+                    subject: &caller.subject,
+                    body: Some(&body_name),
+                };
+                npos::insert(conn, &id, &facts, &provenance, author, now)?;
+                audit::record(
+                    conn,
+                    Change {
+                        entity: ENTITY,
+                        entity_id: &id,
+                        action: "created",
+                        actor: &caller.subject,
+                        government_body: Some(&body_name),
+                        fields: &facts.present_fields(),
+                    },
+                )?;
+                let event = events.event(NPO_REGISTERED, registered_payload(&id, &facts))?;
+                outbox::enqueue(conn, &event)?;
+                let record = npos::find(conn, &id)?
+                    .ok_or_else(|| ApiError::NotFound(format!("NPO {id}")))?;
+                tracing::info!(npo.id = %id, "NPO registered");
+                Ok(Created {
+                    body: serde_json::to_value(record.card(Visibility::Full))
+                        .map_err(ApiError::internal)?,
+                    location: format!("/v1/npos/{id}"),
+                    etag: Some(etag(record.version)),
+                })
+            })
+        })
+        .await?;
+    registry.events_committed();
+    Ok(reply.into_response())
+}
+
+/// Filters of the NPO list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NpoQuery {
+    /// Text found in the Russian or Kazakh name, ignoring letter case.
+    pub q: Option<String>,
+    /// KATO code; NPOs in this territory or any territory inside it.
+    pub territory: Option<String>,
+    #[param(value_type = Option<Sphere>)]
+    pub sphere: Option<String>,
+    #[param(value_type = Option<NpoStatus>)]
+    pub status: Option<String>,
+    #[param(value_type = Option<LegalForm>)]
+    pub legal_form: Option<String>,
+    /// Exact BIN.
+    pub bin: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
+impl NpoQuery {
+    fn filter(&self) -> Result<NpoFilter, ApiError> {
+        let mut errors = crate::domain::Errors::default();
+        let text = self
+            .q
+            .as_deref()
+            .map(common_models::text::fold)
+            .filter(|t| !t.is_empty());
+        if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+            errors.add("#/query/q", "must be at most 200 characters");
+        }
+        let filter = NpoFilter {
+            text,
+            territory: self
+                .territory
+                .as_deref()
+                .and_then(|raw| errors.check("#/query/territory", KatoCode::parse(raw))),
+            sphere: self
+                .sphere
+                .as_deref()
+                .and_then(|raw| errors.check("#/query/sphere", parse_code::<Sphere>(raw))),
+            status: self
+                .status
+                .as_deref()
+                .and_then(|raw| errors.check("#/query/status", parse_code::<NpoStatus>(raw))),
+            legal_form: self
+                .legal_form
+                .as_deref()
+                .and_then(|raw| errors.check("#/query/legal_form", parse_code::<LegalForm>(raw))),
+            bin: self
+                .bin
+                .as_deref()
+                .and_then(|raw| errors.check("#/query/bin", Bin::parse(raw))),
+        };
+        errors.into_result()?;
+        Ok(filter)
+    }
+}
+
+/// Search and list NPOs.
+///
+/// Open to everyone; items are public cards, without key staff or contacts.
+#[utoipa::path(
+    get, path = "/v1/npos", tag = "npos", params(NpoQuery),
+    responses((status = 200, body = inline(Page<NpoCard>)), (status = 422, body = service_kit::problem::Problem))
+)]
+#[get("/v1/npos")]
+pub async fn list_npos(
+    registry: web::Data<Registry>,
+    _caller: MaybeCaller,
+    query: web::Query<NpoQuery>,
+) -> ApiResult<HttpResponse> {
+    let query = query.into_inner();
+    let filter = query.filter()?;
+    let page = PageParams {
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    let limit = page.limit()?;
+    let after = page.after()?;
+
+    let records = registry
+        .db
+        .run(move |conn| {
+            npos::list(conn, &filter, after.as_deref(), limit + 1).map_err(ApiError::from)
+        })
+        .await?;
+
+    let cards: Vec<NpoCard> = records.iter().map(|r| r.card(Visibility::Public)).collect();
+    Ok(HttpResponse::Ok().json(Page::from_overfetch(cards, limit, |card| card.id.clone())))
+}
+
+async fn load(registry: &Registry, id: String) -> ApiResult<NpoRecord> {
+    let lookup = id.clone();
+    registry
+        .db
+        .run(move |conn| npos::find(conn, &lookup).map_err(ApiError::from))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("NPO {id}")))
+}
+
+/// Read an NPO card.
+///
+/// Officers, the ministry and the NPO itself get the full card; everyone else the
+/// public card.
+#[utoipa::path(
+    get, path = "/v1/npos/{id}", tag = "npos",
+    params(("id" = String, Path, description = "NPO id")),
+    responses((status = 200, body = NpoCard, headers(("ETag" = String))), (status = 404, body = service_kit::problem::Problem))
+)]
+#[get("/v1/npos/{id}")]
+pub async fn get_npo(
+    registry: web::Data<Registry>,
+    caller: MaybeCaller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let record = load(&registry, id.into_inner()).await?;
+    let card = record.card(visibility(caller.0.as_ref(), &record));
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(record.version)))
+        .json(card))
+}
+
+/// Change an NPO.
+///
+/// Officers only. Needs `If-Match` with the ETag of the last read.
+#[utoipa::path(
+    patch, path = "/v1/npos/{id}", tag = "npos",
+    params(("id" = String, Path, description = "NPO id"), ("If-Match" = String, Header, description = "ETag from the last read")),
+    request_body = NpoPatch,
+    responses(
+        (status = 200, body = NpoCard, headers(("ETag" = String))),
+        (status = 404, body = service_kit::problem::Problem), (status = 409, body = service_kit::problem::Problem),
+        (status = 412, body = service_kit::problem::Problem), (status = 422, body = service_kit::problem::Problem),
+        (status = 428, body = service_kit::problem::Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/v1/npos/{id}")]
+pub async fn update_npo(
+    registry: web::Data<Registry>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: ValidJson<NpoPatch>,
+) -> ApiResult<HttpResponse> {
+    let body_name = caller.officer_body()?.to_owned();
+    let id = id.into_inner();
+    let events = registry.events_for(Some(&caller));
+
+    let record = registry
+        .db
+        .transaction(move |conn| {
+            let current =
+                npos::find(conn, &id)?.ok_or_else(|| ApiError::NotFound(format!("NPO {id}")))?;
+            if_match.check(&etag(current.version))?;
+            let (facts, named, source) = body.value.apply(&current.facts)?;
+            check_territories_exist(conn, &facts)?;
+            check_bin_free(conn, &facts, Some(&id))?;
+
+            let changed = current.facts.changed_fields(&facts);
+            let now = common_models::time::truncate_to_micros(Utc::now());
+            let mut provenance = current.provenance.clone();
+            confirm_fields(&mut provenance, &named, source, now);
+            if !npos::update(conn, &id, current.version, &facts, &provenance, now)? {
+                return Err(ApiError::PreconditionFailed);
+            }
+            let action = if changed.is_empty() {
+                "confirmed"
+            } else {
+                "updated"
+            };
+            audit::record(
+                conn,
+                Change {
+                    entity: ENTITY,
+                    entity_id: &id,
+                    action,
+                    actor: &caller.subject,
+                    government_body: Some(&body_name),
+                    fields: if changed.is_empty() { &named } else { &changed },
+                },
+            )?;
+            if !changed.is_empty() {
+                let payload = NpoUpdated {
+                    npo_id: id.clone(),
+                    fields: changed.clone(),
+                    territories: facts
+                        .territories
+                        .iter()
+                        .map(|c| c.as_str().to_owned())
+                        .collect(),
+                    spheres: facts.spheres.iter().map(|s| s.code().to_owned()).collect(),
+                };
+                outbox::enqueue(conn, &events.event(NPO_UPDATED, payload)?)?;
+            }
+            if current.facts.status != facts.status {
+                let payload = NpoStatusChanged {
+                    npo_id: id.clone(),
+                    from: current.facts.status.code().to_owned(),
+                    to: facts.status.code().to_owned(),
+                };
+                outbox::enqueue(conn, &events.event(NPO_STATUS_CHANGED, payload)?)?;
+            }
+            tracing::info!(npo.id = %id, fields = changed.len(), "NPO changed");
+            npos::find(conn, &id)?.ok_or_else(|| ApiError::NotFound(format!("NPO {id}")))
+        })
+        .await?;
+    registry.events_committed();
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(record.version)))
+        .json(record.card(Visibility::Full)))
+}
+
+/// List the changes of an NPO: who changed which fields, and when.
+///
+/// Officers and the ministry.
+#[utoipa::path(
+    get, path = "/v1/npos/{id}/history", tag = "npos",
+    params(("id" = String, Path, description = "NPO id")),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = service_kit::problem::Problem), (status = 404, body = service_kit::problem::Problem)),
+    security(("bearer" = []))
+)]
+#[get("/v1/npos/{id}/history")]
+pub async fn npo_history(
+    registry: web::Data<Registry>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    caller.require(&[Role::Officer, Role::Ministry])?;
+    let record = load(&registry, id.into_inner()).await?;
+    let entries = registry
+        .db
+        .run(move |conn| audit::history(conn, ENTITY, &record.id).map_err(ApiError::from))
+        .await?;
+    Ok(HttpResponse::Ok().json(entries))
+}

@@ -1,0 +1,83 @@
+//! Diesel table definitions of the registry.
+
+diesel::table! {
+    npos (id) {
+        id -> Text,
+        bin -> Nullable<Text>,
+        name_ru -> Nullable<Text>,
+        name_kk -> Nullable<Text>,
+        search_text -> Text,
+        legal_form -> Text,
+        status -> Text,
+        registered_on -> Nullable<Date>,
+        founded_on -> Nullable<Date>,
+        profile -> Text,
+        personal -> Text,
+        provenance -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    npo_territories (npo_id, kato_code) {
+        npo_id -> Text,
+        kato_code -> Text,
+    }
+}
+
+diesel::table! {
+    npo_spheres (npo_id, sphere) {
+        npo_id -> Text,
+        sphere -> Text,
+    }
+}
+
+diesel::table! {
+    npo_projects (id) {
+        id -> Text,
+        npo_id -> Text,
+        name -> Text,
+        starts_on -> Nullable<Date>,
+        ends_on -> Nullable<Date>,
+        funding_source -> Nullable<Text>,
+        sphere -> Nullable<Text>,
+        territory -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        created_by_body -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    collection_campaigns (id) {
+        id -> Text,
+        government_body -> Text,
+        year -> Integer,
+        started_at -> Timestamp,
+        finished_at -> Timestamp,
+        started_on -> Date,
+        finished_on -> Date,
+        sources -> Text,
+        npos_added -> Integer,
+        npos_updated -> Integer,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    territories (code) {
+        code -> Text,
+        name_ru -> Text,
+        name_kk -> Nullable<Text>,
+        parent_code -> Nullable<Text>,
+        level -> Integer,
+        search_text -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(npos, npo_territories, npo_spheres, npo_projects);

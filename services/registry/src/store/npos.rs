@@ -1,0 +1,305 @@
+//! Storage of NPOs and the link tables used to filter them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use common_models::{
+    Bin, Catalogue, FormOfWork, KatoCode, LegalForm, NpoStatus, Sphere, TargetGroup,
+};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use service_kit::{AnyConnection, StoreError, with_backend};
+
+use super::{from_code, from_json, like_contains, to_json, utc};
+use crate::domain::npo::{Contacts, FieldSource, KeyStaff, NpoFacts, NpoRecord, WorkProduct};
+use crate::schema::{npo_spheres, npo_territories, npos};
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = npos)]
+struct NpoRow {
+    id: String,
+    bin: Option<String>,
+    name_ru: Option<String>,
+    name_kk: Option<String>,
+    legal_form: String,
+    status: String,
+    registered_on: Option<NaiveDate>,
+    founded_on: Option<NaiveDate>,
+    profile: String,
+    personal: String,
+    provenance: String,
+    version: i32,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// The public lists of an NPO, stored as one JSON column.
+#[derive(Debug, Serialize, Deserialize)]
+struct Profile {
+    territories: Vec<KatoCode>,
+    spheres: Vec<Sphere>,
+    target_groups: Vec<TargetGroup>,
+    forms_of_work: Vec<FormOfWork>,
+    web_resources: Vec<String>,
+    work_products: Vec<WorkProduct>,
+}
+
+/// The personal data of an NPO, stored as one JSON column apart from the profile.
+#[derive(Debug, Serialize, Deserialize)]
+struct Personal {
+    key_staff: Vec<KeyStaff>,
+    contacts: Contacts,
+}
+
+fn profile_json(facts: &NpoFacts) -> Result<String, StoreError> {
+    to_json(&Profile {
+        territories: facts.territories.clone(),
+        spheres: facts.spheres.clone(),
+        target_groups: facts.target_groups.clone(),
+        forms_of_work: facts.forms_of_work.clone(),
+        web_resources: facts.web_resources.clone(),
+        work_products: facts.work_products.clone(),
+    })
+}
+
+fn personal_json(facts: &NpoFacts) -> Result<String, StoreError> {
+    to_json(&Personal {
+        key_staff: facts.key_staff.clone(),
+        contacts: facts.contacts.clone(),
+    })
+}
+
+impl NpoRow {
+    fn into_record(self) -> Result<NpoRecord, StoreError> {
+        let bin = self
+            .bin
+            .map(|raw| Bin::parse(&raw))
+            .transpose()
+            .map_err(|e| StoreError::Query(anyhow::anyhow!("stored BIN is invalid: {e}")))?;
+        let profile: Profile = from_json("profile", &self.profile)?;
+        let personal: Personal = from_json("personal", &self.personal)?;
+        let facts = NpoFacts {
+            bin,
+            name_ru: self.name_ru,
+            name_kk: self.name_kk,
+            legal_form: from_code(&self.legal_form)?,
+            status: from_code(&self.status)?,
+            registered_on: self.registered_on,
+            founded_on: self.founded_on,
+            territories: profile.territories,
+            spheres: profile.spheres,
+            target_groups: profile.target_groups,
+            forms_of_work: profile.forms_of_work,
+            key_staff: personal.key_staff,
+            contacts: personal.contacts,
+            web_resources: profile.web_resources,
+            work_products: profile.work_products,
+        };
+        Ok(NpoRecord {
+            id: self.id,
+            facts,
+            provenance: from_json("provenance", &self.provenance)?,
+            version: self.version,
+            created_at: utc(self.created_at),
+            updated_at: utc(self.updated_at),
+        })
+    }
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
+    pub subject: &'a str,
+    pub body: Option<&'a str>,
+}
+
+fn replace_links(conn: &mut AnyConnection, id: &str, facts: &NpoFacts) -> Result<(), StoreError> {
+    diesel::delete(npo_territories::table.filter(npo_territories::npo_id.eq(id))).execute(conn)?;
+    diesel::delete(npo_spheres::table.filter(npo_spheres::npo_id.eq(id))).execute(conn)?;
+    let territory_rows: Vec<_> = facts
+        .territories
+        .iter()
+        .map(|code| {
+            (
+                npo_territories::npo_id.eq(id),
+                npo_territories::kato_code.eq(code.as_str()),
+            )
+        })
+        .collect();
+    if !territory_rows.is_empty() {
+        let insert = diesel::insert_into(npo_territories::table).values(territory_rows);
+        with_backend!(conn, |c| insert.execute(c))?;
+    }
+    let sphere_rows: Vec<_> = facts
+        .spheres
+        .iter()
+        .map(|sphere| {
+            (
+                npo_spheres::npo_id.eq(id),
+                npo_spheres::sphere.eq(sphere.code()),
+            )
+        })
+        .collect();
+    if !sphere_rows.is_empty() {
+        let insert = diesel::insert_into(npo_spheres::table).values(sphere_rows);
+        with_backend!(conn, |c| insert.execute(c))?;
+    }
+    Ok(())
+}
+
+/// Inserts a new NPO with version 1.
+pub fn insert(
+    conn: &mut AnyConnection,
+    id: &str,
+    facts: &NpoFacts,
+    provenance: &BTreeMap<String, FieldSource>,
+    author: Author<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let now = now.naive_utc();
+    diesel::insert_into(npos::table)
+        .values((
+            npos::id.eq(id),
+            npos::bin.eq(facts.bin.as_ref().map(Bin::as_str)),
+            npos::name_ru.eq(&facts.name_ru),
+            npos::name_kk.eq(&facts.name_kk),
+            npos::search_text.eq(NpoRecord::search_text(facts)),
+            npos::legal_form.eq(facts.legal_form.code()),
+            npos::status.eq(facts.status.code()),
+            npos::registered_on.eq(facts.registered_on),
+            npos::founded_on.eq(facts.founded_on),
+            npos::profile.eq(profile_json(facts)?),
+            npos::personal.eq(personal_json(facts)?),
+            npos::provenance.eq(to_json(provenance)?),
+            npos::version.eq(1),
+            npos::created_at.eq(now),
+            npos::updated_at.eq(now),
+            npos::created_by.eq(author.subject),
+        ))
+        .execute(conn)?;
+    replace_links(conn, id, facts)
+}
+
+/// Replaces the facts of an NPO if it is still at `expected_version`; returns whether
+/// it was.
+pub fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    expected_version: i32,
+    facts: &NpoFacts,
+    provenance: &BTreeMap<String, FieldSource>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let updated = diesel::update(
+        npos::table
+            .filter(npos::id.eq(id))
+            .filter(npos::version.eq(expected_version)),
+    )
+    .set((
+        npos::bin.eq(facts.bin.as_ref().map(Bin::as_str)),
+        npos::name_ru.eq(&facts.name_ru),
+        npos::name_kk.eq(&facts.name_kk),
+        npos::search_text.eq(NpoRecord::search_text(facts)),
+        npos::legal_form.eq(facts.legal_form.code()),
+        npos::status.eq(facts.status.code()),
+        npos::registered_on.eq(facts.registered_on),
+        npos::founded_on.eq(facts.founded_on),
+        npos::profile.eq(profile_json(facts)?),
+        npos::personal.eq(personal_json(facts)?),
+        npos::provenance.eq(to_json(provenance)?),
+        npos::version.eq(expected_version + 1),
+        npos::updated_at.eq(now.naive_utc()),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        return Ok(false);
+    }
+    replace_links(conn, id, facts)?;
+    Ok(true)
+}
+
+/// Finds an NPO by its id.
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<NpoRecord>, StoreError> {
+    npos::table
+        .filter(npos::id.eq(id))
+        .select(NpoRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(NpoRow::into_record)
+        .transpose()
+}
+
+/// Finds an NPO by its BIN.
+pub fn find_by_bin(conn: &mut AnyConnection, bin: &Bin) -> Result<Option<NpoRecord>, StoreError> {
+    npos::table
+        .filter(npos::bin.eq(bin.as_str()))
+        .select(NpoRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(NpoRow::into_record)
+        .transpose()
+}
+
+/// Filters of an NPO list; every filter present must match.
+#[derive(Debug, Clone, Default)]
+pub struct NpoFilter {
+    /// Folded text that must occur in the Russian or the Kazakh name.
+    pub text: Option<String>,
+    /// A territory; NPOs working in it or in any territory inside it match.
+    pub territory: Option<KatoCode>,
+    pub sphere: Option<Sphere>,
+    pub status: Option<NpoStatus>,
+    pub legal_form: Option<LegalForm>,
+    pub bin: Option<Bin>,
+}
+
+/// Lists NPOs in id order (creation order), after the id `after`, up to `limit`.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &NpoFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<NpoRecord>, StoreError> {
+    let mut query = npos::table.select(NpoRow::as_select()).into_boxed();
+    if let Some(text) = &filter.text {
+        query = query.filter(npos::search_text.like(like_contains(text)).escape('\\'));
+    }
+    if let Some(territory) = &filter.territory {
+        let pattern = format!("{}%", territory.subtree_prefix());
+        query = query.filter(
+            npos::id.eq_any(
+                npo_territories::table
+                    .filter(npo_territories::kato_code.like(pattern))
+                    .select(npo_territories::npo_id),
+            ),
+        );
+    }
+    if let Some(sphere) = filter.sphere {
+        query = query.filter(
+            npos::id.eq_any(
+                npo_spheres::table
+                    .filter(npo_spheres::sphere.eq(sphere.code()))
+                    .select(npo_spheres::npo_id),
+            ),
+        );
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(npos::status.eq(status.code()));
+    }
+    if let Some(form) = filter.legal_form {
+        query = query.filter(npos::legal_form.eq(form.code()));
+    }
+    if let Some(bin) = &filter.bin {
+        query = query.filter(npos::bin.eq(bin.as_str().to_owned()));
+    }
+    if let Some(after) = after {
+        query = query.filter(npos::id.gt(after.to_owned()));
+    }
+    query
+        .order(npos::id.asc())
+        .limit(limit)
+        .load::<NpoRow>(conn)?
+        .into_iter()
+        .map(NpoRow::into_record)
+        .collect()
+}

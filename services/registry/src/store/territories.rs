@@ -1,0 +1,366 @@
+//! The KATO classifier: import from the statistics bureau's CSV and look-ups.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use common_models::KatoCode;
+use common_models::text::{fold, repair_kazakh_letters};
+use diesel::prelude::*;
+use service_kit::{AnyConnection, Database, StoreError, with_backend};
+
+use super::like_contains;
+use crate::domain::territory::Territory;
+use crate::schema::territories;
+
+/// The classifier edition of 17 October 2022, loaded on first start.
+pub const BUNDLED_KATO: &[u8] = include_bytes!("../../data/kato-2022-10-17-ru.csv");
+
+/// Rows inserted per statement.
+const BATCH: usize = 500;
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Territories stored.
+    pub territories: usize,
+    /// Names in which legacy look-alike letters were replaced by Kazakh ones.
+    pub repaired_names: usize,
+    /// Rows skipped, with the line number and the reason.
+    pub skipped: Vec<String>,
+}
+
+impl std::fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} territories imported, {} names repaired, {} rows skipped",
+            self.territories,
+            self.repaired_names,
+            self.skipped.len()
+        )
+    }
+}
+
+/// One parsed row before it is stored.
+#[derive(Debug, Clone)]
+struct ParsedRow {
+    code: KatoCode,
+    name_ru: String,
+    parent_code: Option<String>,
+}
+
+/// Parses a KATO CSV in either published layout: `id;parent_id;code;name` (the full
+/// classifier, where `parent_id` points to another row's `id`) or
+/// `code,name_ru,parent_code,level` (regions and districts).
+fn parse_csv(bytes: &[u8], summary: &mut ImportSummary) -> anyhow::Result<Vec<ParsedRow>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "the file is not UTF-8 (byte {}); save it as UTF-8",
+            e.valid_up_to()
+        )
+    })?;
+    let header = text.lines().next().unwrap_or_default();
+    let delimiter = if header.contains(';') { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let columns: Vec<String> = reader
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let position = |name: &str| columns.iter().position(|c| c == name);
+
+    let by_id = match (
+        position("id"),
+        position("parent_id"),
+        position("code"),
+        position("name"),
+    ) {
+        (Some(id), Some(parent), Some(code), Some(name)) => Some((id, parent, code, name)),
+        _ => None,
+    };
+    let by_code = match (
+        position("code"),
+        position("name_ru"),
+        position("parent_code"),
+    ) {
+        (Some(code), Some(name), Some(parent)) => Some((code, name, parent)),
+        _ => None,
+    };
+
+    let mut raw: Vec<(String, String, String, String)> = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 2;
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                summary.skipped.push(format!("line {line}: {error}"));
+                continue;
+            }
+        };
+        let field = |i: usize| record.get(i).unwrap_or("").trim().to_owned();
+        match (by_id, by_code) {
+            (Some((id, parent, code, name)), _) => {
+                raw.push((field(id), field(parent), field(code), field(name)))
+            }
+            (None, Some((code, name, parent))) => {
+                raw.push((String::new(), field(parent), field(code), field(name)))
+            }
+            (None, None) => anyhow::bail!(
+                "unknown columns {columns:?}: expected id;parent_id;code;name or code,name_ru,parent_code,level"
+            ),
+        }
+    }
+
+    let code_of_id: HashMap<&str, &str> = raw
+        .iter()
+        .filter(|(id, ..)| !id.is_empty())
+        .map(|(id, _, code, _)| (id.as_str(), code.as_str()))
+        .collect();
+    let mut rows = Vec::with_capacity(raw.len());
+    let mut seen = std::collections::HashSet::new();
+    for (index, (id, parent, code, name)) in raw.iter().enumerate() {
+        let line = index + 2;
+        let code = match KatoCode::parse(code) {
+            Ok(code) => code,
+            Err(error) => {
+                summary
+                    .skipped
+                    .push(format!("line {line}: code '{code}': {error}"));
+                continue;
+            }
+        };
+        if name.is_empty() {
+            summary
+                .skipped
+                .push(format!("line {line}: code {code} has no name"));
+            continue;
+        }
+        if !seen.insert(code.as_str().to_owned()) {
+            summary
+                .skipped
+                .push(format!("line {line}: code {code} repeats an earlier row"));
+            continue;
+        }
+        let parent_code = if id.is_empty() {
+            Some(parent.clone()).filter(|p| !p.is_empty())
+        } else {
+            code_of_id.get(parent.as_str()).map(|c| (*c).to_owned())
+        };
+        let repaired = repair_kazakh_letters(name);
+        if repaired != *name {
+            summary.repaired_names += 1;
+        }
+        rows.push(ParsedRow {
+            code,
+            name_ru: repaired,
+            parent_code,
+        });
+    }
+    Ok(rows)
+}
+
+/// Replaces the stored classifier with the rows of `bytes`, in one transaction.
+pub fn import_csv(conn: &mut AnyConnection, bytes: &[u8]) -> anyhow::Result<ImportSummary> {
+    let mut summary = ImportSummary::default();
+    let rows = parse_csv(bytes, &mut summary)?;
+    if rows.is_empty() {
+        anyhow::bail!("the file holds no territories; nothing was changed");
+    }
+    conn.transaction::<_, StoreError, _>(|conn| {
+        diesel::delete(territories::table).execute(conn)?;
+        for chunk in rows.chunks(BATCH) {
+            let values: Vec<_> = chunk
+                .iter()
+                .map(|row| {
+                    (
+                        territories::code.eq(row.code.as_str()),
+                        territories::name_ru.eq(row.name_ru.as_str()),
+                        territories::name_kk.eq(None::<String>),
+                        territories::parent_code.eq(row.parent_code.as_deref()),
+                        territories::level.eq(i32::from(row.code.level())),
+                        territories::search_text.eq(fold(&row.name_ru)),
+                    )
+                })
+                .collect();
+            let insert = diesel::insert_into(territories::table).values(values);
+            with_backend!(conn, |c| insert.execute(c))?;
+        }
+        Ok(())
+    })?;
+    summary.territories = rows.len();
+    Ok(summary)
+}
+
+/// Imports a KATO CSV file into the registry database.
+pub fn import_kato_file(db: &Database, path: &Path) -> anyhow::Result<ImportSummary> {
+    let bytes =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    db.run_blocking(|conn| import_csv(conn, &bytes).map_err(StoreError::Query))
+        .map_err(Into::into)
+}
+
+/// Counts stored territories.
+pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(territories::table.count().get_result(conn)?)
+}
+
+type Row = (String, String, Option<String>, Option<String>, i32);
+
+fn columns() -> (
+    territories::code,
+    territories::name_ru,
+    territories::name_kk,
+    territories::parent_code,
+    territories::level,
+) {
+    (
+        territories::code,
+        territories::name_ru,
+        territories::name_kk,
+        territories::parent_code,
+        territories::level,
+    )
+}
+
+fn into_territory((code, name_ru, name_kk, parent_code, level): Row) -> Territory {
+    Territory {
+        code,
+        name_ru,
+        name_kk,
+        parent_code,
+        level,
+    }
+}
+
+/// Finds one territory.
+pub fn find(conn: &mut AnyConnection, code: &str) -> Result<Option<Territory>, StoreError> {
+    Ok(territories::table
+        .filter(territories::code.eq(code))
+        .select(columns())
+        .first::<Row>(conn)
+        .optional()?
+        .map(into_territory))
+}
+
+/// Searches names for folded `text`; regions first, then by code.
+pub fn search(
+    conn: &mut AnyConnection,
+    text: &str,
+    parent: Option<&KatoCode>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Territory>, StoreError> {
+    let mut query = territories::table.select(columns()).into_boxed();
+    if !text.is_empty() {
+        query = query.filter(
+            territories::search_text
+                .like(like_contains(text))
+                .escape('\\'),
+        );
+    }
+    if let Some(parent) = parent {
+        query = query.filter(territories::code.like(format!("{}%", parent.subtree_prefix())));
+        query = query.filter(territories::code.ne(parent.as_str().to_owned()));
+    }
+    if let Some(after) = after {
+        query = query.filter(territories::code.gt(after.to_owned()));
+    }
+    Ok(query
+        .order(territories::code.asc())
+        .limit(limit)
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(into_territory)
+        .collect())
+}
+
+/// Lists the direct children of a territory.
+pub fn children(conn: &mut AnyConnection, code: &str) -> Result<Vec<Territory>, StoreError> {
+    Ok(territories::table
+        .filter(territories::parent_code.eq(code))
+        .order(territories::code.asc())
+        .select(columns())
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(into_territory)
+        .collect())
+}
+
+/// Returns the territory and its ancestors, from the root down.
+pub fn path(conn: &mut AnyConnection, code: &str) -> Result<Vec<Territory>, StoreError> {
+    let mut path = Vec::new();
+    let mut next = Some(code.to_owned());
+    while let Some(code) = next {
+        // The classifier is at most four levels deep; more means a cycle in the data.
+        if path.len() > 8 {
+            return Err(StoreError::Query(anyhow::anyhow!(
+                "parent chain of {code} does not end"
+            )));
+        }
+        let Some(territory) = find(conn, &code)? else {
+            break;
+        };
+        next = territory.parent_code.clone();
+        path.push(territory);
+    }
+    path.reverse();
+    Ok(path)
+}
+
+/// Returns the codes of `codes` that are not in the classifier.
+pub fn unknown(conn: &mut AnyConnection, codes: &[KatoCode]) -> Result<Vec<KatoCode>, StoreError> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted: Vec<&str> = codes.iter().map(KatoCode::as_str).collect();
+    let known: Vec<String> = territories::table
+        .filter(territories::code.eq_any(wanted))
+        .select(territories::code)
+        .load(conn)?;
+    Ok(codes
+        .iter()
+        .filter(|code| !known.iter().any(|k| k == code.as_str()))
+        .cloned()
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_file_parses_with_parents() {
+        let mut summary = ImportSummary::default();
+
+        let rows = parse_csv(BUNDLED_KATO, &mut summary).unwrap();
+
+        let ulytau = rows
+            .iter()
+            .find(|r| r.code.as_str() == "620000000")
+            .unwrap();
+        assert_eq!(ulytau.name_ru, "область Ұлытау");
+        let district = rows
+            .iter()
+            .find(|r| r.code.as_str() == "623800000")
+            .unwrap();
+        assert_eq!(district.parent_code.as_deref(), Some("620000000"));
+        assert!(rows.len() > 16_000);
+        assert_eq!(summary.repaired_names, 3);
+        assert!(rows.iter().all(|r| !r.name_ru.contains(['Ќ', 'ў'])));
+    }
+
+    #[test]
+    fn regions_layout_parses() {
+        let csv = "code,name_ru,parent_code,level\n620000000,область Ұлытау,,1\n623800000,Улытауский район,620000000,2\n";
+        let mut summary = ImportSummary::default();
+
+        let rows = parse_csv(csv.as_bytes(), &mut summary).unwrap();
+
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].parent_code.as_deref(), Some("620000000"));
+    }
+}

@@ -1,0 +1,227 @@
+//! Runs the `liaison` binary as a separate process, the way the README's first steps
+//! do: `serve all` on the embedded default, a token from `liaison token`, then HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_liaison");
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Starts `liaison serve all` on a free port and waits until it listens.
+    fn start(data: &std::path::Path) -> Self {
+        let mut child = Command::new(BINARY)
+            .args(["serve", "all"])
+            .env("LIAISON_DATA_DIR", data)
+            .env("LIAISON_LISTEN", "127.0.0.1:0")
+            .env("LIAISON_LOG_FORMAT", "json")
+            .env_remove("LIAISON_DATABASE_URL")
+            .env_remove("LIAISON_BROKER_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let started = Instant::now();
+        let address = loop {
+            let line = lines
+                .next()
+                .expect("the server logs until it listens")
+                .expect("a log line");
+            let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            if entry["message"] == "listening" {
+                break entry["listen"]
+                    .as_str()
+                    .expect("the listen address is logged")
+                    .to_owned();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server did not start within 60 s"
+            );
+        };
+        // Keep reading so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self {
+            child,
+            base: format!("http://{address}"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM and returns whether the process exited cleanly within 30 s.
+    fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let signalled = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return signalled && status.success();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        drop(self.child.kill());
+        false
+    }
+}
+
+fn token(data: &std::path::Path, args: &[&str]) -> String {
+    let output = Command::new(BINARY)
+        .arg("token")
+        .args(args)
+        .env("LIAISON_DATA_DIR", data)
+        .output()
+        .expect("the token command runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("the token is text")
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn readme_walkthrough_works() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let client = reqwest::Client::new();
+    let officer = token(
+        data.path(),
+        &["--role", "officer", "--body", "akimat-ulytau"],
+    );
+
+    let health = client.get(server.url("/healthz")).send().await.unwrap();
+    let territories: Value = client
+        .get(server.url("/v1/territories"))
+        .query(&[("q", "ұлытау")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let created = client
+        .post(server.url("/v1/npos"))
+        .bearer_auth(&officer)
+        .json(&json!({
+            "bin": "940140000385",
+            "name_ru": "Общественное объединение «Жастар әлемі»",
+            "legal_form": "public_association",
+            "territories": ["620000000"],
+            "key_staff": [{"full_name": "Айгерім Сейітова"}],
+            "source": "npo_representatives"
+        }))
+        .send()
+        .await
+        .unwrap();
+    let created_status = created.status();
+    let card: Value = created.json().await.unwrap();
+    let found: Value = client
+        .get(server.url("/v1/npos"))
+        .query(&[("q", "ЖАСТАР")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let public: Value = client
+        .get(server.url(&format!("/v1/npos/{}", card["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(health.status(), 200);
+    assert_eq!(territories["items"][0]["code"], "620000000");
+    assert_eq!(created_status, 201);
+    assert_eq!(found["items"][0]["id"], card["id"]);
+    assert!(public.get("key_staff").is_none());
+    assert!(server.terminate(), "the server stops cleanly on SIGTERM");
+}
+
+#[tokio::test]
+async fn data_survives_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let first = Server::start(data.path());
+    let officer = token(
+        data.path(),
+        &["--role", "officer", "--body", "akimat-ulytau"],
+    );
+    let client = reqwest::Client::new();
+    let created = client
+        .post(first.url("/v1/npos"))
+        .bearer_auth(&officer)
+        .json(&json!({"name_kk": "Қамқорлық қоры", "legal_form": "public_foundation", "source": "media"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert!(first.terminate());
+
+    let second = Server::start(data.path());
+    let found: Value = client
+        .get(second.url("/v1/npos"))
+        .query(&[("q", "ҚАМҚОРЛЫҚ")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let still_valid = client
+        .get(second.url("/v1/collection-campaigns"))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    assert_eq!(still_valid.status(), 200);
+    assert!(second.terminate());
+}
+
+#[test]
+fn import_kato_replaces_classifier() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("regions.csv");
+    std::fs::write(&file, "code,name_ru,parent_code,level\n620000000,область Ұлытау,,1\n623800000,Улытауский район,620000000,2\n").unwrap();
+
+    let output = Command::new(BINARY)
+        .args(["import", "kato"])
+        .arg(&file)
+        .env("LIAISON_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(printed.contains("2 territories imported"), "{printed}");
+}
