@@ -1,0 +1,287 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common_models::event::EventEnvelope;
+use lapin::options::{BasicPublishOptions, QueueDeclareOptions, QueueDeleteOptions};
+use lapin::types::FieldTable;
+use service_kit::audit::{self, Change};
+use service_kit::bus::{EventBus, InProcessBus, RabbitBus};
+use service_kit::inbox::{Consumer, Handler};
+use service_kit::outbox::{self, OutgoingEvent, Relay};
+use service_kit::testing::{amqp_url, sqlite_only};
+use service_kit::{Database, PLATFORM_MIGRATIONS, StoreError};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+fn database(dir: &tempfile::TempDir) -> Database {
+    let db = Database::connect(&format!("sqlite://{}/kit.db", dir.path().display())).unwrap();
+    db.migrate(&[PLATFORM_MIGRATIONS]).unwrap();
+    db
+}
+
+fn event(event_type: &str) -> EventEnvelope {
+    EventEnvelope::new(event_type, 1, "kit-test", serde_json::json!({"n": 1}))
+}
+
+/// A handler whose effect is one audit entry per applied event, so the effect can be
+/// counted in the same database as the inbox.
+fn counting_handler(calls: Arc<AtomicUsize>) -> Handler {
+    Arc::new(move |conn, event: &EventEnvelope| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        audit::record(
+            conn,
+            Change {
+                entity: "event",
+                entity_id: &event.id.to_string(),
+                action: "applied",
+                actor: "consumer",
+                government_body: None,
+                fields: &[],
+            },
+        )
+    })
+}
+
+async fn effects(db: &Database, id: Uuid) -> usize {
+    db.run(move |conn| audit::history(conn, "event", &id.to_string()).map(|h| h.len()))
+        .await
+        .unwrap()
+}
+
+async fn wait_for(mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..100 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn relay_publishes_each_row_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir);
+    let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
+    let mut seen = bus
+        .subscribe("observer", &["kit.#".to_owned()])
+        .await
+        .unwrap();
+    let first = event("kit.thing.happened");
+    let second = event("kit.thing.happened");
+    for envelope in [first.clone(), second.clone()] {
+        let outgoing = OutgoingEvent {
+            envelope,
+            traceparent: None,
+        };
+        db.run(move |conn| outbox::enqueue(conn, &outgoing))
+            .await
+            .unwrap();
+    }
+    let relay = Relay::new("kit-test", db.clone(), bus.clone(), Arc::new(Notify::new()));
+
+    let published = relay.publish_batch().await.unwrap();
+    let again = relay.publish_batch().await.unwrap();
+
+    assert_eq!(published, 2);
+    assert_eq!(again, 0);
+    assert_eq!(seen.next().await.unwrap().event.unwrap().id, first.id);
+    assert_eq!(seen.next().await.unwrap().event.unwrap().id, second.id);
+    let pending = db.run(outbox::count_pending).await.unwrap();
+    assert_eq!(pending, 0);
+}
+
+#[tokio::test]
+async fn unreachable_broker_keeps_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir);
+    let bus: Arc<dyn EventBus> = Arc::new(RabbitBus::new(
+        "amqp://guest:guest@127.0.0.1:1/%2f",
+        "liaison.events",
+        1,
+    ));
+    let outgoing = OutgoingEvent {
+        envelope: event("kit.thing.happened"),
+        traceparent: None,
+    };
+    db.run(move |conn| outbox::enqueue(conn, &outgoing))
+        .await
+        .unwrap();
+    let relay = Relay::new("kit-test", db.clone(), bus.clone(), Arc::new(Notify::new()));
+
+    let outcome = relay.publish_batch().await;
+
+    assert!(outcome.is_err());
+    assert!(!bus.is_ready().await);
+    let pending = db.run(outbox::count_pending).await.unwrap();
+    assert_eq!(pending, 1);
+}
+
+#[tokio::test]
+async fn in_process_consumer_applies_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir);
+    let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let consumer = Consumer {
+        name: "kit".into(),
+        bindings: vec!["kit.#".into()],
+        handler: counting_handler(calls.clone()),
+    };
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone()));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let duplicate = event("kit.thing.happened");
+
+    bus.publish(&duplicate, None).await.unwrap();
+    bus.publish(&duplicate, None).await.unwrap();
+    bus.publish(&event("other.thing"), None).await.unwrap();
+
+    assert!(wait_for(async || effects(&db, duplicate.id).await == 1).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    stop.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn rabbit_consumer_dedupes_and_dead_letters() {
+    if sqlite_only() {
+        eprintln!("skipped: LIAISON_TEST_SQLITE_ONLY is set, so RabbitMQ is not used");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir);
+    let run = Uuid::now_v7().simple().to_string();
+    let exchange = format!("test.{run}");
+    let queue = format!("test.{run}.consumer");
+    let bus: Arc<dyn EventBus> = Arc::new(RabbitBus::new(&amqp_url(), &exchange, 5));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let consumer = Consumer {
+        name: queue.clone(),
+        bindings: vec!["kit.#".into()],
+        handler: counting_handler(calls.clone()),
+    };
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone()));
+    let connection =
+        lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
+            .await
+            .unwrap();
+    // A passive declare of a missing queue closes its channel, so each try opens one.
+    let declared = wait_for(async || {
+        let channel = connection.create_channel().await.unwrap();
+        channel
+            .queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .is_ok()
+    });
+    assert!(declared.await, "the consumer declares its queue");
+    let channel = connection.create_channel().await.unwrap();
+    let duplicate = event("kit.thing.happened");
+
+    bus.publish(
+        &duplicate,
+        Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    )
+    .await
+    .unwrap();
+    bus.publish(&duplicate, None).await.unwrap();
+    channel
+        .basic_publish(
+            exchange.as_str().into(),
+            "kit.poison".into(),
+            BasicPublishOptions::default(),
+            b"not an envelope",
+            lapin::BasicProperties::default(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let follower = event("kit.thing.happened");
+    bus.publish(&follower, None).await.unwrap();
+
+    assert!(
+        wait_for(async || effects(&db, follower.id).await == 1).await,
+        "events after the poison message still flow"
+    );
+    assert_eq!(effects(&db, duplicate.id).await, 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    let dead_letter_queue = format!("{queue}.dead-letter");
+    let dead = wait_for(async || {
+        let channel = connection.create_channel().await.unwrap();
+        channel
+            .queue_declare(
+                dead_letter_queue.as_str().into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .is_ok_and(|q| q.message_count() == 1)
+    });
+    assert!(dead.await, "the poison message is in the dead-letter queue");
+
+    stop.cancel();
+    task.await.unwrap();
+    let cleanup = connection.create_channel().await.unwrap();
+    for name in [&queue, &dead_letter_queue] {
+        drop(
+            cleanup
+                .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
+                .await,
+        );
+    }
+    drop(
+        cleanup
+            .exchange_delete(exchange.as_str().into(), Default::default())
+            .await,
+    );
+    drop(
+        cleanup
+            .exchange_delete(format!("{exchange}.dead-letter").into(), Default::default())
+            .await,
+    );
+    drop(connection.close(200, "done".into()).await);
+}
+
+#[tokio::test]
+async fn store_error_rolls_back_effect() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir);
+    let failing: Handler = Arc::new(|conn, event: &EventEnvelope| {
+        audit::record(
+            conn,
+            Change {
+                entity: "event",
+                entity_id: &event.id.to_string(),
+                action: "applied",
+                actor: "consumer",
+                government_body: None,
+                fields: &[],
+            },
+        )?;
+        Err(StoreError::Conflict("the effect cannot be applied".into()))
+    });
+    let envelope = event("kit.thing.happened");
+    let to_apply = envelope.clone();
+
+    let outcome = db
+        .run(move |conn| service_kit::inbox::apply_once(conn, "kit", &to_apply, &failing))
+        .await;
+
+    assert!(outcome.is_err());
+    assert_eq!(effects(&db, envelope.id).await, 0);
+}

@@ -1,0 +1,4 @@
+-- One database per service. Search compares text folded by the services themselves,
+-- so the databases need no particular collation; UTF-8 is required for names in
+-- Kazakh and Russian.
+CREATE DATABASE liaison_registry ENCODING 'UTF8' TEMPLATE template0;
