@@ -15,7 +15,7 @@ pub struct BodyLimit(pub usize);
 
 /// A JSON body decoded into `T`, with the raw bytes kept for idempotency hashing.
 ///
-/// Syntax errors answer 400 and invalid values 422, each naming the field as a JSON
+/// Syntax errors return 400 and invalid values 422, each naming the field as a JSON
 /// pointer. Unknown fields are rejected where `T` denies them.
 #[derive(Debug)]
 pub struct ValidJson<T> {
@@ -189,7 +189,7 @@ impl FromRequest for IfMatch {
     }
 }
 
-/// The strong ETag of a record at `version`.
+/// Formats the strong ETag of a record at `version`.
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }

@@ -21,7 +21,7 @@ pub struct StoredResponse {
     pub location: Option<String>,
 }
 
-/// What a lookup found for a key.
+/// Result of looking up a key.
 #[derive(Debug)]
 pub enum Lookup {
     /// The key is new: perform the write and store its response.
@@ -106,7 +106,7 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// The HTTP response: 201 with `Location`, or the stored response marked as a replay.
+    /// Builds the HTTP response: 201 with `Location`, or the stored response marked as a replay.
     pub fn into_response(self) -> HttpResponse {
         match self {
             Self::Fresh(created) => {

@@ -21,7 +21,7 @@ use crate::schema::outbox_events;
 
 /// Rows the relay publishes per round.
 const BATCH: i64 = 100;
-/// How often the relay looks for rows even when nobody woke it.
+/// Interval at which the relay looks for rows when no writer woke it.
 const POLL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Queryable, Selectable)]

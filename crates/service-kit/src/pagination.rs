@@ -23,7 +23,7 @@ pub struct PageParams {
 }
 
 impl PageParams {
-    /// The page size, checked against the bounds.
+    /// Returns the page size, checked against the bounds.
     pub fn limit(&self) -> Result<i64, ApiError> {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
@@ -35,7 +35,7 @@ impl PageParams {
         }
     }
 
-    /// The decoded cursor: the sort key of the last item of the previous page.
+    /// Decodes the cursor: the sort key of the last item of the previous page.
     pub fn after(&self) -> Result<Option<String>, ApiError> {
         let Some(cursor) = &self.cursor else {
             return Ok(None);

@@ -14,7 +14,7 @@ pub struct FieldError {
     /// JSON pointer to the field in the request, such as `/bin` or `/territories/0`.
     /// Query parameters use `#/query/<name>` and headers `#/header/<name>`.
     pub pointer: String,
-    /// Why the value is invalid.
+    /// Reason the value is invalid.
     pub message: String,
 }
 
@@ -87,12 +87,12 @@ fn summarise(errors: &[FieldError]) -> String {
 }
 
 impl ApiError {
-    /// A 422 problem with one invalid field.
+    /// Creates a 422 problem with one invalid field.
     pub fn field(pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self::invalid(vec![FieldError::new(pointer, message)])
     }
 
-    /// A 422 problem listing every invalid field.
+    /// Creates a 422 problem listing every invalid field.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         Self::Validation {
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -100,7 +100,7 @@ impl ApiError {
         }
     }
 
-    /// Wraps an unexpected failure; it is logged and answered with 500.
+    /// Wraps an unexpected failure, which is logged and returned as a 500.
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         Self::Internal(error.into())
     }

@@ -118,7 +118,7 @@ impl Settings {
             .unwrap_or_else(|| self.database_url.replace("{service}", service))
     }
 
-    /// Whether keys come from the development key in the data folder, because none
+    /// Returns whether keys come from the development key in the data folder, because none
     /// were configured.
     pub fn uses_development_key(&self) -> bool {
         self.jwt_public_keys.is_empty() && self.jwt_jwks_url.is_none()

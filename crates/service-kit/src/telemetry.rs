@@ -39,7 +39,7 @@ pub fn init(format: LogFormat) {
     drop(result);
 }
 
-/// The W3C `traceparent` of the request being handled, for events it produces.
+/// Returns the W3C `traceparent` of the request being handled, for the events it produces.
 pub fn current_traceparent() -> Option<String> {
     TRACEPARENT.try_with(Clone::clone).ok()
 }

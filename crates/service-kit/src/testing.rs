@@ -20,7 +20,7 @@ use crate::auth::{DevelopmentKey, Role, TokenRequest};
 use crate::bus::Subscription;
 use crate::settings::Settings;
 
-/// Which database a test runs on.
+/// Database backend of a test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestBackend {
     /// A SQLite file in a temporary folder, with the in-process bus.
@@ -42,7 +42,7 @@ pub fn amqp_url() -> String {
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
-/// Whether the caller asked for the SQLite-only run (`LIAISON_TEST_SQLITE_ONLY=1`).
+/// Returns whether the caller asked for the SQLite-only run (`LIAISON_TEST_SQLITE_ONLY=1`).
 pub fn sqlite_only() -> bool {
     std::env::var("LIAISON_TEST_SQLITE_ONLY").is_ok_and(|v| v == "1" || v == "true")
 }
@@ -152,7 +152,7 @@ impl TestApp {
         })
     }
 
-    /// The full URL of `path`.
+    /// Returns the full URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -171,17 +171,17 @@ impl TestApp {
             .expect("a token can be minted")
     }
 
-    /// The key the server trusts, for tests that craft their own tokens.
+    /// Returns the key the server trusts, for tests that craft their own tokens.
     pub fn key(&self) -> &DevelopmentKey {
         &self.key
     }
 
-    /// A token of the officer of `body`.
+    /// Mints a token of the officer of `body`.
     pub fn officer(&self, body: &str) -> String {
         self.token(Role::Officer, Some(body), None)
     }
 
-    /// A token of a ministry analyst.
+    /// Mints a token of a ministry analyst.
     pub fn ministry(&self) -> String {
         self.token(Role::Ministry, None, None)
     }
@@ -246,7 +246,7 @@ async fn check_broker(settings: &Settings) {
             crate::db::redact(&settings.broker_url)
         ),
         Err(_) => panic!(
-            "RabbitMQ did not answer within 5 s at {}",
+            "RabbitMQ did not respond within 5 s at {}",
             crate::db::redact(&settings.broker_url)
         ),
     }

@@ -48,7 +48,7 @@ pub struct CampaignFacts {
 }
 
 impl CampaignFacts {
-    /// Whether the whole collection happened inside 15 April – 31 May.
+    /// Returns whether the whole collection happened inside 15 April – 31 May.
     pub fn inside_window(&self) -> bool {
         in_collection_window(self.started_on) && in_collection_window(self.finished_on)
     }
@@ -150,7 +150,7 @@ pub struct WindowCheck {
 }
 
 impl WindowCheck {
-    /// Builds the answer for `government_body` and `year` from its campaigns.
+    /// Builds the check for `government_body` and `year` from its campaigns.
     pub fn new(government_body: String, year: i32, campaigns: Vec<Campaign>) -> Option<Self> {
         Some(Self {
             window_opens_on: NaiveDate::from_ymd_opt(year, 4, 15)?,

@@ -36,7 +36,7 @@ impl Errors {
         }
     }
 
-    /// Whether nothing was recorded.
+    /// Returns whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

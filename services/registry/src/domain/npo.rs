@@ -59,7 +59,7 @@ pub struct WorkProduct {
     pub url: Option<String>,
 }
 
-/// Where a field's value came from and when it was last confirmed.
+/// Source of a field's value and the time it was last confirmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldSource {
     pub source: InformationSource,
@@ -230,7 +230,7 @@ pub struct NpoInput {
     pub web_resources: Vec<String>,
     #[serde(default)]
     pub work_products: Vec<WorkProduct>,
-    /// Where these facts come from.
+    /// Source of these facts.
     #[schema(value_type = InformationSource)]
     pub source: String,
 }
@@ -271,7 +271,7 @@ pub struct NpoPatch {
     pub contacts: Option<Contacts>,
     pub web_resources: Option<Vec<String>>,
     pub work_products: Option<Vec<WorkProduct>>,
-    /// Where the changed facts come from.
+    /// Source of the changed facts.
     #[schema(value_type = InformationSource)]
     pub source: String,
 }
@@ -652,7 +652,7 @@ pub enum Visibility {
 }
 
 impl NpoRecord {
-    /// The card of this NPO as seen with `visibility`.
+    /// Builds the card of this NPO as seen with `visibility`.
     pub fn card(&self, visibility: Visibility) -> NpoCard {
         let facts = &self.facts;
         let full = visibility == Visibility::Full;
@@ -685,7 +685,7 @@ impl NpoRecord {
         }
     }
 
-    /// The text search matches against: both names, folded.
+    /// Builds the text that search matches against: both names, folded.
     pub fn search_text(facts: &NpoFacts) -> String {
         let names = [facts.name_ru.as_deref(), facts.name_kk.as_deref()];
         common_models::text::fold(&names.into_iter().flatten().collect::<Vec<_>>().join("\n"))

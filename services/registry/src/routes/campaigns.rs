@@ -93,7 +93,7 @@ pub struct CampaignQuery {
     pub cursor: Option<String>,
 }
 
-/// The body whose campaigns a caller may read: officers their own, the ministry any.
+/// Returns the body whose campaigns a caller may read: officers their own, the ministry any.
 fn readable_body(caller: &Caller, requested: Option<&str>) -> Result<Option<String>, ApiError> {
     caller.require(&[Role::Officer, Role::Ministry])?;
     match (caller.role, requested) {

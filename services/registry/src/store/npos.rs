@@ -106,7 +106,7 @@ impl NpoRow {
     }
 }
 
-/// Who made a change.
+/// Author of a change.
 #[derive(Debug, Clone, Copy)]
 pub struct Author<'a> {
     pub subject: &'a str,

@@ -18,7 +18,7 @@ pub const BUNDLED_KATO: &[u8] = include_bytes!("../../data/kato-2022-10-17-ru.cs
 /// Rows inserted per statement.
 const BATCH: usize = 500;
 
-/// What an import did.
+/// Outcome of an import.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
     /// Territories stored.
@@ -168,7 +168,7 @@ pub fn import_csv(conn: &mut AnyConnection, bytes: &[u8]) -> anyhow::Result<Impo
     let mut summary = ImportSummary::default();
     let rows = parse_csv(bytes, &mut summary)?;
     if rows.is_empty() {
-        anyhow::bail!("the file holds no territories; nothing was changed");
+        anyhow::bail!("the file contains no territories; nothing was changed");
     }
     conn.transaction::<_, StoreError, _>(|conn| {
         diesel::delete(territories::table).execute(conn)?;
