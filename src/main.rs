@@ -101,11 +101,11 @@ struct TokenArgs {
 
 #[derive(Debug, Subcommand)]
 enum ImportSource {
-    /// Loads the KATO classifier of administrative-territorial objects into the
-    /// registry database.
+    /// Replaces the KATO classifier of administrative-territorial objects in the
+    /// registry database, in one transaction.
     Kato {
-        /// Semicolon-separated CSV file with the columns id;parent_id;code;name, such as
-        /// services/registry/data/kato-2022-10-17-ru.csv.
+        /// UTF-8 CSV file with the columns id;parent_id;code;name (such as
+        /// services/registry/data/kato-2022-10-17-ru.csv) or code,name_ru,parent_code,level.
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },

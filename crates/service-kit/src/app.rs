@@ -223,6 +223,7 @@ pub async fn start(
 
     let server = HttpServer::new(move || {
         let mut app = App::new()
+            .wrap(from_fn(reject_control_characters))
             .wrap(from_fn(telemetry::request_span))
             .app_data(verifier.clone())
             .app_data(BodyLimit(body_limit))
@@ -268,6 +269,14 @@ pub async fn start(
                 }
             }),
         )
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        )
         .service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", merged))
         .default_service(web::to(not_found))
     })
@@ -305,8 +314,53 @@ pub async fn start(
     })
 }
 
+/// Rejects a URL whose path or query encodes a control character such as `%00`: no
+/// identifier or filter contains one, and PostgreSQL rejects NUL in text.
+async fn reject_control_characters(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let uri = req.uri();
+    let encoded = [uri.path(), uri.query().unwrap_or_default()];
+    if encoded.iter().any(|part| encodes_control_character(part)) {
+        let error = ApiError::BadRequest("the URL contains an encoded control character".into());
+        let response = actix_web::ResponseError::error_response(&error);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(|response| response.map_into_left_body())
+}
+
+fn encodes_control_character(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(3).any(|window| {
+        window[0] == b'%'
+            && std::str::from_utf8(&window[1..])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                .is_some_and(|byte| byte < 0x20 || byte == 0x7f)
+    })
+}
+
 fn workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().min(4))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encodes_control_character;
+
+    #[test]
+    fn control_characters_detected() {
+        assert!(encodes_control_character("q=%00"));
+        assert!(encodes_control_character("/v1/npos/a%0Ab"));
+        assert!(!encodes_control_character("q=%D2%B1%D0%BB"));
+        assert!(!encodes_control_character("q=100%25"));
+    }
 }
 
 /// Merges the documents of `services` into one, as served by `serve all`.

@@ -98,11 +98,27 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bin: Option<String>,
     pub iss: String,
-    pub aud: String,
+    /// One audience or several (RFC 7519 allows both forms).
+    pub aud: Audience,
     pub exp: u64,
+    #[serde(default)]
     pub iat: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<u64>,
+}
+
+/// The `aud` claim: one string or a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<&str> for Audience {
+    fn from(audience: &str) -> Self {
+        Self::One(audience.to_owned())
+    }
 }
 
 /// An authenticated caller, after its token was verified and its claims checked.
@@ -116,6 +132,22 @@ pub struct Caller {
 
 impl Caller {
     fn from_claims(claims: Claims) -> Result<Self, ApiError> {
+        let texts = [
+            Some(&claims.sub),
+            claims.body.as_ref(),
+            claims.name.as_ref(),
+        ];
+        if claims.sub.trim().is_empty()
+            || texts
+                .into_iter()
+                .flatten()
+                .any(|t| t.chars().any(char::is_control))
+        {
+            return Err(ApiError::Unauthorized(
+                "the token's sub, body or name claim is empty or contains control characters"
+                    .into(),
+            ));
+        }
         let body = claims.body.filter(|b| !b.trim().is_empty());
         if claims.role == Role::Officer && body.is_none() {
             return Err(ApiError::Unauthorized(
@@ -329,6 +361,11 @@ impl Verifier {
                 ErrorKind::InvalidAudience => "the token's audience is not accepted",
                 ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
                 ErrorKind::InvalidSignature => "the token's signature is invalid",
+                ErrorKind::Json(error) => {
+                    return ApiError::Unauthorized(format!(
+                        "the token's claims are invalid: {error}"
+                    ));
+                }
                 _ => "the token is invalid",
             };
             unauthorized(reason)
@@ -524,7 +561,7 @@ impl DevelopmentKey {
             body: request.body.clone(),
             bin: request.bin.clone(),
             iss: settings.jwt_issuer.clone(),
-            aud: settings.jwt_audience.clone(),
+            aud: Audience::One(settings.jwt_audience.clone()),
             exp: now + ttl.as_secs(),
             iat: now,
             nbf: None,

@@ -49,14 +49,24 @@ pub async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::
     Ok(body.freeze())
 }
 
-/// Decodes JSON into `T`, turning serde's error into a field error with a pointer.
+/// Decodes a JSON object into `T`, turning serde's error into a field error with a
+/// pointer. Trailing data after the object is a syntax error.
+// NOTE: serde's derived structs also accept a JSON array of the field values. Only the
+// top level is required to be an object here; nested values still pass every check of
+// the input type.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(syntax_error("/", "the body must be a JSON object".into()));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let mut pointer = pointer_of(error.path());
         let inner = error.into_inner();
         let message = inner.to_string();
-        if let Some(field) = unknown_field_name(&message) {
+        if let Some(field) = quoted_field(&message, "unknown field `")
+            .or_else(|| quoted_field(&message, "missing field `"))
+        {
             let last = format!("/{}", escape(field));
             if !pointer.ends_with(&last) {
                 pointer = format!("{}{last}", pointer.trim_end_matches('/'));
@@ -64,17 +74,28 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
         let message = strip_position(&message);
         if inner.is_syntax() || inner.is_eof() {
-            ApiError::Validation {
-                status: actix_web::http::StatusCode::BAD_REQUEST,
-                errors: vec![FieldError::new(
-                    pointer,
-                    format!("the body is not valid JSON: {message}"),
-                )],
-            }
+            syntax_error(&pointer, format!("the body is not valid JSON: {message}"))
         } else {
             ApiError::field(pointer, message)
         }
-    })
+    })?;
+    deserializer.end().map_err(|e| {
+        syntax_error(
+            "/",
+            format!(
+                "the body is not valid JSON: {}",
+                strip_position(&e.to_string())
+            ),
+        )
+    })?;
+    Ok(value)
+}
+
+fn syntax_error(pointer: &str, message: String) -> ApiError {
+    ApiError::Validation {
+        status: actix_web::http::StatusCode::BAD_REQUEST,
+        errors: vec![FieldError::new(pointer, message)],
+    }
 }
 
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
@@ -100,8 +121,8 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-fn unknown_field_name(message: &str) -> Option<&str> {
-    let rest = message.strip_prefix("unknown field `")?;
+fn quoted_field<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = message.strip_prefix(prefix)?;
     rest.split('`').next()
 }
 
@@ -124,17 +145,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
                 .headers()
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let essence = content_type.split(';').next().unwrap_or("").trim();
-            if essence != "application/json" && !essence.ends_with("+json") {
-                return Err(ApiError::Validation {
-                    status: actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    errors: vec![FieldError::new(
-                        "#/header/content-type",
-                        "expected application/json",
-                    )],
-                });
-            }
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            check_json_media_type(&content_type)?;
             let raw = read_body(&req, &mut payload).await?;
             let value = decode_json(&raw)?;
             Ok(Self { value, raw })
@@ -152,6 +165,25 @@ where
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
+/// Accepts `application/json` and other `+json` types in UTF-8; JSON has no other
+/// encoding (RFC 8259).
+fn check_json_media_type(content_type: &str) -> Result<(), ApiError> {
+    let mut parts = content_type.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or("");
+    let json = essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"));
+    let utf8 = parts
+        .filter_map(|p| p.strip_prefix("charset="))
+        .all(|charset| charset.trim_matches('"') == "utf-8");
+    if json && utf8 {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            "the body must be application/json in UTF-8".into(),
+        ))
+    }
+}
+
 /// The `If-Match` header of an update.
 #[derive(Debug, Clone)]
 pub struct IfMatch(Option<String>);
@@ -163,10 +195,11 @@ impl IfMatch {
         let Some(value) = &self.0 else {
             return Err(ApiError::PreconditionRequired);
         };
+        // If-Match uses the strong comparison (RFC 9110, 13.1.1): weak tags never match.
         let matches = value
             .split(',')
             .map(str::trim)
-            .any(|tag| tag == "*" || tag.trim_start_matches("W/") == current_etag);
+            .any(|tag| tag == "*" || tag == current_etag);
         if matches {
             Ok(())
         } else {
@@ -256,6 +289,37 @@ mod tests {
     }
 
     #[test]
+    fn trailing_data_is_400() {
+        let error =
+            decode_json::<Sample>(br#"{"name": "x", "items": []} {"name": "y"}"#).unwrap_err();
+
+        assert_eq!(error.problem().status, 400);
+    }
+
+    #[test]
+    fn array_body_is_400() {
+        let error = decode_json::<Sample>(br#"["x", []]"#).unwrap_err();
+
+        assert_eq!(error.problem().status, 400);
+    }
+
+    #[test]
+    fn missing_field_names_pointer() {
+        let error = decode_json::<Sample>(br#"{"name": "x"}"#).unwrap_err();
+
+        assert_eq!(error.problem().errors[0].pointer, "/items");
+    }
+
+    #[test]
+    fn media_types() {
+        assert!(check_json_media_type("application/json").is_ok());
+        assert!(check_json_media_type("application/json; charset=utf-8").is_ok());
+        assert!(check_json_media_type("application/merge-patch+json").is_ok());
+        assert!(check_json_media_type("application/json; charset=latin1").is_err());
+        assert!(check_json_media_type("text/plain").is_err());
+    }
+
+    #[test]
     fn syntax_error_is_400() {
         let error = decode_json::<Sample>(br#"{"name": "#).unwrap_err();
 
@@ -266,7 +330,7 @@ mod tests {
     fn if_match_checks() {
         assert!(IfMatch(None).check("\"1\"").is_err());
         assert!(IfMatch(Some("\"1\"".into())).check("\"1\"").is_ok());
-        assert!(IfMatch(Some("W/\"1\"".into())).check("\"1\"").is_ok());
+        assert!(IfMatch(Some("W/\"1\"".into())).check("\"1\"").is_err());
         assert!(IfMatch(Some("\"2\"".into())).check("\"1\"").is_err());
     }
 }

@@ -32,9 +32,14 @@ pub enum Lookup {
     Mismatch,
 }
 
-/// Hashes a request body so a reused key with another body is detected.
+/// Hashes a request body so a reused key with another body is detected. A JSON body
+/// is hashed in canonical form (keys sorted, no whitespace), so a retry that formats
+/// the same document differently still matches.
 pub fn fingerprint(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
+    let canonical = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| serde_json::to_vec(&value).ok());
+    let digest = Sha256::digest(canonical.as_deref().unwrap_or(body));
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 

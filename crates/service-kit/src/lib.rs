@@ -12,6 +12,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod inbox;
 pub mod metrics;
+pub mod openapi;
 pub mod outbox;
 pub mod pagination;
 pub mod problem;

@@ -14,6 +14,7 @@ pub const MAX_LIMIT: i64 = 200;
 
 /// Paging parameters of a list request.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page, 1 to 200 (default 50).
@@ -44,6 +45,7 @@ impl PageParams {
             .decode(cursor)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
+            .filter(|key| !key.is_empty() && !key.chars().any(char::is_control))
             .map(Some)
             .ok_or_else(|| {
                 ApiError::field("#/query/cursor", "is not a cursor returned by this API")

@@ -72,6 +72,8 @@ pub enum ApiError {
     PreconditionRequired,
     #[error("request body exceeds the limit of {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -116,6 +118,7 @@ impl ApiError {
             Self::PreconditionFailed => "Precondition failed",
             Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge(_) => "Payload too large",
+            Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Unavailable(_) => "Service unavailable",
             Self::Internal(_) => "Internal server error",
         }
@@ -132,6 +135,7 @@ impl ApiError {
             Self::PreconditionFailed => "precondition-failed",
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge(_) => "payload-too-large",
+            Self::UnsupportedMediaType(_) => "unsupported-media-type",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -172,6 +176,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -200,7 +205,15 @@ impl From<crate::db::StoreError> for ApiError {
         match error {
             StoreError::NotFound => Self::NotFound("resource".into()),
             StoreError::Unavailable(reason) => Self::Unavailable(reason),
-            StoreError::Conflict(reason) => Self::Conflict(reason),
+            StoreError::Conflict(constraint) => {
+                // The database's message names a constraint, which means nothing to a
+                // client; a concurrent write of the same record is the cause.
+                tracing::info!(constraint = %constraint, "write lost a race with a concurrent one");
+                Self::Conflict(
+                    "a concurrent request wrote the same record first; read it again and retry"
+                        .into(),
+                )
+            }
             StoreError::Query(error) => Self::internal(error),
         }
     }

@@ -72,11 +72,11 @@ impl Settings {
         let database_url = get("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}/{{service}}.db", data_dir.display()));
         let listen_raw = get("LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = listen_raw.parse().map_err(|_| {
+        let listen = resolve(&listen_raw).ok_or_else(|| {
             invalid(
                 "LISTEN",
                 &listen_raw,
-                "expected host:port, such as 127.0.0.1:8080",
+                "expected host:port, such as 127.0.0.1:8080 or localhost:8080",
             )
         })?;
         let log_format = match get("LOG_FORMAT").as_deref() {
@@ -125,7 +125,12 @@ impl Settings {
     }
 }
 
-fn parse_number<T: std::str::FromStr>(
+fn resolve(address: &str) -> Option<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    address.to_socket_addrs().ok()?.next()
+}
+
+fn parse_number<T: std::str::FromStr + PartialOrd + Default>(
     raw: Option<String>,
     name: &str,
     default: T,
@@ -134,7 +139,9 @@ fn parse_number<T: std::str::FromStr>(
         None => Ok(default),
         Some(value) => value
             .parse()
-            .map_err(|_| invalid(name, &value, "expected a positive whole number")),
+            .ok()
+            .filter(|number| *number > T::default())
+            .ok_or_else(|| invalid(name, &value, "expected a positive whole number")),
     }
 }
 
@@ -158,6 +165,14 @@ mod tests {
         assert_eq!(settings.broker_url, "memory");
         assert_eq!(settings.database_url, "sqlite://./data/{service}.db");
         assert!(settings.uses_development_key());
+    }
+
+    #[test]
+    fn zero_limit_rejected() {
+        let error =
+            Settings::from_lookup(|name| (name == "LIAISON_BODY_LIMIT").then(|| "0".to_owned()));
+
+        assert!(error.is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod store;
 
 use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use service_kit::openapi::PlatformConventions;
 use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
@@ -47,27 +48,9 @@ pub const SERVICE: ServiceDef = ServiceDef {
         territory_routes::territory_children, territory_routes::territory_path,
         catalogues::list_catalogues, catalogues::get_catalogue,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&PlatformConventions)
 )]
 struct RegistryApi;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
 
 fn openapi() -> utoipa::openapi::OpenApi {
     RegistryApi::openapi()

@@ -76,8 +76,15 @@ diesel::table! {
         name_kk -> Nullable<Text>,
         parent_code -> Nullable<Text>,
         level -> Integer,
+        path -> Text,
         search_text -> Text,
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(npos, npo_territories, npo_spheres, npo_projects);
+diesel::allow_tables_to_appear_in_same_query!(
+    npos,
+    npo_territories,
+    npo_spheres,
+    npo_projects,
+    territories
+);

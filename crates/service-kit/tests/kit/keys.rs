@@ -30,7 +30,7 @@ fn claims(settings: &Settings) -> Claims {
         body: None,
         bin: None,
         iss: settings.jwt_issuer.clone(),
-        aud: settings.jwt_audience.clone(),
+        aud: settings.jwt_audience.as_str().into(),
         exp: now + 600,
         iat: now,
         nbf: None,

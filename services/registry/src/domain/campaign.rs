@@ -90,6 +90,9 @@ impl CampaignInput {
         if started_at > Utc::now() + chrono::Duration::minutes(5) {
             errors.add("/started_at", "must not be in the future");
         }
+        if started_on.year() < 2000 {
+            errors.add("/started_at", "must be in the year 2000 or later");
+        }
         errors.into_result()?;
         Ok(CampaignFacts {
             year: started_on.year(),

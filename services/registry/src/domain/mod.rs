@@ -11,6 +11,12 @@ use chrono::NaiveDate;
 use common_models::Catalogue;
 use service_kit::FieldError;
 
+/// Invalid fields listed in one problem at most.
+const MAX_ERRORS: usize = 100;
+
+/// Longest list of catalogue codes a field accepts.
+pub const MAX_CODES: usize = 100;
+
 /// Collects every invalid field of a request, so one response lists them all.
 #[derive(Debug, Default)]
 pub struct Errors(Vec<FieldError>);
@@ -41,13 +47,26 @@ impl Errors {
         self.0.is_empty()
     }
 
-    /// Turns the collected errors into a 422 problem, or `Ok` when there are none.
-    pub fn into_result(self) -> Result<(), service_kit::ApiError> {
+    /// Returns whether an error was recorded for `pointer`.
+    pub fn has(&self, pointer: &str) -> bool {
+        self.0.iter().any(|e| e.pointer == pointer)
+    }
+
+    /// Turns the collected errors into a 422 problem, or `Ok` when there are none. At
+    /// most `MAX_ERRORS` are listed, so a huge invalid body cannot make a huger answer.
+    pub fn into_result(mut self) -> Result<(), service_kit::ApiError> {
         if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(service_kit::ApiError::invalid(self.0))
+            return Ok(());
         }
+        if self.0.len() > MAX_ERRORS {
+            let more = self.0.len() - MAX_ERRORS;
+            self.0.truncate(MAX_ERRORS);
+            self.0.push(FieldError::new(
+                "/",
+                format!("{more} more invalid fields are not listed"),
+            ));
+        }
+        Err(service_kit::ApiError::invalid(self.0))
     }
 }
 
@@ -86,17 +105,44 @@ pub fn parse_codes<C: Catalogue + PartialEq>(
     parsed
 }
 
-/// Parses an ISO 8601 calendar date (`YYYY-MM-DD`).
+/// Earliest and latest years a date of the registry may have.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// Parses an ISO 8601 calendar date written exactly as `YYYY-MM-DD`, in the years the
+/// registry deals with.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("'{raw}' is not a date in the form YYYY-MM-DD"))
+    let invalid = || format!("'{raw}' is not a date in the form YYYY-MM-DD");
+    let value = raw.trim();
+    let shaped = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return Err(invalid());
+    }
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| invalid())?;
+    if !YEARS.contains(&chrono::Datelike::year(&date)) {
+        return Err(format!(
+            "'{raw}' is outside the years {} to {}",
+            YEARS.start(),
+            YEARS.end()
+        ));
+    }
+    Ok(date)
 }
 
 /// Trims a free-text value and checks its length in characters; empty becomes `None`.
 pub fn text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
-    let Some(value) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+    let Some(value) = raw.map(str::trim).filter(|v| v.chars().any(is_visible)) else {
         return Ok(None);
     };
+    if value.chars().any(is_bidi_control) {
+        return Err("must not contain bidirectional override characters".into());
+    }
     let length = value.chars().count();
     if length > max {
         return Err(format!("must be at most {max} characters, found {length}"));
@@ -110,6 +156,20 @@ pub fn text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
     Ok(Some(value.to_owned()))
 }
 
+/// Zero-width and other invisible format characters: text made only of them is empty.
+fn is_visible(c: char) -> bool {
+    !c.is_whitespace()
+        && !matches!(
+            c,
+            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+        )
+}
+
+/// Characters that reorder the display of text and can disguise a name.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Checks that a value is an absolute http or https URL.
 pub fn web_url(raw: &str) -> Result<String, String> {
     let value = text(Some(raw), 500)?.ok_or("must not be empty")?;
@@ -118,8 +178,39 @@ pub fn web_url(raw: &str) -> Result<String, String> {
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
         .ok_or("must be an http:// or https:// address")?;
-    if rest.is_empty() || rest.starts_with('/') || value.contains(char::is_whitespace) {
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit('@').next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') || value.contains(char::is_whitespace) {
         return Err("must be an http:// or https:// address with a host".into());
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_strict() {
+        assert!(parse_date("2003-12-15").is_ok());
+        assert!(parse_date("2020-1-1").is_err());
+        assert!(parse_date("2023-02-30").is_err());
+        assert!(parse_date("-4714-01-01").is_err());
+        assert!(parse_date("0001-01-01").is_err());
+    }
+
+    #[test]
+    fn invisible_text_is_empty() {
+        assert_eq!(text(Some("\u{200B}\u{FEFF} "), 10), Ok(None));
+        assert!(text(Some("abc\u{202E}def"), 10).is_err());
+        assert_eq!(text(Some(" Қор "), 10), Ok(Some("Қор".into())));
+    }
+
+    #[test]
+    fn urls_need_host() {
+        assert!(web_url("https://example.kz/a").is_ok());
+        assert!(web_url("https://@").is_err());
+        assert!(web_url("https://?x").is_err());
+        assert!(web_url("ftp://example.kz").is_err());
+    }
 }

@@ -160,7 +160,8 @@ impl NpoFacts {
 
     /// Checks the rules that span fields; pointers name the field to fix.
     fn check_across(&self, errors: &mut Errors) {
-        if self.name_ru.is_none() && self.name_kk.is_none() {
+        let name_rejected = errors.has("/name_ru") || errors.has("/name_kk");
+        if self.name_ru.is_none() && self.name_kk.is_none() && !name_rejected {
             errors.add(
                 "/name_ru",
                 "at least one of name_ru and name_kk is required",
@@ -235,8 +236,9 @@ pub struct NpoInput {
     pub source: String,
 }
 
-/// Body of a request that changes an NPO. Absent fields stay as they are; `null`
-/// clears an optional value; lists and contacts are replaced whole.
+/// Body of a request that changes an NPO. Absent fields stay as they are, `null`
+/// clears a value (an empty list for lists), and lists and contacts are replaced
+/// whole. `legal_form` and `status` cannot be cleared.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NpoPatch {
@@ -249,28 +251,42 @@ pub struct NpoPatch {
     #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<String>)]
     pub name_kk: Option<Option<String>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<LegalForm>)]
-    pub legal_form: Option<String>,
+    pub legal_form: Option<Option<String>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<NpoStatus>)]
-    pub status: Option<String>,
+    pub status: Option<Option<String>>,
     #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub registered_on: Option<Option<String>>,
     #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub founded_on: Option<Option<String>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<Vec<KatoCode>>)]
-    pub territories: Option<Vec<String>>,
+    pub territories: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<Vec<Sphere>>)]
-    pub spheres: Option<Vec<String>>,
+    pub spheres: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<Vec<TargetGroup>>)]
-    pub target_groups: Option<Vec<String>>,
+    pub target_groups: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<Vec<FormOfWork>>)]
-    pub forms_of_work: Option<Vec<String>>,
-    pub key_staff: Option<Vec<KeyStaff>>,
-    pub contacts: Option<Contacts>,
-    pub web_resources: Option<Vec<String>>,
-    pub work_products: Option<Vec<WorkProduct>>,
+    pub forms_of_work: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<Vec<KeyStaff>>)]
+    pub key_staff: Option<Option<Vec<KeyStaff>>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<Contacts>)]
+    pub contacts: Option<Option<Contacts>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub web_resources: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<Vec<WorkProduct>>)]
+    pub work_products: Option<Option<Vec<WorkProduct>>>,
     /// Source of the changed facts.
     #[schema(value_type = InformationSource)]
     pub source: String,
@@ -522,14 +538,24 @@ impl NpoPatch {
         }
         if let Some(raw) = &self.legal_form {
             name("legal_form");
-            if let Some(value) = errors.check("/legal_form", parse_code(raw)) {
-                next.legal_form = value;
+            match raw {
+                Some(raw) => {
+                    if let Some(value) = errors.check("/legal_form", parse_code(raw)) {
+                        next.legal_form = value;
+                    }
+                }
+                None => errors.add("/legal_form", "is required and cannot be cleared"),
             }
         }
         if let Some(raw) = &self.status {
             name("status");
-            if let Some(value) = errors.check("/status", parse_code(raw)) {
-                next.status = value;
+            match raw {
+                Some(raw) => {
+                    if let Some(value) = errors.check("/status", parse_code(raw)) {
+                        next.status = value;
+                    }
+                }
+                None => errors.add("/status", "is required and cannot be cleared"),
             }
         }
         if let Some(value) = &self.registered_on {
@@ -541,37 +567,53 @@ impl NpoPatch {
             name("founded_on");
             next.founded_on = parse_optional_date(&mut errors, "founded_on", value.as_deref());
         }
+        let empty = Vec::new();
         if let Some(raw) = &self.territories {
             name("territories");
-            next.territories = parse_territories(&mut errors, raw);
+            next.territories = parse_territories(&mut errors, raw.as_ref().unwrap_or(&empty));
         }
         if let Some(raw) = &self.spheres {
             name("spheres");
-            next.spheres = parse_codes(&mut errors, "/spheres", raw);
+            next.spheres = parse_codes(&mut errors, "/spheres", raw.as_ref().unwrap_or(&empty));
         }
         if let Some(raw) = &self.target_groups {
             name("target_groups");
-            next.target_groups = parse_codes(&mut errors, "/target_groups", raw);
+            next.target_groups = parse_codes(
+                &mut errors,
+                "/target_groups",
+                raw.as_ref().unwrap_or(&empty),
+            );
         }
         if let Some(raw) = &self.forms_of_work {
             name("forms_of_work");
-            next.forms_of_work = parse_codes(&mut errors, "/forms_of_work", raw);
+            next.forms_of_work = parse_codes(
+                &mut errors,
+                "/forms_of_work",
+                raw.as_ref().unwrap_or(&empty),
+            );
         }
         if let Some(raw) = &self.key_staff {
             name("key_staff");
-            next.key_staff = parse_key_staff(&mut errors, raw);
+            next.key_staff = parse_key_staff(&mut errors, raw.as_deref().unwrap_or_default());
         }
         if let Some(raw) = &self.contacts {
             name("contacts");
-            next.contacts = parse_contacts(&mut errors, raw);
+            next.contacts = parse_contacts(&mut errors, &raw.clone().unwrap_or_default());
         }
         if let Some(raw) = &self.web_resources {
             name("web_resources");
-            next.web_resources = parse_web_resources(&mut errors, raw);
+            next.web_resources = parse_web_resources(&mut errors, raw.as_ref().unwrap_or(&empty));
         }
         if let Some(raw) = &self.work_products {
             name("work_products");
-            next.work_products = parse_work_products(&mut errors, raw);
+            next.work_products =
+                parse_work_products(&mut errors, raw.as_deref().unwrap_or_default());
+        }
+        if named.is_empty() {
+            errors.add(
+                "/",
+                "names no field to change; send at least one field besides source",
+            );
         }
         let source = parse_source(&mut errors, &self.source);
         next.check_across(&mut errors);
@@ -743,6 +785,69 @@ mod tests {
     }
 
     #[test]
+    fn long_name_not_reported_missing() {
+        let error = NpoInput {
+            name_ru: Some("а".repeat(501)),
+            ..input()
+        }
+        .parse()
+        .unwrap_err();
+
+        let pointers: Vec<String> = error
+            .problem()
+            .errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        assert_eq!(pointers.len(), 1, "{pointers:?}");
+    }
+
+    #[test]
+    fn patch_null_clears_lists() {
+        let (mut facts, _) = input().parse().unwrap();
+        facts.key_staff = vec![KeyStaff {
+            full_name: "Иванов".into(),
+            position: None,
+        }];
+        let patch = NpoPatch {
+            key_staff: Some(None),
+            source: "media".into(),
+            ..NpoPatch::default()
+        };
+
+        let (next, named, _) = patch.apply(&facts).unwrap();
+
+        assert!(next.key_staff.is_empty());
+        assert_eq!(named, vec!["key_staff"]);
+    }
+
+    #[test]
+    fn patch_cannot_clear_status() {
+        let (facts, _) = input().parse().unwrap();
+        let patch = NpoPatch {
+            status: Some(None),
+            source: "media".into(),
+            ..NpoPatch::default()
+        };
+
+        assert_eq!(
+            patch.apply(&facts).unwrap_err().problem().errors[0].pointer,
+            "/status"
+        );
+    }
+
+    #[test]
+    fn empty_patch_rejected() {
+        let (facts, _) = input().parse().unwrap();
+        let patch = NpoPatch {
+            source: "media".into(),
+            ..NpoPatch::default()
+        };
+
+        assert!(patch.apply(&facts).is_err());
+    }
+
+    #[test]
     fn founded_after_registration_rejected() {
         let bad = NpoInput {
             registered_on: Some("2010-01-01".into()),
@@ -761,7 +866,7 @@ mod tests {
         let (facts, _) = input().parse().unwrap();
         let patch = NpoPatch {
             name_kk: Some(Some("Қор".into())),
-            status: Some("suspended".into()),
+            status: Some(Some("suspended".into())),
             source: "media".into(),
             ..NpoPatch::default()
         };

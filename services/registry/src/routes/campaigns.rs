@@ -96,6 +96,7 @@ pub struct CampaignQuery {
 /// Returns the body whose campaigns a caller may read: officers their own, the ministry any.
 fn readable_body(caller: &Caller, requested: Option<&str>) -> Result<Option<String>, ApiError> {
     caller.require(&[Role::Officer, Role::Ministry])?;
+    let requested = requested.map(str::trim).filter(|body| !body.is_empty());
     match (caller.role, requested) {
         (Role::Officer, Some(body)) if Some(body) != caller.body() => Err(ApiError::Forbidden(
             "officers read the campaigns of their own government body only".into(),

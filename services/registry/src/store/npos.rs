@@ -12,7 +12,7 @@ use service_kit::{AnyConnection, StoreError, with_backend};
 
 use super::{from_code, from_json, like_contains, to_json, utc};
 use crate::domain::npo::{Contacts, FieldSource, KeyStaff, NpoFacts, NpoRecord, WorkProduct};
-use crate::schema::{npo_spheres, npo_territories, npos};
+use crate::schema::{npo_spheres, npo_territories, npos, territories};
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = npos)]
@@ -265,11 +265,18 @@ pub fn list(
         query = query.filter(npos::search_text.like(like_contains(text)).escape('\\'));
     }
     if let Some(territory) = &filter.territory {
-        let pattern = format!("{}%", territory.subtree_prefix());
+        // Inside means below in the classifier's tree, which code prefixes do not
+        // always follow: some settlements sit under another settlement's code.
+        let Some(path) = super::territories::path_of(conn, territory.as_str())? else {
+            return Ok(Vec::new());
+        };
+        let inside = territories::table
+            .filter(territories::path.like(format!("{path}%")))
+            .select(territories::code);
         query = query.filter(
             npos::id.eq_any(
                 npo_territories::table
-                    .filter(npo_territories::kato_code.like(pattern))
+                    .filter(npo_territories::kato_code.eq_any(inside))
                     .select(npo_territories::npo_id),
             ),
         );

@@ -163,6 +163,34 @@ fn parse_csv(bytes: &[u8], summary: &mut ImportSummary) -> anyhow::Result<Vec<Pa
     Ok(rows)
 }
 
+/// Builds each row's path of codes from the root, following the parent links. A parent
+/// missing from the file ends the path there; a cycle is cut and reported.
+fn materialise_paths(rows: &[ParsedRow], summary: &mut ImportSummary) -> Vec<String> {
+    let parents: HashMap<&str, Option<&str>> = rows
+        .iter()
+        .map(|row| (row.code.as_str(), row.parent_code.as_deref()))
+        .collect();
+    rows.iter()
+        .map(|row| {
+            let mut chain = vec![row.code.as_str()];
+            let mut next = row.parent_code.as_deref();
+            while let Some(parent) = next {
+                if chain.contains(&parent) || chain.len() > 8 {
+                    summary.skipped.push(format!(
+                        "code {}: its parent links form a cycle; the path stops at {parent}",
+                        row.code
+                    ));
+                    break;
+                }
+                chain.push(parent);
+                next = parents.get(parent).copied().flatten();
+            }
+            chain.reverse();
+            format!("/{}/", chain.join("/"))
+        })
+        .collect()
+}
+
 /// Replaces the stored classifier with the rows of `bytes`, in one transaction.
 pub fn import_csv(conn: &mut AnyConnection, bytes: &[u8]) -> anyhow::Result<ImportSummary> {
     let mut summary = ImportSummary::default();
@@ -170,18 +198,21 @@ pub fn import_csv(conn: &mut AnyConnection, bytes: &[u8]) -> anyhow::Result<Impo
     if rows.is_empty() {
         anyhow::bail!("the file contains no territories; nothing was changed");
     }
+    let paths = materialise_paths(&rows, &mut summary);
     conn.transaction::<_, StoreError, _>(|conn| {
         diesel::delete(territories::table).execute(conn)?;
-        for chunk in rows.chunks(BATCH) {
+        for (chunk, chunk_paths) in rows.chunks(BATCH).zip(paths.chunks(BATCH)) {
             let values: Vec<_> = chunk
                 .iter()
-                .map(|row| {
+                .zip(chunk_paths)
+                .map(|(row, path)| {
                     (
                         territories::code.eq(row.code.as_str()),
                         territories::name_ru.eq(row.name_ru.as_str()),
                         territories::name_kk.eq(None::<String>),
                         territories::parent_code.eq(row.parent_code.as_deref()),
                         territories::level.eq(i32::from(row.code.level())),
+                        territories::path.eq(path.as_str()),
                         territories::search_text.eq(fold(&row.name_ru)),
                     )
                 })
@@ -263,7 +294,10 @@ pub fn search(
         );
     }
     if let Some(parent) = parent {
-        query = query.filter(territories::code.like(format!("{}%", parent.subtree_prefix())));
+        let Some(parent_path) = path_of(conn, parent.as_str())? else {
+            return Ok(Vec::new());
+        };
+        query = query.filter(territories::path.like(format!("{parent_path}%")));
         query = query.filter(territories::code.ne(parent.as_str().to_owned()));
     }
     if let Some(after) = after {
@@ -276,6 +310,15 @@ pub fn search(
         .into_iter()
         .map(into_territory)
         .collect())
+}
+
+/// Returns the stored path of a territory, such as `/620000000/623800000/`.
+pub fn path_of(conn: &mut AnyConnection, code: &str) -> Result<Option<String>, StoreError> {
+    Ok(territories::table
+        .filter(territories::code.eq(code))
+        .select(territories::path)
+        .first(conn)
+        .optional()?)
 }
 
 /// Lists the direct children of a territory.
@@ -351,6 +394,21 @@ mod tests {
         assert!(rows.len() > 16_000);
         assert_eq!(summary.repaired_names, 3);
         assert!(rows.iter().all(|r| !r.name_ru.contains(['Ќ', 'ў'])));
+    }
+
+    #[test]
+    fn paths_follow_parent_links() {
+        let mut summary = ImportSummary::default();
+        let rows = parse_csv(BUNDLED_KATO, &mut summary).unwrap();
+
+        let paths = materialise_paths(&rows, &mut summary);
+
+        let village = rows
+            .iter()
+            .position(|r| r.code.as_str() == "623830100")
+            .unwrap();
+        assert_eq!(paths[village], "/620000000/623800000/623830000/623830100/");
+        assert!(summary.skipped.is_empty());
     }
 
     #[test]

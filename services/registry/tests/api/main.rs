@@ -50,15 +50,18 @@ pub async fn create_npo(app: &TestApp, body: &Value) -> Value {
 
 /// Reads a problem body and checks its media type and status.
 pub async fn problem(response: Response, status: StatusCode) -> Value {
-    assert_eq!(response.status(), status);
+    let url = response.url().to_string();
+    let actual = response.status();
     let content_type = response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    let body: Value = response.json().await.expect("a problem body");
+    assert_eq!(actual, status, "{url}: {body}");
     assert_eq!(content_type, "application/problem+json");
-    response.json().await.expect("a problem body")
+    body
 }
 
 /// JSON pointers of the invalid fields a problem lists.

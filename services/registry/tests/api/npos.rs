@@ -284,6 +284,54 @@ backend_tests! {
         assert_eq!(after["name_ru"], card["name_ru"]);
     }
 
+    async fn hostile_bodies_rejected(app) {
+        let send = |body: &'static str| {
+            app.client.post(app.url("/v1/npos")).bearer_auth(app.officer(BODY)).header("content-type", "application/json").body(body).send()
+        };
+        let valid = r#"{"name_ru": "Фонд", "legal_form": "public_foundation", "source": "media"}"#;
+
+        let trailing = send(r#"{"name_ru": "Фонд", "legal_form": "public_foundation", "source": "media"} {"x": 1}"#).await.unwrap();
+        let array = send(r#"["940140000385", "Фонд"]"#).await.unwrap();
+        let invisible = send(r#"{"name_ru": "\u200b\ufeff", "legal_form": "public_foundation", "source": "media"}"#).await.unwrap();
+        let nul = send(r#"{"name_ru": "Фо\u0000нд", "legal_form": "public_foundation", "source": "media"}"#).await.unwrap();
+        let ancient = send(r#"{"name_ru": "Фонд", "legal_form": "public_foundation", "source": "media", "registered_on": "0001-01-01"}"#).await.unwrap();
+        let latin1 = app.client.post(app.url("/v1/npos")).bearer_auth(app.officer(BODY))
+            .header("content-type", "application/json; charset=latin1").body(valid).send().await.unwrap();
+
+        problem(trailing, StatusCode::BAD_REQUEST).await;
+        problem(array, StatusCode::BAD_REQUEST).await;
+        assert_eq!(pointers(&problem(invisible, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/name_ru"]);
+        assert_eq!(pointers(&problem(nul, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/name_ru"]);
+        assert_eq!(pointers(&problem(ancient, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/registered_on"]);
+        problem(latin1, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+        assert_eq!(count_npos(&app).await, 0);
+    }
+
+    async fn encoded_control_characters_rejected(app) {
+        for path in ["/v1/npos?q=%00", "/v1/npos/%00", "/v1/territories?q=a%00b", "/v1/npos?cursor=AAAA"] {
+            let response = app.client.get(app.url(path)).send().await.unwrap();
+
+            assert!(response.status().is_client_error(), "{path}: {}", response.status());
+            assert_eq!(response.headers()["content-type"], "application/problem+json", "{path}");
+        }
+    }
+
+    async fn patch_null_clears_personal_data(app) {
+        let card = create_npo(&app, &full_npo()).await;
+        let path = format!("/v1/npos/{}", card["id"].as_str().unwrap());
+
+        let response = app.client.patch(app.url(&path)).bearer_auth(app.officer(BODY)).header("If-Match", "\"1\"")
+            .json(&json!({"key_staff": null, "contacts": null, "source": "npo_representatives"})).send().await.unwrap();
+        let cleared_status = app.client.patch(app.url(&path)).bearer_auth(app.officer(BODY)).header("If-Match", "\"2\"")
+            .json(&json!({"status": null, "source": "media"})).send().await.unwrap();
+
+        assert_eq!(response.status(), StatusCode::OK);
+        let updated: Value = response.json().await.unwrap();
+        assert_eq!(updated["key_staff"], json!([]));
+        assert_eq!(updated["contacts"], json!({}));
+        assert_eq!(pointers(&problem(cleared_status, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/status"]);
+    }
+
     async fn missing_npo_is_404(app) {
         let response = app.client.get(app.url("/v1/npos/0190c1c8-0000-7000-8000-000000000000")).send().await.unwrap();
 

@@ -80,6 +80,18 @@ backend_tests! {
         assert!(list(&[("status", "liquidated")]).await.is_empty());
     }
 
+    async fn territory_filter_follows_classifier(app) {
+        let mut body = json!({"name_ru": "Сельское объединение", "legal_form": "public_association", "source": "media"});
+        body["territories"] = json!(["101033102"]);
+        create_npo(&app, &body).await;
+
+        let by_parent: Value = app.client.get(app.url("/v1/npos?territory=101033100")).send().await.unwrap().json().await.unwrap();
+        let within: Value = app.client.get(app.url("/v1/territories?within=101033100")).send().await.unwrap().json().await.unwrap();
+
+        assert_eq!(by_parent["items"].as_array().unwrap().len(), 1, "101033102 lies under 101033100 in the classifier");
+        assert!(within["items"].as_array().unwrap().iter().any(|t| t["code"] == "101033102"));
+    }
+
     async fn invalid_filters_named(app) {
         let response = app.client.get(app.url("/v1/npos?territory=12&sphere=astrology&limit=500")).send().await.unwrap();
 

@@ -16,7 +16,7 @@ fn claims(app: &TestApp) -> Claims {
         body: Some("akimat".into()),
         bin: None,
         iss: app.settings.jwt_issuer.clone(),
-        aud: app.settings.jwt_audience.clone(),
+        aud: app.settings.jwt_audience.as_str().into(),
         exp: now + 600,
         iat: now,
         nbf: None,
@@ -55,6 +55,7 @@ backend_tests! {
         rejected(&app, &sign(&Claims { nbf: Some(now + 3600), ..claims(&app) })).await;
         rejected(&app, &sign(&Claims { iss: "someone-else".into(), ..claims(&app) })).await;
         rejected(&app, &sign(&Claims { aud: "another-api".into(), ..claims(&app) })).await;
+        rejected(&app, &sign(&Claims { sub: "a\u{0}b".into(), ..claims(&app) })).await;
         rejected(&app, &sign(&Claims { body: None, ..claims(&app) })).await;
         rejected(&app, "not.a.token").await;
         rejected(&app, &"a".repeat(100_000)).await;
@@ -64,9 +65,13 @@ backend_tests! {
 
     async fn valid_token_accepted(app) {
         let token = app.key().sign(&claims(&app)).unwrap();
+        let audiences = service_kit::auth::Audience::Many(vec!["other".into(), app.settings.jwt_audience.clone()]);
+        let listed = app.key().sign(&Claims { aud: audiences, iat: 0, ..claims(&app) }).unwrap();
 
         let response = app.client.post(app.url("/v1/npos")).bearer_auth(token).json(&minimal_npo("Фонд")).send().await.unwrap();
+        let second = app.client.post(app.url("/v1/npos")).bearer_auth(listed).json(&minimal_npo("Фонд 2")).send().await.unwrap();
 
         assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(second.status(), StatusCode::CREATED);
     }
 }

@@ -74,6 +74,10 @@ CREATE TABLE territories (
     name_kk TEXT,
     parent_code TEXT,
     level INTEGER NOT NULL,
+    -- codes from the region down to this territory, as /620000000/623800000/; the
+    -- classifier's parent links, not the digits of a code, define what lies inside what
+    path TEXT NOT NULL,
     search_text TEXT NOT NULL
 );
 CREATE INDEX territories_parent ON territories (parent_code, code);
+CREATE INDEX territories_path ON territories (path);
