@@ -243,9 +243,11 @@ pub async fn start(
                 .configure(|cfg| (service.configure)(cfg, context))
                 .route(
                     &format!("/v1/events/{}", service.name),
-                    web::get().to(move |caller: Caller, query: web::Query<LogQuery>| {
-                        event_log(log_db.clone(), caller, query.into_inner())
-                    }),
+                    web::get().to(
+                        move |caller: Caller, query: crate::extract::ValidQuery<LogQuery>| {
+                            event_log(log_db.clone(), caller, query.into_inner())
+                        },
+                    ),
                 );
         }
         for (name, doc) in &per_service {
@@ -277,7 +279,13 @@ pub async fn start(
                     .finish()
             }),
         )
-        .service(utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", merged))
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", merged)
+                // The page must work without internet, so it never calls the public
+                // validator that Swagger UI uses by default.
+                .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+        )
         .default_service(web::to(not_found))
     })
     .workers(workers())

@@ -511,10 +511,15 @@ impl DevelopmentKey {
         } else {
             let mut seed = [0u8; 32];
             getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-            let pem = SigningKey::from_bytes(&seed)
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|e| anyhow::anyhow!("cannot encode the key: {e}"))?
-                .to_string();
+            // PKCS#8 version 1 (the secret key alone), which OpenSSL and other tools
+            // read as well.
+            let pem = ed25519_dalek::pkcs8::KeypairBytes {
+                secret_key: seed,
+                public_key: None,
+            }
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| anyhow::anyhow!("cannot encode the key: {e}"))?
+            .to_string();
             write_private(&path, &pem)?;
             tracing::info!(key.path = %path.display(), "development signing key generated");
             pem

@@ -165,6 +165,56 @@ where
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
+/// Query parameters decoded into `T`; an invalid or unknown parameter is a 422 that
+/// names it as `#/query/<name>`.
+#[derive(Debug)]
+pub struct ValidQuery<T>(pub T);
+
+impl<T> ValidQuery<T> {
+    /// Returns the decoded parameters.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for ValidQuery<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Decodes a query string into `T`, naming the offending parameter on failure.
+pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let name = quoted_field(&message, "unknown field `")
+            .or_else(|| quoted_field(&message, "missing field `"))
+            .map(str::to_owned)
+            .or_else(|| (path != ".").then_some(path))
+            .unwrap_or_default();
+        let pointer = if name.is_empty() {
+            "#/query".to_owned()
+        } else {
+            format!("#/query/{name}")
+        };
+        ApiError::field(pointer, message)
+    })
+}
+
+impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(decode_query(req.query_string()).map(Self))
+    }
+}
+
 /// Accepts `application/json` and other `+json` types in UTF-8; JSON has no other
 /// encoding (RFC 8259).
 fn check_json_media_type(content_type: &str) -> Result<(), ApiError> {
@@ -308,6 +358,27 @@ mod tests {
         let error = decode_json::<Sample>(br#"{"name": "x"}"#).unwrap_err();
 
         assert_eq!(error.problem().errors[0].pointer, "/items");
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Filters {
+        limit: Option<i64>,
+        q: Option<String>,
+    }
+
+    #[test]
+    fn query_errors_name_parameter() {
+        let wrong_type = decode_query::<Filters>("limit=abc").unwrap_err();
+        let unknown = decode_query::<Filters>("q=x&color=red").unwrap_err();
+
+        assert_eq!(wrong_type.problem().errors[0].pointer, "#/query/limit");
+        assert_eq!(unknown.problem().errors[0].pointer, "#/query/color");
+        assert_eq!(
+            decode_query::<Filters>("q=%D2%B1").unwrap().q.as_deref(),
+            Some("ұ")
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::Utc;
 use common_models::event::registry::{CAMPAIGN_RECORDED, CampaignRecorded};
 use serde::Deserialize;
 use service_kit::audit::{self, Change};
-use service_kit::extract::{IdempotencyKey, ValidJson};
+use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
 use service_kit::idempotency::{self, Created};
 use service_kit::outbox;
 use service_kit::pagination::{Page, PageParams};
@@ -116,7 +116,7 @@ fn readable_body(caller: &Caller, requested: Option<&str>) -> Result<Option<Stri
 pub async fn list_campaigns(
     registry: web::Data<Registry>,
     caller: Caller,
-    query: web::Query<CampaignQuery>,
+    query: ValidQuery<CampaignQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let body = readable_body(&caller, query.government_body.as_deref())?;
@@ -149,7 +149,7 @@ pub async fn list_campaigns(
 pub async fn window_check(
     registry: web::Data<Registry>,
     caller: Caller,
-    query: web::Query<CampaignQuery>,
+    query: ValidQuery<CampaignQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let Some(body) = readable_body(&caller, query.government_body.as_deref())? else {

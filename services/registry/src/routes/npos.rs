@@ -10,7 +10,7 @@ use common_models::event::registry::{
 use common_models::{Bin, Catalogue, KatoCode, LegalForm, NpoStatus, Sphere};
 use serde::Deserialize;
 use service_kit::audit::{self, AuditEntry, Change};
-use service_kit::extract::{IdempotencyKey, IfMatch, ValidJson, etag};
+use service_kit::extract::{IdempotencyKey, IfMatch, ValidJson, ValidQuery, etag};
 use service_kit::idempotency::{self, Created};
 use service_kit::outbox;
 use service_kit::pagination::{Page, PageParams};
@@ -241,7 +241,7 @@ impl NpoQuery {
 pub async fn list_npos(
     registry: web::Data<Registry>,
     _caller: MaybeCaller,
-    query: web::Query<NpoQuery>,
+    query: ValidQuery<NpoQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let filter = query.filter()?;

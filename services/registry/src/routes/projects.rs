@@ -5,7 +5,7 @@ use chrono::Utc;
 use common_models::Catalogue;
 use common_models::event::registry::{PROJECT_RECORDED, ProjectRecorded};
 use service_kit::audit::{self, Change};
-use service_kit::extract::{IdempotencyKey, ValidJson};
+use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
 use service_kit::idempotency::{self, Created};
 use service_kit::outbox;
 use service_kit::pagination::{Page, PageParams};
@@ -110,7 +110,7 @@ pub async fn create_project(
 pub async fn list_projects(
     registry: web::Data<Registry>,
     npo_id: web::Path<String>,
-    page: web::Query<PageParams>,
+    page: ValidQuery<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let after = page.after()?;

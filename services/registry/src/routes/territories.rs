@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use common_models::KatoCode;
 use serde::Deserialize;
+use service_kit::extract::ValidQuery;
 use service_kit::pagination::{Page, PageParams};
 use service_kit::{ApiError, ApiResult};
 use utoipa::IntoParams;
@@ -34,7 +35,7 @@ pub struct TerritoryQuery {
 #[get("/v1/territories")]
 pub async fn search_territories(
     registry: web::Data<Registry>,
-    query: web::Query<TerritoryQuery>,
+    query: ValidQuery<TerritoryQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let text = common_models::text::fold(query.q.as_deref().unwrap_or_default());

@@ -97,9 +97,13 @@ backend_tests! {
 
         let problem = problem(response, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await;
 
-        let pointers = pointers(&problem);
-        assert!(pointers.contains(&"#/query/territory".to_owned()));
-        assert!(pointers.contains(&"#/query/sphere".to_owned()));
+        let pointers_found = pointers(&problem);
+        assert!(pointers_found.contains(&"#/query/territory".to_owned()));
+        assert!(pointers_found.contains(&"#/query/sphere".to_owned()));
+        let wrong_type = app.client.get(app.url("/v1/npos?limit=abc")).send().await.unwrap();
+        let unknown = app.client.get(app.url("/v1/npos?colour=red")).send().await.unwrap();
+        assert_eq!(pointers(&crate::problem(wrong_type, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await), vec!["#/query/limit"]);
+        assert_eq!(pointers(&crate::problem(unknown, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await), vec!["#/query/colour"]);
     }
 
     async fn pages_follow_cursor(app) {
