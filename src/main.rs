@@ -288,9 +288,11 @@ fn write_openapi(out: &Path, selected: &[ServiceDef]) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     for service in selected {
         let path = out.join(format!("{}.json", service.name));
-        let mut json = (service.openapi)().to_pretty_json().with_context(|| {
-            format!("cannot serialise the OpenAPI document of {}", service.name)
-        })?;
+        let mut json = service_kit::app::service_document(service)
+            .to_pretty_json()
+            .with_context(|| {
+                format!("cannot serialise the OpenAPI document of {}", service.name)
+            })?;
         json.push('\n');
         std::fs::write(&path, json).with_context(|| format!("cannot write {}", path.display()))?;
         println!("wrote {}", path.display());

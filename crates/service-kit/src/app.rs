@@ -6,23 +6,22 @@ use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use common_models::event::EventEnvelope;
-use serde::Deserialize;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use utoipa::openapi::OpenApi;
 
-use crate::auth::{Caller, MaybeCaller, Role, Verifier};
+use crate::auth::{Caller, Verifier};
 use crate::bus::{self, EventBus};
 use crate::db::{Database, MigrationSet, redact};
 use crate::extract::BodyLimit;
 use crate::inbox::Consumer;
-use crate::outbox::{self, OutgoingEvent, Relay};
-use crate::problem::{ApiError, FieldError};
+use crate::outbox::{OutgoingEvent, Relay};
+use crate::problem::ApiError;
 use crate::settings::Settings;
-use crate::{PLATFORM_MIGRATIONS, metrics, telemetry};
+use crate::{PLATFORM_MIGRATIONS, platform, telemetry};
 
 /// What a service contributes to the process.
 #[derive(Clone, Copy)]
@@ -211,44 +210,38 @@ pub async fn start(
     }
 
     let merged = merged_openapi(services);
-    let per_service: Vec<(&'static str, OpenApi)> =
-        services.iter().map(|s| (s.name, (s.openapi)())).collect();
+    let per_service: Vec<(&'static str, OpenApi)> = services
+        .iter()
+        .map(|s| (s.name, service_document(s)))
+        .collect();
     let body_limit = settings.body_limit;
     let app_services: Vec<ServiceDef> = services.to_vec();
     let app_contexts = contexts.clone();
-    let readiness = Readiness {
-        databases: contexts.iter().map(|c| (c.name, c.db.clone())).collect(),
+    let databases = platform::Databases {
+        services: contexts.iter().map(|c| (c.name, c.db.clone())).collect(),
         bus: bus.clone(),
     };
 
     let server = HttpServer::new(move || {
         let mut app = App::new()
-            .wrap(from_fn(reject_control_characters))
+            .wrap(from_fn(platform::reject_control_characters))
             .wrap(from_fn(telemetry::request_span))
             .app_data(verifier.clone())
             .app_data(BodyLimit(body_limit))
             .app_data(
-                web::QueryConfig::default().error_handler(|error, _| query_error(&error).into()),
+                web::QueryConfig::default()
+                    .error_handler(|error, _| platform::query_error(&error).into()),
             )
             .app_data(web::PathConfig::default().error_handler(|error, _| {
                 ApiError::NotFound(format!("path parameter ({error})")).into()
             }))
-            .app_data(web::Data::new(readiness.clone()))
-            .route("/healthz", web::get().to(healthz))
-            .route("/readyz", web::get().to(readyz))
-            .route("/metrics", web::get().to(metrics::serve));
+            .app_data(web::Data::new(databases.clone()))
+            .service(platform::healthz)
+            .service(platform::readyz)
+            .service(platform::metrics)
+            .service(platform::event_log);
         for (service, context) in app_services.iter().zip(&app_contexts) {
-            let log_db = context.db.clone();
-            app = app
-                .configure(|cfg| (service.configure)(cfg, context))
-                .route(
-                    &format!("/v1/events/{}", service.name),
-                    web::get().to(
-                        move |caller: Caller, query: crate::extract::ValidQuery<LogQuery>| {
-                            event_log(log_db.clone(), caller, query.into_inner())
-                        },
-                    ),
-                );
+            app = app.configure(|cfg| (service.configure)(cfg, context));
         }
         for (name, doc) in &per_service {
             let doc = doc.clone();
@@ -286,7 +279,7 @@ pub async fn start(
                 // validator that Swagger UI uses by default.
                 .config(utoipa_swagger_ui::Config::default().validator_url("none")),
         )
-        .default_service(web::to(not_found))
+        .default_service(web::to(platform::not_found))
     })
     .workers(workers())
     .shutdown_timeout(30);
@@ -322,58 +315,21 @@ pub async fn start(
     })
 }
 
-/// Rejects a URL whose path or query encodes a control character such as `%00`: no
-/// identifier or filter contains one, and PostgreSQL rejects NUL in text.
-async fn reject_control_characters(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<
-    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
-    actix_web::Error,
-> {
-    let uri = req.uri();
-    let encoded = [uri.path(), uri.query().unwrap_or_default()];
-    if encoded.iter().any(|part| encodes_control_character(part)) {
-        let error = ApiError::BadRequest("the URL contains an encoded control character".into());
-        let response = actix_web::ResponseError::error_response(&error);
-        return Ok(req.into_response(response).map_into_right_body());
-    }
-    next.call(req)
-        .await
-        .map(|response| response.map_into_left_body())
-}
-
-fn encodes_control_character(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.windows(3).any(|window| {
-        window[0] == b'%'
-            && std::str::from_utf8(&window[1..])
-                .ok()
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                .is_some_and(|byte| byte < 0x20 || byte == 0x7f)
-    })
-}
-
 fn workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().min(4))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::encodes_control_character;
-
-    #[test]
-    fn control_characters_detected() {
-        assert!(encodes_control_character("q=%00"));
-        assert!(encodes_control_character("/v1/npos/a%0Ab"));
-        assert!(!encodes_control_character("q=%D2%B1%D0%BB"));
-        assert!(!encodes_control_character("q=100%25"));
-    }
+/// The OpenAPI document of one service, with the platform routes every service has.
+pub fn service_document(service: &ServiceDef) -> OpenApi {
+    let mut document = (service.openapi)();
+    document.merge(<platform::PlatformApi as utoipa::OpenApi>::openapi());
+    utoipa::Modify::modify(&crate::openapi::PlatformConventions, &mut document);
+    document
 }
 
 /// Merges the documents of `services` into one, as served by `serve all`.
 pub fn merged_openapi(services: &[ServiceDef]) -> OpenApi {
-    let mut docs = services.iter().map(|s| (s.openapi)());
+    let mut docs = services.iter().map(service_document);
     let mut merged = docs.next().unwrap_or_else(|| {
         OpenApi::new(
             utoipa::openapi::Info::new("liaison", env!("CARGO_PKG_VERSION")),
@@ -389,95 +345,3 @@ pub fn merged_openapi(services: &[ServiceDef]) -> OpenApi {
     }
     merged
 }
-
-fn query_error(error: &actix_web::error::QueryPayloadError) -> ApiError {
-    let message = error.to_string();
-    let field = message
-        .split('`')
-        .nth(1)
-        .map_or_else(|| "#/query".to_owned(), |name| format!("#/query/{name}"));
-    ApiError::invalid(vec![FieldError::new(field, message)])
-}
-
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "route {} {}",
-        req.method(),
-        req.path()
-    )))
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
-}
-
-#[derive(Clone)]
-struct Readiness {
-    databases: Vec<(&'static str, Database)>,
-    bus: Arc<dyn EventBus>,
-}
-
-async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
-    let mut checks = serde_json::Map::new();
-    let mut ready = true;
-    for (name, db) in &readiness.databases {
-        let outcome = match db.ping().await {
-            Ok(()) => "ok".to_owned(),
-            Err(error) => {
-                ready = false;
-                tracing::warn!(service = name, error = %error, "database not ready");
-                "unavailable".to_owned()
-            }
-        };
-        checks.insert(format!("database.{name}"), outcome.into());
-    }
-    let bus_ready = readiness.bus.is_ready().await;
-    ready &= bus_ready;
-    checks.insert(
-        format!("bus.{}", readiness.bus.kind()),
-        if bus_ready { "ok" } else { "unavailable" }.into(),
-    );
-    let body = serde_json::json!({ "status": if ready { "ready" } else { "not_ready" }, "checks": checks });
-    if ready {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable().json(body)
-    }
-}
-
-/// Query of an event log read.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogQuery {
-    /// Return events after this position (default 0, the beginning).
-    pub after: Option<i64>,
-    /// Events per page, 1 to 1000 (default 100).
-    pub limit: Option<i64>,
-}
-
-async fn event_log(
-    db: Database,
-    caller: Caller,
-    query: LogQuery,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Ministry])?;
-    let after = query.after.unwrap_or(0);
-    if after < 0 {
-        return Err(ApiError::field("#/query/after", "must be 0 or greater"));
-    }
-    let limit = query.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field(
-            "#/query/limit",
-            "must be between 1 and 1000",
-        ));
-    }
-    let items = db
-        .run(move |conn| outbox::read_log(conn, after, limit).map_err(ApiError::from))
-        .await?;
-    let next_after = items.last().map_or(after, |e| e.seq);
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_after": next_after })))
-}
-
-/// Kept so callers can name the anonymous-or-authenticated extractor from here too.
-pub type OptionalCaller = MaybeCaller;

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod outbox;
 pub mod pagination;
+pub mod platform;
 pub mod problem;
 pub mod schema;
 pub mod settings;

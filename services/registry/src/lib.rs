@@ -8,7 +8,6 @@ pub mod store;
 
 use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use service_kit::openapi::PlatformConventions;
 use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
@@ -41,14 +40,23 @@ pub const SERVICE: ServiceDef = ServiceDef {
         description = "Registry of non-governmental organisations kept by the liaison officers of government bodies of Kazakhstan: NPOs, their projects, yearly collection campaigns, catalogues and KATO territories."
     ),
     paths(
-        npos::create_npo, npos::list_npos, npos::get_npo, npos::update_npo, npos::npo_history,
-        projects::create_project, projects::list_projects,
-        campaigns::create_campaign, campaigns::list_campaigns, campaigns::window_check,
-        territory_routes::search_territories, territory_routes::get_territory,
-        territory_routes::territory_children, territory_routes::territory_path,
-        catalogues::list_catalogues, catalogues::get_catalogue,
-    ),
-    modifiers(&PlatformConventions)
+        npos::create_npo,
+        npos::list_npos,
+        npos::get_npo,
+        npos::update_npo,
+        npos::npo_history,
+        projects::create_project,
+        projects::list_projects,
+        campaigns::create_campaign,
+        campaigns::list_campaigns,
+        campaigns::window_check,
+        territory_routes::search_territories,
+        territory_routes::get_territory,
+        territory_routes::territory_children,
+        territory_routes::territory_path,
+        catalogues::list_catalogues,
+        catalogues::get_catalogue,
+    )
 )]
 struct RegistryApi;
 

@@ -59,12 +59,14 @@ backend_tests! {
             .send().await.unwrap().json().await.unwrap();
         let officer = app.client.get(app.url("/v1/events/registry")).bearer_auth(app.officer("x")).send().await.unwrap();
         let anonymous = app.client.get(app.url("/v1/events/registry")).send().await.unwrap();
+        let unknown = app.client.get(app.url("/v1/events/weather")).bearer_auth(app.ministry()).send().await.unwrap();
 
         assert_eq!(first["items"][0]["event"]["type"], "registry.npo.registered");
         assert_eq!(first["items"][0]["event"]["payload"]["npo_id"], card["id"]);
         assert_eq!(rest["items"].as_array().unwrap().len(), 1);
         problem(officer, StatusCode::FORBIDDEN).await;
         problem(anonymous, StatusCode::UNAUTHORIZED).await;
+        problem(unknown, StatusCode::NOT_FOUND).await;
     }
 
     async fn api_reference_served(app) {
