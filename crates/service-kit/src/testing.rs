@@ -281,7 +281,8 @@ pub struct Observed {
 }
 
 impl EventObserver {
-    async fn rabbit(exchange: &str, bindings: &[&str]) -> Self {
+    /// Observes `exchange` through a throw-away RabbitMQ queue bound to `bindings`.
+    pub async fn rabbit(exchange: &str, bindings: &[&str]) -> Self {
         let connection =
             lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
                 .await

@@ -59,7 +59,7 @@ impl RabbitBus {
 
     async fn connect(&self) -> Result<Link, BusError> {
         let properties = ConnectionProperties::default()
-            .with_connection_name("liaison".into())
+            .with_connection_name(format!("liaison ({})", self.exchange).into())
             .enable_auto_recover();
         let connection =
             tokio::time::timeout(self.timeout, Connection::connect(&self.url, properties))

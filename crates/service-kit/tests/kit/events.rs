@@ -257,6 +257,93 @@ async fn rabbit_consumer_dedupes_and_dead_letters() {
     drop(connection.close(200, "done".into()).await);
 }
 
+/// Closes the broker side of every connection whose name mentions `exchange`, as an
+/// operator's `rabbitmqctl close_connection` or a broker restart would.
+fn close_connections_of(exchange: &str) -> usize {
+    let listed = std::process::Command::new("rabbitmqctl")
+        .args(["list_connections", "-q", "pid", "client_properties"])
+        .output()
+        .expect("rabbitmqctl runs");
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    let pids: Vec<&str> = listing
+        .lines()
+        .filter(|line| line.contains(exchange))
+        .filter_map(|line| line.split('\t').next())
+        .collect();
+    for pid in &pids {
+        let closed = std::process::Command::new("rabbitmqctl")
+            .args(["close_connection", pid, "closed by the reconnection test"])
+            .output()
+            .expect("rabbitmqctl runs");
+        assert!(
+            closed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&closed.stderr)
+        );
+    }
+    pids.len()
+}
+
+#[tokio::test]
+async fn rabbit_publisher_reconnects_after_close() {
+    if sqlite_only() {
+        eprintln!("skipped: LIAISON_TEST_SQLITE_ONLY is set, so RabbitMQ is not used");
+        return;
+    }
+    let exchange = format!("test.{}", Uuid::now_v7().simple());
+    let bus = RabbitBus::new(&amqp_url(), &exchange, 5);
+    let mut observer = service_kit::testing::EventObserver::rabbit(&exchange, &["kit.#"]).await;
+    let before = event("kit.thing.happened");
+    bus.publish(&before, None).await.unwrap();
+
+    let closed = tokio::task::spawn_blocking({
+        let exchange = exchange.clone();
+        move || close_connections_of(&exchange)
+    })
+    .await
+    .unwrap();
+    let after = event("kit.thing.happened");
+    let mut attempts = 0;
+    while bus.publish(&after, None).await.is_err() {
+        attempts += 1;
+        assert!(
+            attempts < 30,
+            "publishing did not resume after the connection was closed"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    assert_eq!(
+        closed, 1,
+        "the bus has one connection, named after its exchange"
+    );
+    let seen: Vec<Uuid> = observer
+        .drain(Duration::from_secs(2))
+        .await
+        .iter()
+        .map(|o| o.event.id)
+        .collect();
+    assert!(seen.contains(&before.id));
+    assert!(seen.contains(&after.id));
+    observer.close().await;
+    let connection =
+        lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
+            .await
+            .unwrap();
+    let cleanup = connection.create_channel().await.unwrap();
+    drop(
+        cleanup
+            .exchange_delete(exchange.as_str().into(), Default::default())
+            .await,
+    );
+    drop(
+        cleanup
+            .exchange_delete(format!("{exchange}.dead-letter").into(), Default::default())
+            .await,
+    );
+    drop(connection.close(200, "done".into()).await);
+}
+
 #[tokio::test]
 async fn store_error_rolls_back_effect() {
     let dir = tempfile::tempdir().unwrap();
