@@ -57,7 +57,8 @@ enum Command {
     /// Only the token goes to stdout, so `TOKEN=$(liaison token --role ministry)` works.
     /// The `iss` and `aud` claims come from LIAISON_JWT_ISSUER and LIAISON_JWT_AUDIENCE.
     /// Services accept these tokens only while neither LIAISON_JWT_PUBLIC_KEYS nor
-    /// LIAISON_JWT_JWKS_URL is set, and when they read the same LIAISON_DATA_DIR.
+    /// LIAISON_JWT_JWKS_URL is set, when they read the same LIAISON_DATA_DIR, and, on
+    /// PostgreSQL or RabbitMQ, with LIAISON_DEVELOPMENT_TOKENS=1.
     Token(TokenArgs),
     /// Imports reference data into a service's database.
     Import {

@@ -8,8 +8,9 @@ use uuid::Uuid;
 /// One domain event as it travels over the broker and appears in a service's event log.
 ///
 /// The routing key on the broker equals `event_type`, and the AMQP message id equals `id`.
+/// Unknown fields are ignored when reading, so a producer can add one without breaking
+/// older consumers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct EventEnvelope {
     /// UUIDv7, unique per event; consumers deduplicate on it.
     pub id: Uuid,

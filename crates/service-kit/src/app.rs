@@ -158,6 +158,25 @@ pub fn open_database(settings: &Settings, service: &ServiceDef) -> anyhow::Resul
     Ok(db)
 }
 
+/// Opens a service's database, applies its migrations and runs its start-up work.
+async fn prepare(settings: &Arc<Settings>, service: &ServiceDef) -> anyhow::Result<ServiceContext> {
+    let db = {
+        let settings = settings.clone();
+        let service = *service;
+        tokio::task::spawn_blocking(move || open_database(&settings, &service)).await??
+    };
+    let context = ServiceContext {
+        name: service.name,
+        db,
+        settings: settings.clone(),
+        relay_wake: Arc::new(Notify::new()),
+    };
+    let on_start = service.on_start;
+    let starting = context.clone();
+    tokio::task::spawn_blocking(move || on_start(&starting)).await??;
+    Ok(context)
+}
+
 /// Starts `services` in one HTTP server on `settings.listen` (port 0 picks a free one).
 pub async fn start(
     settings: Settings,
@@ -174,39 +193,33 @@ pub async fn start(
     let stop = CancellationToken::new();
 
     let mut contexts = Vec::new();
-    let mut tasks = Vec::new();
     for service in services {
-        let db = {
-            let settings = settings.clone();
-            let service = *service;
-            tokio::task::spawn_blocking(move || open_database(&settings, &service)).await??
-        };
-        let context = ServiceContext {
-            name: service.name,
-            db: db.clone(),
-            settings: settings.clone(),
-            relay_wake: Arc::new(Notify::new()),
-        };
-        {
-            let context = context.clone();
-            let on_start = service.on_start;
-            tokio::task::spawn_blocking(move || on_start(&context)).await??;
+        contexts.push(prepare(&settings, service).await?);
+    }
+    let mut tasks = Vec::new();
+    // Every consumer's queue exists before any relay publishes, so no event of this
+    // process is published to a bus with nobody bound to receive it.
+    for (service, context) in services.iter().zip(&contexts) {
+        for consumer in (service.consumers)(context) {
+            let first = match consumer.subscribe(&bus).await {
+                Ok(subscription) => Some(subscription),
+                Err(error) => {
+                    tracing::warn!(consumer = %consumer.name, error = %error, "subscribe failed; the consumer retries in the background");
+                    None
+                }
+            };
+            let run = consumer.run(context.db.clone(), bus.clone(), stop.clone(), first);
+            tasks.push(tokio::spawn(run));
         }
+    }
+    for context in &contexts {
         let relay = Relay::new(
-            service.name,
-            db.clone(),
+            context.name,
+            context.db.clone(),
             bus.clone(),
             context.relay_wake.clone(),
         );
         tasks.push(tokio::spawn(relay.run(stop.clone())));
-        for consumer in (service.consumers)(&context) {
-            tasks.push(tokio::spawn(consumer.run(
-                db.clone(),
-                bus.clone(),
-                stop.clone(),
-            )));
-        }
-        contexts.push(context);
     }
 
     let merged = merged_openapi(services);

@@ -49,7 +49,7 @@ pub fn record(conn: &mut AnyConnection, change: Change<'_>) -> Result<(), StoreE
             audit_entries::actor.eq(change.actor),
             audit_entries::government_body.eq(change.government_body),
             audit_entries::fields.eq(fields),
-            audit_entries::at.eq(Utc::now().naive_utc()),
+            audit_entries::at.eq(crate::now().naive_utc()),
         ))
         .execute(conn)?;
     Ok(())

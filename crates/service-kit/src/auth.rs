@@ -219,20 +219,26 @@ struct VerificationKey {
 
 /// Verifies tokens against the configured keys.
 pub struct Verifier {
+    /// Keys from PEM files and the development key, fixed at start.
     keys: RwLock<HashMap<String, Arc<VerificationKey>>>,
+    /// Keys of the last JWKS fetch; each refresh replaces the whole set, so a key
+    /// removed from the JWKS stops being trusted.
+    jwks_keys: RwLock<HashMap<String, Arc<VerificationKey>>>,
     issuer: String,
     audience: String,
     jwks_url: Option<String>,
-    last_refresh: RwLock<Option<Instant>>,
+    /// When the JWKS was last requested, successful or not.
+    last_refresh: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kids: Vec<String> = self
-            .keys
-            .read()
-            .map(|keys| keys.keys().cloned().collect())
-            .unwrap_or_default();
+        let mut kids: Vec<String> = Vec::new();
+        for keys in [&self.keys, &self.jwks_keys] {
+            if let Ok(keys) = keys.read() {
+                kids.extend(keys.keys().cloned());
+            }
+        }
         f.debug_struct("Verifier")
             .field("kids", &kids)
             .field("issuer", &self.issuer)
@@ -246,10 +252,11 @@ impl Verifier {
     pub async fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         let verifier = Self {
             keys: RwLock::new(HashMap::new()),
+            jwks_keys: RwLock::new(HashMap::new()),
             issuer: settings.jwt_issuer.clone(),
             audience: settings.jwt_audience.clone(),
             jwks_url: settings.jwt_jwks_url.clone(),
-            last_refresh: RwLock::new(None),
+            last_refresh: tokio::sync::Mutex::new(None),
         };
         for path in &settings.jwt_public_keys {
             let pem = std::fs::read(path)
@@ -260,10 +267,19 @@ impl Verifier {
                 .unwrap_or_default();
             verifier.insert(kid, key_from_pem(&pem, path)?);
         }
-        if verifier.jwks_url.is_some() {
-            verifier.refresh_jwks().await?;
+        if let Some(url) = &verifier.jwks_url {
+            *verifier.last_refresh.lock().await = Some(Instant::now());
+            let keys = fetch_jwks(url).await?;
+            verifier.replace_jwks(keys);
         }
         if settings.uses_development_key() {
+            if !settings.development_tokens {
+                anyhow::bail!(
+                    "no token verification keys are configured: set LIAISON_JWT_PUBLIC_KEYS or \
+                     LIAISON_JWT_JWKS_URL, or LIAISON_DEVELOPMENT_TOKENS=1 to trust the \
+                     development key in the data folder"
+                );
+            }
             let dev = DevelopmentKey::load_or_create(&settings.data_dir)?;
             verifier.insert(DEVELOPMENT_KID.into(), dev.verification_key()?);
         }
@@ -276,50 +292,27 @@ impl Verifier {
         }
     }
 
-    async fn refresh_jwks(&self) -> anyhow::Result<()> {
-        let Some(url) = &self.jwks_url else {
-            return Ok(());
-        };
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()?;
-        let set: JwkSet = client
-            .get(url)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let mut loaded = 0;
-        for jwk in &set.keys {
-            let Some(kid) = jwk.common.key_id.clone() else {
-                continue;
-            };
-            let key = DecodingKey::from_jwk(jwk)?;
-            let algorithm = match &jwk.common.key_algorithm {
-                Some(alg) => Algorithm::from_str(&alg.to_string())?,
-                None => default_algorithm(&key),
-            };
-            self.insert(kid, VerificationKey { key, algorithm });
-            loaded += 1;
+    fn replace_jwks(&self, keys: HashMap<String, Arc<VerificationKey>>) {
+        tracing::info!(jwks.keys = keys.len(), "verification keys loaded from JWKS");
+        if let Ok(mut current) = self.jwks_keys.write() {
+            *current = keys;
         }
-        if let Ok(mut last) = self.last_refresh.write() {
-            *last = Some(Instant::now());
-        }
-        tracing::info!(jwks.keys = loaded, "verification keys loaded from JWKS");
-        Ok(())
     }
 
     fn find(&self, kid: &str) -> Option<Arc<VerificationKey>> {
-        self.keys.read().ok()?.get(kid).cloned()
+        if let Some(key) = self.keys.read().ok()?.get(kid) {
+            return Some(key.clone());
+        }
+        self.jwks_keys.read().ok()?.get(kid).cloned()
     }
 
     fn only_key(&self) -> Option<Arc<VerificationKey>> {
         let keys = self.keys.read().ok()?;
-        if keys.len() == 1 {
-            keys.values().next().cloned()
-        } else {
-            None
+        let jwks_keys = self.jwks_keys.read().ok()?;
+        let mut all = keys.values().chain(jwks_keys.values());
+        match (all.next(), all.next()) {
+            (Some(only), None) => Some(only.clone()),
+            _ => None,
         }
     }
 
@@ -374,22 +367,63 @@ impl Verifier {
     }
 
     async fn find_after_refresh(&self, kid: &str) -> Option<Arc<VerificationKey>> {
-        // A token signed with a rotated-in key names a kid not seen yet; refresh the
-        // JWKS at most once a minute so unknown kids cannot hammer the key server.
-        let recent = self
-            .last_refresh
-            .read()
-            .ok()
-            .and_then(|last| *last)
-            .is_some_and(|at| at.elapsed() < Duration::from_secs(60));
-        if self.jwks_url.is_none() || recent {
-            return None;
+        let url = self.jwks_url.as_ref()?;
+        // A token signed with a rotated-in key names a kid not seen yet. The JWKS is
+        // requested at most once a minute, failed attempts included, and concurrent
+        // requests wait for one fetch, so unknown kids cannot hammer the key server.
+        let mut last = self.last_refresh.lock().await;
+        if last.is_some_and(|at| at.elapsed() < Duration::from_secs(60)) {
+            return self.find(kid);
         }
-        if let Err(error) = self.refresh_jwks().await {
-            tracing::warn!(error = %error, "JWKS refresh failed");
+        *last = Some(Instant::now());
+        match fetch_jwks(url).await {
+            Ok(keys) => self.replace_jwks(keys),
+            Err(error) => tracing::warn!(error = %error, "JWKS refresh failed"),
         }
+        drop(last);
         self.find(kid)
     }
+}
+
+/// Fetches a JWKS and keeps the signing keys this verifier can use; other keys, such
+/// as encryption keys or unsupported algorithms, are skipped with a log line.
+async fn fetch_jwks(url: &str) -> anyhow::Result<HashMap<String, Arc<VerificationKey>>> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()?;
+    let set: JwkSet = client
+        .get(url)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let mut keys = HashMap::new();
+    for jwk in &set.keys {
+        let Some(kid) = jwk.common.key_id.clone() else {
+            continue;
+        };
+        let usable = DecodingKey::from_jwk(jwk)
+            .map_err(anyhow::Error::from)
+            .and_then(|key| {
+                let algorithm = match &jwk.common.key_algorithm {
+                    Some(alg) => Algorithm::from_str(&alg.to_string())?,
+                    None => default_algorithm(&key),
+                };
+                anyhow::ensure!(
+                    ALLOWED_ALGORITHMS.contains(&algorithm),
+                    "algorithm {algorithm:?} is not allowed"
+                );
+                Ok(VerificationKey { key, algorithm })
+            });
+        match usable {
+            Ok(key) => {
+                keys.insert(kid, Arc::new(key));
+            }
+            Err(error) => tracing::warn!(jwk.kid = %kid, error = %error, "JWKS key skipped"),
+        }
+    }
+    Ok(keys)
 }
 
 fn default_algorithm(key: &DecodingKey) -> Algorithm {

@@ -86,7 +86,55 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 Self::Conflict(info.message().to_owned())
             }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(info.message().to_owned())
+            }
+            // SQLite reports a writer that waited out the busy timeout this way.
+            DieselError::DatabaseError(_, info)
+                if info.message().contains("database is locked") =>
+            {
+                Self::Unavailable(info.message().to_owned())
+            }
             other => Self::Query(other.into()),
+        }
+    }
+}
+
+impl StoreError {
+    /// Returns whether retrying later may succeed: the database was unreachable or busy.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+/// Runs `work` in one transaction on `conn`; nothing is written unless it returns `Ok`.
+///
+/// On SQLite the transaction takes the write lock at `BEGIN IMMEDIATE`. A deferred
+/// transaction that reads, and then writes after another connection committed, fails
+/// at once with `SQLITE_BUSY` instead of waiting; every handler here reads before it
+/// writes.
+pub fn in_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+
+    let AnyConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(error)
         }
     }
 }
@@ -151,8 +199,10 @@ impl r2d2::ManageConnection for ConnectionManager {
             .map_err(|e| ConnectError(e.to_string()))
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        // A connection given back while its thread panicked may still be inside a
+        // transaction; it must not serve the next request.
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -283,7 +333,7 @@ impl Database {
         T: Send + 'static,
         E: From<StoreError> + From<DieselError> + Send + 'static,
     {
-        self.run(move |conn| conn.transaction(work)).await
+        self.run(move |conn| in_transaction(conn, work)).await
     }
 
     /// Runs `work` on the calling thread, for commands outside the async runtime.

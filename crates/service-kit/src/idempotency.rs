@@ -1,7 +1,6 @@
 //! `Idempotency-Key` on creating POSTs: the first response is stored in the same
 //! transaction as the write, and a retry with the same key gets it again.
 
-use chrono::Utc;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -88,7 +87,7 @@ pub fn store(
             idempotency_keys::status.eq(i32::from(response.status)),
             idempotency_keys::response.eq(response.body.to_string()),
             idempotency_keys::location.eq(&response.location),
-            idempotency_keys::created_at.eq(Utc::now().naive_utc()),
+            idempotency_keys::created_at.eq(crate::now().naive_utc()),
         ))
         .execute(conn)?;
     Ok(())

@@ -4,21 +4,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use common_models::event::EventEnvelope;
 use diesel::prelude::*;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
-use crate::bus::{Delivery, EventBus};
+use crate::bus::{Delivery, EventBus, Subscription};
 use crate::db::{AnyConnection, Database, StoreError};
 use crate::metrics;
-use crate::schema::inbox_events;
+use crate::schema::{dead_letters, inbox_events};
 
 /// Applies one event's effect to the consumer's database.
 pub type Handler =
     Arc<dyn Fn(&mut AnyConnection, &EventEnvelope) -> Result<(), StoreError> + Send + Sync>;
 
-/// Attempts before an event that keeps failing goes to the dead-letter queue.
+/// Attempts before an event whose handler keeps failing is dead-lettered. Failures of
+/// an unreachable or busy database are retried without limit instead.
 const ATTEMPTS: u32 = 3;
 
 /// Whether an event was applied now or had been applied before.
@@ -35,7 +36,7 @@ pub fn apply_once(
     event: &EventEnvelope,
     handler: &Handler,
 ) -> Result<Applied, StoreError> {
-    conn.transaction(|conn| {
+    crate::db::in_transaction(conn, |conn| {
         let seen: i64 = inbox_events::table
             .filter(inbox_events::consumer.eq(consumer))
             .filter(inbox_events::event_id.eq(event.id.to_string()))
@@ -50,7 +51,7 @@ pub fn apply_once(
                 inbox_events::consumer.eq(consumer),
                 inbox_events::event_id.eq(event.id.to_string()),
                 inbox_events::event_type.eq(&event.event_type),
-                inbox_events::applied_at.eq(Utc::now().naive_utc()),
+                inbox_events::applied_at.eq(crate::now().naive_utc()),
             ))
             .execute(conn)?;
         Ok(Applied::Now)
@@ -75,11 +76,32 @@ impl std::fmt::Debug for Consumer {
 }
 
 impl Consumer {
-    /// Consumes until `stop` is cancelled, subscribing again after the bus drops it.
-    pub async fn run(self, db: Database, bus: Arc<dyn EventBus>, stop: CancellationToken) {
+    /// Declares the consumer's queue and bindings, so events published from now on
+    /// reach it even before `run` starts taking them.
+    pub async fn subscribe(
+        &self,
+        bus: &Arc<dyn EventBus>,
+    ) -> Result<Subscription, crate::bus::BusError> {
+        bus.subscribe(&self.name, &self.bindings).await
+    }
+
+    /// Consumes until `stop` is cancelled, starting with `first` when given and
+    /// subscribing again whenever the bus closes the subscription.
+    pub async fn run(
+        self,
+        db: Database,
+        bus: Arc<dyn EventBus>,
+        stop: CancellationToken,
+        first: Option<Subscription>,
+    ) {
+        let mut pending = first;
         let mut backoff = Duration::from_millis(500);
         loop {
-            match bus.subscribe(&self.name, &self.bindings).await {
+            let subscription = match pending.take() {
+                Some(subscription) => Ok(subscription),
+                None => self.subscribe(&bus).await,
+            };
+            match subscription {
                 Ok(mut subscription) => {
                     tracing::info!(consumer = %self.name, "consumer subscribed");
                     backoff = Duration::from_millis(500);
@@ -87,7 +109,7 @@ impl Consumer {
                         tokio::select! {
                             () = stop.cancelled() => return,
                             next = subscription.next() => match next {
-                                Some(delivery) => self.handle(&db, delivery).await,
+                                Some(delivery) => self.handle(&db, delivery, &stop).await,
                                 None => break,
                             },
                         }
@@ -106,50 +128,107 @@ impl Consumer {
         }
     }
 
-    async fn handle(&self, db: &Database, delivery: Delivery) {
+    async fn handle(&self, db: &Database, delivery: Delivery, stop: &CancellationToken) {
         let event = match &delivery.event {
             Ok(event) => event.clone(),
             Err(reason) => {
-                metrics::dead_lettered(&self.name);
-                tracing::error!(consumer = %self.name, reason = %reason, "undecodable message moved to the dead-letter queue");
-                if let Err(error) = delivery.dead_letter().await {
-                    tracing::warn!(consumer = %self.name, error = %error, "dead-lettering failed");
-                }
+                let reason = reason.clone();
+                self.dead_letter(db, delivery, None, reason).await;
                 return;
             }
         };
         let span = tracing::info_span!("event.consume", consumer = %self.name, event.id = %event.id, event.type = %event.event_type);
-        let _entered = span.enter();
-        let mut last_error = None;
-        for attempt in 1..=ATTEMPTS {
+        self.apply(db, delivery, event, stop).instrument(span).await;
+    }
+
+    async fn apply(
+        &self,
+        db: &Database,
+        delivery: Delivery,
+        event: EventEnvelope,
+        stop: &CancellationToken,
+    ) {
+        let mut failures = 0;
+        let mut backoff = Duration::from_millis(200);
+        loop {
             let handler = self.handler.clone();
             let consumer = self.name.clone();
             let to_apply = event.clone();
-            match db
+            let outcome: Result<Applied, StoreError> = db
                 .run(move |conn| apply_once(conn, &consumer, &to_apply, &handler))
-                .await as Result<_, StoreError>
-            {
+                .await;
+            let error = match outcome {
                 Ok(applied) => {
                     metrics::consumed(&self.name, applied == Applied::Now);
                     if let Err(error) = delivery.ack().await {
                         // Unacknowledged, the broker redelivers it and the inbox absorbs it.
-                        tracing::warn!(consumer = %self.name, error = %error, "ack failed");
+                        tracing::warn!(error = %error, "ack failed");
                     }
                     return;
                 }
-                Err(error) => {
-                    tracing::warn!(consumer = %self.name, attempt, error = %error, "applying event failed");
-                    last_error = Some(error);
-                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                Err(error) => error,
+            };
+            if !error.is_transient() {
+                failures += 1;
+                if failures >= ATTEMPTS {
+                    self.dead_letter(db, delivery, Some(&event), error.to_string())
+                        .await;
+                    return;
                 }
             }
+            tracing::warn!(error = %error, retry_in_ms = backoff.as_millis() as u64, "applying event failed; retrying");
+            tokio::select! {
+                () = stop.cancelled() => {
+                    if let Err(error) = delivery.requeue().await {
+                        tracing::warn!(error = %error, "requeue at shutdown failed");
+                    }
+                    return;
+                }
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(10));
         }
+    }
+
+    /// Records a message that cannot be applied in the consumer's database and moves it
+    /// to the dead-letter queue, so the other messages keep flowing.
+    async fn dead_letter(
+        &self,
+        db: &Database,
+        delivery: Delivery,
+        event: Option<&EventEnvelope>,
+        reason: String,
+    ) {
         metrics::dead_lettered(&self.name);
         tracing::error!(
             consumer = %self.name,
-            error = %last_error.map(|e| e.to_string()).unwrap_or_default(),
-            "event failed {ATTEMPTS} times; moved to the dead-letter queue"
+            event.id = event.map(|e| e.id.to_string()).unwrap_or_default(),
+            reason = %reason,
+            "message moved to the dead-letter queue"
         );
+        let consumer = self.name.clone();
+        let event_id = event.map(|e| e.id.to_string());
+        let body = event.map_or_else(
+            || "null".to_owned(),
+            |e| serde_json::to_string(e).unwrap_or_default(),
+        );
+        let recorded: Result<usize, StoreError> = db
+            .run(move |conn| {
+                Ok(diesel::insert_into(dead_letters::table)
+                    .values((
+                        dead_letters::id.eq(uuid::Uuid::now_v7().to_string()),
+                        dead_letters::consumer.eq(consumer),
+                        dead_letters::event_id.eq(event_id),
+                        dead_letters::body.eq(body),
+                        dead_letters::reason.eq(reason),
+                        dead_letters::at.eq(crate::now().naive_utc()),
+                    ))
+                    .execute(conn)?)
+            })
+            .await;
+        if let Err(error) = recorded {
+            tracing::warn!(consumer = %self.name, error = %error, "recording the dead letter failed");
+        }
         if let Err(error) = delivery.dead_letter().await {
             tracing::warn!(consumer = %self.name, error = %error, "dead-lettering failed");
         }

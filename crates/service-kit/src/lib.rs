@@ -29,6 +29,12 @@ pub use db::{AnyConnection, Database, MigrationSet, StoreError};
 pub use problem::{ApiError, ApiResult, FieldError};
 pub use settings::Settings;
 
+/// The current time, truncated to microseconds as PostgreSQL stores it, so both
+/// backends keep the same value.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    common_models::time::truncate_to_micros(chrono::Utc::now())
+}
+
 const PLATFORM_POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const PLATFORM_SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 

@@ -62,8 +62,21 @@ pub struct OutgoingEvent {
     pub traceparent: Option<String>,
 }
 
+/// Key of the PostgreSQL advisory lock that orders outbox writers.
+const OUTBOX_LOCK: i64 = 0x6f75_7462_6f78;
+
 /// Writes `event` to the outbox. Call it inside the transaction of the change.
+///
+/// On PostgreSQL the transaction first takes an advisory lock held until it commits,
+/// so log positions are assigned in commit order. Without it, a transaction could take
+/// position 41, commit after the one with 42, and a reader that already passed 42
+/// would never see 41. SQLite has one writer at a time and needs no lock.
+// NOTE: the lock serialises the commits of every transaction that writes events in
+// one service database; batch writes keep that cost to one lock per batch.
 pub fn enqueue(conn: &mut AnyConnection, event: &OutgoingEvent) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})")).execute(pg)?;
+    }
     let envelope = &event.envelope;
     diesel::insert_into(outbox_events::table)
         .values((
@@ -156,7 +169,9 @@ impl Relay {
         loop {
             let outcome = self.publish_batch().await;
             let wait = match outcome {
-                Ok(published) if published as i64 == BATCH => Duration::ZERO,
+                Ok(published) if published as i64 == BATCH && !stop.is_cancelled() => {
+                    Duration::ZERO
+                }
                 Ok(_) => {
                     backoff = Duration::from_millis(200);
                     POLL
@@ -199,9 +214,20 @@ impl Relay {
             })
             .await?;
         let mut confirmed = Vec::with_capacity(rows.len());
-        let mut failure = None;
+        let mut failure: Option<anyhow::Error> = None;
         for row in &rows {
-            let envelope = row.envelope()?;
+            // A row that cannot be decoded stops the batch after the rows before it
+            // are marked, so they are not published again on every retry.
+            let envelope = match row.envelope() {
+                Ok(envelope) => envelope,
+                Err(error) => {
+                    failure = Some(anyhow::anyhow!(
+                        "outbox row {} is not a valid event: {error}",
+                        row.seq
+                    ));
+                    break;
+                }
+            };
             match self
                 .bus
                 .publish(&envelope, row.traceparent.as_deref())
@@ -209,14 +235,14 @@ impl Relay {
             {
                 Ok(()) => confirmed.push(row.seq),
                 Err(error) => {
-                    failure = Some(error);
+                    failure = Some(error.into());
                     break;
                 }
             }
         }
         let count = confirmed.len();
         if !confirmed.is_empty() {
-            let now = Utc::now().naive_utc();
+            let now = crate::now().naive_utc();
             self.db
                 .run(move |conn| -> Result<(), StoreError> {
                     diesel::update(
@@ -231,7 +257,7 @@ impl Relay {
             tracing::debug!(service = self.service, events = count, "events published");
         }
         match failure {
-            Some(error) => Err(error.into()),
+            Some(error) => Err(error),
             None => Ok(count),
         }
     }

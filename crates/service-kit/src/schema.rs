@@ -49,3 +49,14 @@ diesel::table! {
         at -> Timestamp,
     }
 }
+
+diesel::table! {
+    dead_letters (id) {
+        id -> Text,
+        consumer -> Text,
+        event_id -> Nullable<Text>,
+        body -> Text,
+        reason -> Text,
+        at -> Timestamp,
+    }
+}

@@ -38,6 +38,12 @@ pub struct Settings {
     pub body_limit: usize,
     /// Seconds a publish or a publisher confirm may take (`LIAISON_PUBLISH_TIMEOUT`).
     pub publish_timeout_secs: u64,
+    /// Whether the services trust the development key in the data folder when no
+    /// other keys are configured (`LIAISON_DEVELOPMENT_TOKENS`; default on for SQLite
+    /// with the in-process bus, off otherwise).
+    pub development_tokens: bool,
+    /// Database URLs of single services, from `LIAISON_DATABASE_URL_<SERVICE>`.
+    pub database_url_overrides: Vec<(String, String)>,
 }
 
 /// Output format of the log.
@@ -61,7 +67,16 @@ pub struct SettingsError {
 impl Settings {
     /// Reads every setting from the process environment.
     pub fn from_env() -> Result<Self, SettingsError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        let mut settings = Self::from_lookup(|name| std::env::var(name).ok())?;
+        let prefix = format!("{PREFIX}DATABASE_URL_");
+        settings.database_url_overrides = std::env::vars()
+            .filter(|(_, value)| !value.is_empty())
+            .filter_map(|(name, value)| {
+                let service = name.strip_prefix(&prefix)?;
+                Some((service.to_lowercase().replace('_', "-"), value))
+            })
+            .collect();
+        Ok(settings)
     }
 
     /// Reads every setting through `lookup`, which returns a variable's value by full name.
@@ -86,6 +101,14 @@ impl Settings {
         };
         let body_limit = parse_number(get("BODY_LIMIT"), "BODY_LIMIT", 1024 * 1024)?;
         let publish_timeout_secs = parse_number(get("PUBLISH_TIMEOUT"), "PUBLISH_TIMEOUT", 5)?;
+        let broker_url = get("BROKER_URL").unwrap_or_else(|| "memory".into());
+        let embedded = database_url.starts_with("sqlite:") && broker_url == "memory";
+        let development_tokens = match get("DEVELOPMENT_TOKENS").as_deref() {
+            None => embedded,
+            Some("1" | "true") => true,
+            Some("0" | "false") => false,
+            Some(other) => return Err(invalid("DEVELOPMENT_TOKENS", other, "expected 1 or 0")),
+        };
         let jwt_public_keys = get("JWT_PUBLIC_KEYS")
             .map(|list| list.split(',').map(|p| PathBuf::from(p.trim())).collect())
             .unwrap_or_default();
@@ -93,7 +116,7 @@ impl Settings {
         Ok(Self {
             data_dir,
             database_url,
-            broker_url: get("BROKER_URL").unwrap_or_else(|| "memory".into()),
+            broker_url,
             exchange: get("EXCHANGE").unwrap_or_else(|| "liaison.events".into()),
             listen,
             jwt_issuer: get("JWT_ISSUER").unwrap_or_else(|| "liaison-dev".into()),
@@ -103,19 +126,20 @@ impl Settings {
             log_format,
             body_limit,
             publish_timeout_secs,
+            development_tokens,
+            database_url_overrides: Vec::new(),
         })
     }
 
     /// Returns the database URL of one service: its own variable, or the template.
     pub fn database_url_for(&self, service: &str) -> String {
-        let own = format!(
-            "{PREFIX}DATABASE_URL_{}",
-            service.to_uppercase().replace('-', "_")
-        );
-        std::env::var(own)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| self.database_url.replace("{service}", service))
+        self.database_url_overrides
+            .iter()
+            .find(|(name, _)| name == service)
+            .map_or_else(
+                || self.database_url.replace("{service}", service),
+                |(_, url)| url.clone(),
+            )
     }
 
     /// Returns whether keys come from the development key in the data folder, because none
@@ -165,6 +189,19 @@ mod tests {
         assert_eq!(settings.broker_url, "memory");
         assert_eq!(settings.database_url, "sqlite://./data/{service}.db");
         assert!(settings.uses_development_key());
+    }
+
+    #[test]
+    fn development_tokens_only_embedded_by_default() {
+        let embedded = Settings::from_lookup(|_| None).unwrap();
+        let distributed = Settings::from_lookup(|name| {
+            (name == "LIAISON_BROKER_URL")
+                .then(|| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+        })
+        .unwrap();
+
+        assert!(embedded.development_tokens);
+        assert!(!distributed.development_tokens);
     }
 
     #[test]

@@ -92,7 +92,12 @@ pub async fn request_span(
         .filter(|t| valid_traceparent(t))
         .unwrap_or_else(new_traceparent);
     let trace_id = traceparent[3..35].to_owned();
-    let method = req.method().to_string();
+    // Only standard methods become label values, so clients cannot grow the metrics.
+    let method = match req.method().as_str() {
+        known @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => known,
+        _ => "other",
+    }
+    .to_owned();
     let span = tracing::info_span!(
         "http.request",
         http.method = %method,

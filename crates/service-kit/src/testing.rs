@@ -126,6 +126,7 @@ impl TestApp {
             "LIAISON_EXCHANGE" => Some(exchange.clone()),
             "LIAISON_LISTEN" => Some("127.0.0.1:0".into()),
             "LIAISON_BODY_LIMIT" => Some("262144".into()),
+            "LIAISON_DEVELOPMENT_TOKENS" => Some("1".into()),
             _ => None,
         })
         .expect("test settings are valid");

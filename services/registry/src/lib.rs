@@ -47,9 +47,11 @@ pub const SERVICE: ServiceDef = ServiceDef {
         npos::npo_history,
         projects::create_project,
         projects::list_projects,
+        projects::get_project,
         campaigns::create_campaign,
         campaigns::list_campaigns,
         campaigns::window_check,
+        campaigns::get_campaign,
         territory_routes::search_territories,
         territory_routes::get_territory,
         territory_routes::territory_children,
@@ -73,9 +75,11 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(npos::update_npo)
         .service(projects::create_project)
         .service(projects::list_projects)
+        .service(projects::get_project)
         .service(campaigns::window_check)
         .service(campaigns::create_campaign)
         .service(campaigns::list_campaigns)
+        .service(campaigns::get_campaign)
         .service(territory_routes::search_territories)
         .service(territory_routes::territory_children)
         .service(territory_routes::territory_path)

@@ -20,6 +20,9 @@ struct Subscriber {
 }
 
 /// Topic routing in memory; the outbox is what makes events durable here.
+// NOTE: an event counts as published once it is queued for the consumers of this
+// process, so events still queued when the process dies are not delivered again.
+// Consumers that must not miss one catch up from the producer's event log.
 #[derive(Default)]
 pub struct InProcessBus {
     subscribers: Mutex<Vec<Subscriber>>,
@@ -57,7 +60,6 @@ impl EventBus for InProcessBus {
         for (queue, sender) in targets {
             let delivery = Delivery {
                 event: Ok(event.clone()),
-                redelivered: false,
                 acker: Acker::InProcess,
             };
             if sender.send(delivery).await.is_err() {

@@ -31,8 +31,6 @@ pub enum BusError {
 pub struct Delivery {
     /// The decoded envelope, or why the body could not be decoded.
     pub event: Result<EventEnvelope, String>,
-    /// Whether the broker delivered this message before.
-    pub redelivered: bool,
     acker: Acker,
 }
 
@@ -47,11 +45,9 @@ impl Delivery {
     pub async fn ack(self) -> Result<(), BusError> {
         match self.acker {
             Acker::InProcess => Ok(()),
-            Acker::Rabbit(acker) => acker
-                .ack(lapin::options::BasicAckOptions::default())
-                .await
-                .map(|_| ())
-                .map_err(|e| BusError::Broker(e.to_string())),
+            Acker::Rabbit(acker) => {
+                settled(acker.ack(lapin::options::BasicAckOptions::default()).await)
+            }
         }
     }
 
@@ -59,30 +55,43 @@ impl Delivery {
     pub async fn dead_letter(self) -> Result<(), BusError> {
         match self.acker {
             Acker::InProcess => Ok(()),
-            Acker::Rabbit(acker) => acker
-                .nack(lapin::options::BasicNackOptions {
-                    multiple: false,
-                    requeue: false,
-                })
-                .await
-                .map(|_| ())
-                .map_err(|e| BusError::Broker(e.to_string())),
+            Acker::Rabbit(acker) => settled(
+                acker
+                    .nack(lapin::options::BasicNackOptions {
+                        multiple: false,
+                        requeue: false,
+                    })
+                    .await,
+            ),
         }
     }
 
-    /// Returns the message to its queue for another attempt later.
+    /// Returns the message to its queue for another attempt later. The in-process bus
+    /// has no queue to return it to.
     pub async fn requeue(self) -> Result<(), BusError> {
         match self.acker {
             Acker::InProcess => Ok(()),
-            Acker::Rabbit(acker) => acker
-                .nack(lapin::options::BasicNackOptions {
-                    multiple: false,
-                    requeue: true,
-                })
-                .await
-                .map(|_| ())
-                .map_err(|e| BusError::Broker(e.to_string())),
+            Acker::Rabbit(acker) => settled(
+                acker
+                    .nack(lapin::options::BasicNackOptions {
+                        multiple: false,
+                        requeue: true,
+                    })
+                    .await,
+            ),
         }
+    }
+}
+
+/// Maps lapin's answer to an ack or nack: `Ok(false)` means the message had already
+/// been settled or its channel was closed, so the broker will deliver it again.
+fn settled(outcome: lapin::Result<bool>) -> Result<(), BusError> {
+    match outcome {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(BusError::Broker(
+            "the delivery was already settled or its channel closed".into(),
+        )),
+        Err(error) => Err(BusError::Broker(error.to_string())),
     }
 }
 

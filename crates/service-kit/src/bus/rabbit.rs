@@ -17,6 +17,10 @@ use tokio::sync::{Mutex, mpsc};
 
 use super::{Acker, BusError, Delivery, EventBus, Subscription};
 
+/// How long a consumer waits for lapin to recover its connection before it
+/// subscribes again from scratch.
+const RECOVERY_WAIT: Duration = Duration::from_secs(60);
+
 /// Messages a consumer may hold unacknowledged.
 const PREFETCH: u16 = 32;
 
@@ -58,19 +62,20 @@ impl RabbitBus {
     }
 
     async fn connect(&self) -> Result<Link, BusError> {
+        tokio::time::timeout(self.timeout, self.open_link())
+            .await
+            .map_err(|_| {
+                BusError::Unreachable(format!("no connection within {} s", self.timeout.as_secs()))
+            })?
+    }
+
+    async fn open_link(&self) -> Result<Link, BusError> {
         let properties = ConnectionProperties::default()
             .with_connection_name(format!("liaison ({})", self.exchange).into())
             .enable_auto_recover();
-        let connection =
-            tokio::time::timeout(self.timeout, Connection::connect(&self.url, properties))
-                .await
-                .map_err(|_| {
-                    BusError::Unreachable(format!(
-                        "no connection within {} s",
-                        self.timeout.as_secs()
-                    ))
-                })?
-                .map_err(|e| BusError::Unreachable(e.to_string()))?;
+        let connection = Connection::connect(&self.url, properties)
+            .await
+            .map_err(|e| BusError::Unreachable(e.to_string()))?;
         let publisher = connection.create_channel().await.map_err(broker)?;
         publisher
             .confirm_select(ConfirmSelectOptions::default())
@@ -105,8 +110,8 @@ impl RabbitBus {
     async fn publisher(&self) -> Result<Channel, BusError> {
         let mut link = self.link.lock().await;
         if let Some(current) = link.as_ref()
-            && !current.connection.status().connected()
             && !current.connection.status().reconnecting()
+            && !(current.connection.status().connected() && current.publisher.status().connected())
         {
             tracing::warn!("RabbitMQ connection lost; reconnecting");
             *link = None;
@@ -179,10 +184,11 @@ impl EventBus for RabbitBus {
             }
             Ok(Err(error)) => {
                 let message = error.to_string();
-                if tokio::time::timeout(self.timeout, channel.wait_for_recovery(error))
-                    .await
-                    .is_err()
-                {
+                // Keep the link only when lapin recovered it; otherwise the next
+                // publish opens a new connection.
+                let recovered =
+                    tokio::time::timeout(self.timeout, channel.wait_for_recovery(error)).await;
+                if !matches!(recovered, Ok(Ok(()))) {
                     self.forget_link().await;
                 }
                 Err(BusError::Broker(message))
@@ -261,7 +267,7 @@ impl EventBus for RabbitBus {
         let queue_name = queue.to_owned();
         tokio::spawn(async move {
             // The channel is moved here so it lives as long as the consumer.
-            let _channel = channel;
+            let channel = channel;
             while let Some(next) = consumer.next().await {
                 match next {
                     Ok(delivery) => {
@@ -269,7 +275,6 @@ impl EventBus for RabbitBus {
                             .map_err(|e| format!("body is not an event envelope: {e}"));
                         let message = Delivery {
                             event,
-                            redelivered: delivery.redelivered,
                             acker: Acker::Rabbit(delivery.acker),
                         };
                         if sender.send(message).await.is_err() {
@@ -277,8 +282,15 @@ impl EventBus for RabbitBus {
                         }
                     }
                     Err(error) => {
-                        tracing::warn!(queue = %queue_name, error = %error, "consumer stream failed");
-                        break;
+                        // With automatic recovery lapin keeps the consumer and
+                        // replays it on the new connection; wait for that.
+                        tracing::warn!(queue = %queue_name, error = %error, "consumer stream failed; waiting for recovery");
+                        let recovered =
+                            tokio::time::timeout(RECOVERY_WAIT, channel.wait_for_recovery(error))
+                                .await;
+                        if !matches!(recovered, Ok(Ok(()))) {
+                            break;
+                        }
                     }
                 }
             }

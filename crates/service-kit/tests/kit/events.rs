@@ -131,8 +131,8 @@ async fn in_process_consumer_applies_once() {
         handler: counting_handler(calls.clone()),
     };
     let stop = CancellationToken::new();
-    let task = tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone()));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let first = consumer.subscribe(&bus).await.unwrap();
+    let task = tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone(), Some(first)));
     let duplicate = event("kit.thing.happened");
 
     bus.publish(&duplicate, None).await.unwrap();
@@ -165,7 +165,7 @@ async fn rabbit_consumer_dedupes_and_dead_letters() {
         handler: counting_handler(calls.clone()),
     };
     let stop = CancellationToken::new();
-    let task = tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone()));
+    let task = tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone(), None));
     let connection =
         lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
             .await
@@ -342,6 +342,70 @@ async fn rabbit_publisher_reconnects_after_close() {
             .await,
     );
     drop(connection.close(200, "done".into()).await);
+}
+
+#[tokio::test]
+async fn failing_event_recorded_as_dead_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir);
+    let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
+    let failing: Handler =
+        Arc::new(|_, _| Err(StoreError::Conflict("the effect cannot be applied".into())));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let failing_consumer = Consumer {
+        name: "failing".into(),
+        bindings: vec!["kit.#".into()],
+        handler: failing,
+    };
+    let healthy = Consumer {
+        name: "healthy".into(),
+        bindings: vec!["kit.#".into()],
+        handler: counting_handler(calls.clone()),
+    };
+    let stop = CancellationToken::new();
+    let mut tasks = Vec::new();
+    for consumer in [failing_consumer, healthy] {
+        let first = consumer.subscribe(&bus).await.unwrap();
+        tasks.push(tokio::spawn(consumer.run(
+            db.clone(),
+            bus.clone(),
+            stop.clone(),
+            Some(first),
+        )));
+    }
+    let poison = event("kit.thing.happened");
+    let next = event("kit.thing.happened");
+
+    bus.publish(&poison, None).await.unwrap();
+    bus.publish(&next, None).await.unwrap();
+
+    let recorded = async || {
+        let id = poison.id.to_string();
+        db.run(move |conn| -> Result<i64, StoreError> {
+            use diesel::prelude::*;
+            use service_kit::schema::dead_letters;
+            Ok(dead_letters::table
+                .filter(dead_letters::event_id.eq(id))
+                .filter(dead_letters::consumer.eq("failing"))
+                .count()
+                .get_result(conn)?)
+        })
+        .await
+        .unwrap()
+            == 1
+    };
+    assert!(
+        wait_for(recorded).await,
+        "the failed event is kept in dead_letters"
+    );
+    assert!(
+        wait_for(async || effects(&db, next.id).await == 1).await,
+        "other consumers are not held up"
+    );
+    stop.cancel();
+    for task in tasks {
+        task.await.unwrap();
+    }
 }
 
 #[tokio::test]

@@ -131,6 +131,24 @@ async fn jwks_keys_loaded_by_kid() {
 }
 
 #[tokio::test]
+async fn distributed_mode_needs_configured_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let distributed = settings(
+        dir.path(),
+        &[(
+            "LIAISON_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:5432/liaison_{service}".into(),
+        )],
+    );
+
+    let outcome = Verifier::from_settings(&distributed).await;
+
+    let message = outcome.unwrap_err().to_string();
+    assert!(message.contains("LIAISON_JWT_PUBLIC_KEYS"), "{message}");
+    assert!(!dir.path().join("keys").exists());
+}
+
+#[tokio::test]
 async fn unreadable_key_file_fails_start() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.pem");

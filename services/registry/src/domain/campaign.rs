@@ -87,8 +87,16 @@ impl CampaignInput {
                 "must be in the same year as started_at (local dates)",
             );
         }
-        if started_at > Utc::now() + chrono::Duration::minutes(5) {
+        // A small allowance for clocks that run ahead of the server's.
+        let now = Utc::now() + chrono::Duration::minutes(5);
+        if started_at > now {
             errors.add("/started_at", "must not be in the future");
+        }
+        if finished_at > now {
+            errors.add(
+                "/finished_at",
+                "must not be in the future: record a collection once it has ended",
+            );
         }
         if started_on.year() < 2000 {
             errors.add("/started_at", "must be in the year 2000 or later");

@@ -174,3 +174,33 @@ pub async fn window_check(
         .ok_or_else(|| ApiError::field("#/query/year", "is not a valid year"))?;
     Ok(HttpResponse::Ok().json(check))
 }
+
+/// Read one collection campaign.
+///
+/// Officers of the campaign's body and the ministry.
+#[utoipa::path(
+    get, path = "/v1/collection-campaigns/{id}", tag = "collection-campaigns",
+    params(("id" = String, Path, description = "Campaign id")),
+    responses((status = 200, body = Campaign), (status = 403, body = service_kit::problem::Problem), (status = 404, body = service_kit::problem::Problem)),
+    security(("bearer" = []))
+)]
+#[get("/v1/collection-campaigns/{id}")]
+pub async fn get_campaign(
+    registry: web::Data<Registry>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    caller.require(&[Role::Officer, Role::Ministry])?;
+    let id = id.into_inner();
+    let lookup = id.clone();
+    let campaign = registry
+        .db
+        .run(move |conn| campaigns::find(conn, &lookup).map_err(ApiError::from))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("collection campaign {id}")))?;
+    if caller.role == Role::Officer && caller.body() != Some(campaign.government_body.as_str()) {
+        // Another body's campaign is reported as missing, so its existence leaks nothing.
+        return Err(ApiError::NotFound(format!("collection campaign {id}")));
+    }
+    Ok(HttpResponse::Ok().json(campaign))
+}

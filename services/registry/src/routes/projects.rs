@@ -128,3 +128,24 @@ pub async fn list_projects(
 
     Ok(HttpResponse::Ok().json(Page::from_overfetch(items, limit, |p| p.id.clone())))
 }
+
+/// Read one project of an NPO.
+#[utoipa::path(
+    get, path = "/v1/npos/{id}/projects/{project_id}", tag = "projects",
+    params(("id" = String, Path, description = "NPO id"), ("project_id" = String, Path, description = "Project id")),
+    responses((status = 200, body = Project), (status = 404, body = service_kit::problem::Problem))
+)]
+#[get("/v1/npos/{id}/projects/{project_id}")]
+pub async fn get_project(
+    registry: web::Data<Registry>,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (npo_id, project_id) = path.into_inner();
+    let lookup = project_id.clone();
+    let project = registry
+        .db
+        .run(move |conn| projects::find(conn, &npo_id, &lookup).map_err(ApiError::from))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("project {project_id}")))?;
+    Ok(HttpResponse::Ok().json(project))
+}

@@ -133,3 +133,14 @@ pub fn list(
         .map(CampaignRow::into_campaign)
         .collect()
 }
+
+/// Finds one campaign.
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Campaign>, StoreError> {
+    campaigns::table
+        .filter(campaigns::id.eq(id))
+        .select(CampaignRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(CampaignRow::into_campaign)
+        .transpose()
+}

@@ -110,3 +110,29 @@ pub fn list_for_npo(
         .map(into_project)
         .collect()
 }
+
+/// Finds one project of one NPO.
+pub fn find(
+    conn: &mut AnyConnection,
+    npo_id: &str,
+    id: &str,
+) -> Result<Option<Project>, StoreError> {
+    npo_projects::table
+        .filter(npo_projects::npo_id.eq(npo_id))
+        .filter(npo_projects::id.eq(id))
+        .select((
+            npo_projects::id,
+            npo_projects::npo_id,
+            npo_projects::name,
+            npo_projects::starts_on,
+            npo_projects::ends_on,
+            npo_projects::funding_source,
+            npo_projects::sphere,
+            npo_projects::territory,
+            npo_projects::created_at,
+        ))
+        .first::<Row>(conn)
+        .optional()?
+        .map(into_project)
+        .transpose()
+}

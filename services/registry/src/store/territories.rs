@@ -199,7 +199,7 @@ pub fn import_csv(conn: &mut AnyConnection, bytes: &[u8]) -> anyhow::Result<Impo
         anyhow::bail!("the file contains no territories; nothing was changed");
     }
     let paths = materialise_paths(&rows, &mut summary);
-    conn.transaction::<_, StoreError, _>(|conn| {
+    service_kit::db::in_transaction::<_, StoreError, _>(conn, |conn| {
         diesel::delete(territories::table).execute(conn)?;
         for (chunk, chunk_paths) in rows.chunks(BATCH).zip(paths.chunks(BATCH)) {
             let values: Vec<_> = chunk
@@ -277,7 +277,7 @@ pub fn find(conn: &mut AnyConnection, code: &str) -> Result<Option<Territory>, S
         .map(into_territory))
 }
 
-/// Searches names for folded `text`; regions first, then by code.
+/// Searches names for folded `text`, in code order (a region before its districts).
 pub fn search(
     conn: &mut AnyConnection,
     text: &str,

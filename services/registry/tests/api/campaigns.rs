@@ -55,6 +55,11 @@ backend_tests! {
         let created = record(&app, BODY, "2025-04-20T09:00:00+05:00", "2025-05-20T18:00:00+05:00").await;
 
         assert_eq!(created.status(), StatusCode::CREATED);
+        let location = created.headers()["location"].to_str().unwrap().to_owned();
+        let own = app.client.get(app.url(&location)).bearer_auth(app.officer(BODY)).send().await.unwrap();
+        let other = app.client.get(app.url(&location)).bearer_auth(app.officer("akimat-astana")).send().await.unwrap();
+        assert_eq!(own.status(), StatusCode::OK);
+        problem(other, StatusCode::NOT_FOUND).await;
         let observed = events.expect("registry.campaign.recorded").await;
         assert_eq!(observed.event.payload["government_body"], BODY);
         assert_eq!(observed.event.payload["inside_window"], true);

@@ -7,6 +7,20 @@ use service_kit::backend_tests;
 
 use crate::{BODY, SERVICES, count_npos, create_npo, minimal_npo, pointers, post_npo, problem};
 
+/// Sends the requests concurrently and returns their statuses in order.
+async fn futures_join(
+    requests: Vec<
+        impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static,
+    >,
+) -> Vec<StatusCode> {
+    let handles: Vec<_> = requests.into_iter().map(tokio::spawn).collect();
+    let mut statuses = Vec::new();
+    for handle in handles {
+        statuses.push(handle.await.unwrap().unwrap().status());
+    }
+    statuses
+}
+
 fn full_npo() -> Value {
     json!({
         "bin": "940140000385",
@@ -330,6 +344,20 @@ backend_tests! {
         assert_eq!(updated["key_staff"], json!([]));
         assert_eq!(updated["contacts"], json!({}));
         assert_eq!(pointers(&problem(cleared_status, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/status"]);
+    }
+
+    async fn parallel_creates_all_succeed(app) {
+        let mut requests = Vec::new();
+        for index in 0..16 {
+            let body = minimal_npo(&format!("Фонд {index}"));
+            let request = app.client.post(app.url("/v1/npos")).bearer_auth(app.officer(BODY)).json(&body).send();
+            requests.push(request);
+        }
+
+        let statuses: Vec<StatusCode> = futures_join(requests).await;
+
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "{statuses:?}");
+        assert_eq!(count_npos(&app).await, 16);
     }
 
     async fn missing_npo_is_404(app) {

@@ -18,6 +18,9 @@ backend_tests! {
             .send().await.unwrap();
 
         assert_eq!(response.status(), StatusCode::CREATED);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let fetched: Value = app.client.get(app.url(&location)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(fetched["name"], "Школа волонтёров");
         let observed = events.expect("registry.project.recorded").await;
         assert_eq!(observed.event.payload["npo_id"], id);
         assert_eq!(observed.event.payload["territory"], "620000000");

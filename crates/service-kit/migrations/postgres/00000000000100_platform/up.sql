@@ -45,3 +45,13 @@ CREATE TABLE audit_entries (
     at TIMESTAMP NOT NULL
 );
 CREATE INDEX audit_entries_entity ON audit_entries (entity, entity_id, at);
+
+-- Events a consumer could not apply, kept for an operator to inspect and replay.
+CREATE TABLE dead_letters (
+    id TEXT PRIMARY KEY,
+    consumer TEXT NOT NULL,
+    event_id TEXT,
+    body TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TIMESTAMP NOT NULL
+);
