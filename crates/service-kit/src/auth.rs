@@ -43,7 +43,7 @@ const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Key id of the development key in the data folder.
 pub const DEVELOPMENT_KID: &str = "dev";
 
-/// What a caller may do, by the `role` claim.
+/// Role of a caller, from the `role` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -188,7 +188,7 @@ impl Caller {
         }
     }
 
-    /// The government body of an officer; 403 for every other role.
+    /// Returns the government body of an officer; 403 for every other role.
     pub fn officer_body(&self) -> Result<&str, ApiError> {
         self.require(&[Role::Officer])?;
         self.body
@@ -196,12 +196,12 @@ impl Caller {
             .ok_or_else(|| ApiError::Forbidden("the token names no government body".into()))
     }
 
-    /// The government body named in the token, when there is one.
+    /// Returns the government body named in the token, when there is one.
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()
     }
 
-    /// The BIN of an NPO user.
+    /// Returns the BIN of an NPO user.
     pub fn bin(&self) -> Option<&Bin> {
         self.bin.as_ref()
     }
@@ -385,7 +385,7 @@ impl Verifier {
     }
 }
 
-/// Fetches a JWKS and keeps the signing keys this verifier can use; other keys, such
+/// Fetches a JWKS and keeps the signing keys this verifier can use. Other keys, such
 /// as encryption keys or unsupported algorithms, are skipped with a log line.
 async fn fetch_jwks(url: &str) -> anyhow::Result<HashMap<String, Arc<VerificationKey>>> {
     let client = reqwest::Client::builder()
@@ -580,7 +580,7 @@ impl DevelopmentKey {
         })
     }
 
-    /// The public key in PEM form, for other processes that verify these tokens.
+    /// Returns the public key in PEM form, for other processes that verify these tokens.
     pub fn public_pem(&self) -> &str {
         &self.public_pem
     }
@@ -617,7 +617,7 @@ impl DevelopmentKey {
     }
 }
 
-/// Who a development token is for.
+/// Subject and claims of a development token.
 #[derive(Debug, Clone)]
 pub struct TokenRequest {
     pub subject: String,

@@ -109,10 +109,9 @@ impl StoreError {
 
 /// Runs `work` in one transaction on `conn`; nothing is written unless it returns `Ok`.
 ///
-/// On SQLite the transaction takes the write lock at `BEGIN IMMEDIATE`. A deferred
-/// transaction that reads, and then writes after another connection committed, fails
-/// at once with `SQLITE_BUSY` instead of waiting; every handler here reads before it
-/// writes.
+/// On SQLite the transaction takes the write lock at `BEGIN IMMEDIATE`, because every
+/// handler here reads before it writes. A deferred transaction that writes after
+/// another connection committed fails at once with `SQLITE_BUSY` instead of waiting.
 pub fn in_transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
@@ -272,7 +271,7 @@ impl Database {
         Ok(Self { pool, backend })
     }
 
-    /// The backend behind this pool.
+    /// Returns the backend behind this pool.
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -346,7 +345,7 @@ impl Database {
         work(&mut conn)
     }
 
-    /// Checks that a connection can be had and answers a query.
+    /// Checks that a connection can be had and that it runs a query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.run(|conn| -> Result<(), StoreError> {
             conn.batch_execute("SELECT 1")?;

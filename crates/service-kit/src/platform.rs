@@ -71,7 +71,7 @@ pub fn query_error(error: &actix_web::error::QueryPayloadError) -> ApiError {
     ApiError::invalid(vec![FieldError::new("#/query", error.to_string())])
 }
 
-/// Answers every unknown route with a 404 problem.
+/// Returns a 404 problem for every unknown route.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!(
         "route {} {}",
