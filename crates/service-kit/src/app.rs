@@ -196,31 +196,6 @@ pub async fn start(
     for service in services {
         contexts.push(prepare(&settings, service).await?);
     }
-    let mut tasks = Vec::new();
-    // Every consumer's queue exists before any relay publishes, so no event of this
-    // process is published to a bus with nobody bound to receive it.
-    for (service, context) in services.iter().zip(&contexts) {
-        for consumer in (service.consumers)(context) {
-            let first = match consumer.subscribe(&bus).await {
-                Ok(subscription) => Some(subscription),
-                Err(error) => {
-                    tracing::warn!(consumer = %consumer.name, error = %error, "subscribe failed; the consumer retries in the background");
-                    None
-                }
-            };
-            let run = consumer.run(context.db.clone(), bus.clone(), stop.clone(), first);
-            tasks.push(tokio::spawn(run));
-        }
-    }
-    for context in &contexts {
-        let relay = Relay::new(
-            context.name,
-            context.db.clone(),
-            bus.clone(),
-            context.relay_wake.clone(),
-        );
-        tasks.push(tokio::spawn(relay.run(stop.clone())));
-    }
 
     let merged = merged_openapi(services);
     let per_service: Vec<(&'static str, OpenApi)> = services
@@ -302,6 +277,33 @@ pub async fn start(
         server.disable_signals()
     };
     let server = server.bind(settings.listen)?;
+    // Background work starts once the address is bound, so a second process that
+    // cannot bind never relays or consumes.
+    let mut tasks = Vec::new();
+    // Every consumer's queue exists before any relay publishes, so no event of this
+    // process is published to a bus with nobody bound to receive it.
+    for (service, context) in services.iter().zip(&contexts) {
+        for consumer in (service.consumers)(context) {
+            let first = match consumer.subscribe(&bus).await {
+                Ok(subscription) => Some(subscription),
+                Err(error) => {
+                    tracing::warn!(consumer = %consumer.name, error = %error, "subscribe failed; the consumer retries in the background");
+                    None
+                }
+            };
+            let run = consumer.run(context.db.clone(), bus.clone(), stop.clone(), first);
+            tasks.push(tokio::spawn(run));
+        }
+    }
+    for context in &contexts {
+        let relay = Relay::new(
+            context.name,
+            context.db.clone(),
+            bus.clone(),
+            context.relay_wake.clone(),
+        );
+        tasks.push(tokio::spawn(relay.run(stop.clone())));
+    }
     let addr = server
         .addrs()
         .first()

@@ -196,6 +196,17 @@ impl Caller {
             .ok_or_else(|| ApiError::Forbidden("the token names no government body".into()))
     }
 
+    /// Returns the scope of this caller's idempotency keys on `route`: the subject, the
+    /// role and the body or BIN it acts for, so two callers never share a key.
+    pub fn idempotency_scope(&self, route: &str) -> String {
+        let acting_for = self
+            .body
+            .as_deref()
+            .or(self.bin.as_ref().map(Bin::as_str))
+            .unwrap_or_default();
+        format!("{}|{}|{acting_for}|{route}", self.role, self.subject)
+    }
+
     /// Returns the government body named in the token, when there is one.
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()

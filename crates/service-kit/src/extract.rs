@@ -66,6 +66,7 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let message = inner.to_string();
         if let Some(field) = quoted_field(&message, "unknown field `")
             .or_else(|| quoted_field(&message, "missing field `"))
+            .or_else(|| quoted_field(&message, "duplicate field `"))
         {
             let last = format!("/{}", escape(field));
             if !pointer.ends_with(&last) {
@@ -148,6 +149,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             check_json_media_type(&content_type)?;
+            let encoding = req
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
+            if encoding.is_some_and(|e| e != "identity") {
+                return Err(ApiError::UnsupportedMediaType(
+                    "compressed request bodies are not accepted; send the JSON uncompressed".into(),
+                ));
+            }
             let raw = read_body(&req, &mut payload).await?;
             let value = decode_json(&raw)?;
             Ok(Self { value, raw })
@@ -194,6 +204,7 @@ pub fn decode_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         let message = error.into_inner().to_string();
         let name = quoted_field(&message, "unknown field `")
             .or_else(|| quoted_field(&message, "missing field `"))
+            .or_else(|| quoted_field(&message, "duplicate field `"))
             .map(str::to_owned)
             .or_else(|| (path != ".").then_some(path))
             .unwrap_or_default();
@@ -263,11 +274,11 @@ impl FromRequest for IfMatch {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // A header that is not ASCII matches no ETag, but it was sent, so it is kept.
         let value = req
             .headers()
             .get(header::IF_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         std::future::ready(Ok(Self(value)))
     }
 }

@@ -18,6 +18,7 @@ pub struct StoredResponse {
     pub status: u16,
     pub body: serde_json::Value,
     pub location: Option<String>,
+    pub etag: Option<String>,
 }
 
 /// Result of looking up a key.
@@ -49,7 +50,8 @@ pub fn lookup(
     key: &str,
     hash: &str,
 ) -> Result<Lookup, StoreError> {
-    let row: Option<(String, i32, String, Option<String>)> = idempotency_keys::table
+    type Row = (String, i32, String, Option<String>, Option<String>);
+    let row: Option<Row> = idempotency_keys::table
         .filter(idempotency_keys::scope.eq(scope))
         .filter(idempotency_keys::key.eq(key))
         .select((
@@ -57,16 +59,18 @@ pub fn lookup(
             idempotency_keys::status,
             idempotency_keys::response,
             idempotency_keys::location,
+            idempotency_keys::etag,
         ))
         .first(conn)
         .optional()?;
     Ok(match row {
         None => Lookup::Fresh,
-        Some((stored_hash, _, _, _)) if stored_hash != hash => Lookup::Mismatch,
-        Some((_, status, response, location)) => Lookup::Replay(StoredResponse {
+        Some((stored_hash, ..)) if stored_hash != hash => Lookup::Mismatch,
+        Some((_, status, response, location, etag)) => Lookup::Replay(StoredResponse {
             status: u16::try_from(status).unwrap_or(200),
             body: serde_json::from_str(&response).map_err(|e| StoreError::Query(e.into()))?,
             location,
+            etag,
         }),
     })
 }
@@ -87,6 +91,7 @@ pub fn store(
             idempotency_keys::status.eq(i32::from(response.status)),
             idempotency_keys::response.eq(response.body.to_string()),
             idempotency_keys::location.eq(&response.location),
+            idempotency_keys::etag.eq(&response.etag),
             idempotency_keys::created_at.eq(crate::now().naive_utc()),
         ))
         .execute(conn)?;
@@ -125,6 +130,9 @@ impl Reply {
                 let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
                 let mut response = HttpResponse::build(status);
                 response.insert_header(("Idempotent-Replayed", "true"));
+                if let Some(etag) = stored.etag {
+                    response.insert_header(("ETag", etag));
+                }
                 if let Some(location) = stored.location {
                     response.insert_header(("Location", location));
                 }
@@ -168,6 +176,7 @@ pub fn create_once(
             status: 201,
             body: created.body.clone(),
             location: Some(created.location.clone()),
+            etag: created.etag.clone(),
         },
     )?;
     Ok(Reply::Fresh(created))

@@ -109,6 +109,9 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
+            Self::Validation { status, .. } if *status == StatusCode::BAD_REQUEST => {
+                "Malformed request"
+            }
             Self::Validation { .. } => "Invalid request",
             Self::BadRequest(_) => "Bad request",
             Self::Unauthorized(_) => "Unauthorized",
@@ -126,6 +129,9 @@ impl ApiError {
 
     fn slug(&self) -> &'static str {
         match self {
+            Self::Validation { status, .. } if *status == StatusCode::BAD_REQUEST => {
+                "malformed-request"
+            }
             Self::Validation { .. } => "validation",
             Self::BadRequest(_) => "bad-request",
             Self::Unauthorized(_) => "unauthorized",

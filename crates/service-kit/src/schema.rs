@@ -33,6 +33,7 @@ diesel::table! {
         status -> Integer,
         response -> Text,
         location -> Nullable<Text>,
+        etag -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

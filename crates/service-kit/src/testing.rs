@@ -204,10 +204,14 @@ impl TestApp {
         }
     }
 
-    /// Stops the server, draining requests and relays.
+    /// Stops the server, draining requests and relays, and deletes the test's
+    /// exchanges from RabbitMQ.
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await;
+        }
+        if self.backend == TestBackend::Postgres {
+            delete_exchanges(&self.settings.exchange).await;
         }
     }
 }
@@ -230,6 +234,25 @@ impl Drop for TestApp {
             }
         }
     }
+}
+
+/// Deletes a test's exchange and its dead-letter exchange; a failure only leaves them.
+async fn delete_exchanges(exchange: &str) {
+    let Ok(connection) =
+        lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default()).await
+    else {
+        return;
+    };
+    if let Ok(channel) = connection.create_channel().await {
+        for name in [exchange.to_owned(), format!("{exchange}.dead-letter")] {
+            drop(
+                channel
+                    .exchange_delete(name.as_str().into(), Default::default())
+                    .await,
+            );
+        }
+    }
+    drop(connection.close(200, "test finished".into()).await);
 }
 
 async fn check_broker(settings: &Settings) {

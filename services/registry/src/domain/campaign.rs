@@ -7,7 +7,7 @@ use common_models::time::{in_collection_window, local_date, parse_instant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Errors, parse_codes, text};
+use super::{Errors, multiline_text, parse_codes};
 
 /// Body of a request that records a collection campaign.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -70,7 +70,7 @@ impl CampaignInput {
             }
         }
         let notes = errors
-            .check("/notes", text(self.notes.as_deref(), 2000))
+            .check("/notes", multiline_text(self.notes.as_deref(), 2000))
             .flatten();
         let (Some(started_at), Some(finished_at)) = (started_at, finished_at) else {
             errors.into_result()?;
@@ -117,11 +117,15 @@ impl CampaignInput {
 }
 
 fn instant(raw: &str) -> Result<DateTime<Utc>, String> {
-    parse_instant(raw.trim())
-        .map(common_models::time::truncate_to_micros)
-        .map_err(|_| {
-            format!("'{raw}' is not an RFC 3339 instant such as 2025-04-20T09:00:00+05:00")
-        })
+    let parsed = parse_instant(raw.trim()).map_err(|_| {
+        format!("'{raw}' is not an RFC 3339 instant such as 2025-04-20T09:00:00+05:00")
+    })?;
+    // chrono keeps a leap second as a 60th second, which PostgreSQL stores as the next
+    // minute; rejecting it keeps both backends equal.
+    if chrono::Timelike::nanosecond(&parsed) >= 1_000_000_000 {
+        return Err(format!("'{raw}' is a leap second, which is not accepted"));
+    }
+    Ok(common_models::time::truncate_to_micros(parsed))
 }
 
 /// A recorded campaign.

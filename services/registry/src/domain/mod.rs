@@ -94,6 +94,10 @@ pub fn parse_codes<C: Catalogue + PartialEq>(
     pointer: &str,
     codes: &[String],
 ) -> Vec<C> {
+    if codes.len() > MAX_CODES {
+        errors.add(pointer, format!("at most {MAX_CODES} codes"));
+        return Vec::new();
+    }
     let mut parsed = Vec::new();
     for (index, code) in codes.iter().enumerate() {
         if let Some(value) = errors.check(format!("{pointer}/{index}"), parse_code::<C>(code))
@@ -137,6 +141,15 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
 
 /// Trims a free-text value and checks its length in characters; empty becomes `None`.
 pub fn text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    let value = multiline_text(raw, max)?;
+    if value.as_deref().is_some_and(|v| v.contains(['\n', '\t'])) {
+        return Err("must be one line, without tabs".into());
+    }
+    Ok(value)
+}
+
+/// Like [`text`], but line breaks and tabs are allowed, as in notes.
+pub fn multiline_text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
     let Some(value) = raw.map(str::trim).filter(|v| v.chars().any(is_visible)) else {
         return Ok(None);
     };
@@ -156,12 +169,32 @@ pub fn text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
     Ok(Some(value.to_owned()))
 }
 
-/// Zero-width and other invisible format characters: text made only of them is empty.
+/// Whether a character shows: not whitespace, not a Unicode default-ignorable code
+/// point (zero-width, joiners, variation selectors, invisible operators), and not a
+/// blank filler such as the Hangul filler or the blank Braille pattern. Text made only
+/// of invisible characters counts as empty.
 fn is_visible(c: char) -> bool {
     !c.is_whitespace()
         && !matches!(
             c,
-            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
         )
 }
 
@@ -179,7 +212,9 @@ pub fn web_url(raw: &str) -> Result<String, String> {
         .or_else(|| lower.strip_prefix("http://"))
         .ok_or("must be an http:// or https:// address")?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = host.rsplit('@').next().unwrap_or_default();
+    if host.contains('@') {
+        return Err("must not contain a user name or password".into());
+    }
     if host.is_empty() || host.starts_with(':') || value.contains(char::is_whitespace) {
         return Err("must be an http:// or https:// address with a host".into());
     }
@@ -200,7 +235,25 @@ mod tests {
     }
 
     #[test]
+    fn names_are_one_line() {
+        assert!(text(Some("Фонд\nпомощи"), 50).is_err());
+        assert_eq!(
+            multiline_text(Some("строка\nстрока"), 50),
+            Ok(Some("строка\nстрока".into()))
+        );
+    }
+
+    #[test]
     fn invisible_text_is_empty() {
+        for blank in [
+            "\u{200E}\u{200F}",
+            "\u{3164}",
+            "\u{2800}",
+            "\u{FE0F}\u{034F}",
+            "\u{1D173}",
+        ] {
+            assert_eq!(text(Some(blank), 10), Ok(None), "{blank:?}");
+        }
         assert_eq!(text(Some("\u{200B}\u{FEFF} "), 10), Ok(None));
         assert!(text(Some("abc\u{202E}def"), 10).is_err());
         assert_eq!(text(Some(" Қор "), 10), Ok(Some("Қор".into())));
@@ -210,6 +263,7 @@ mod tests {
     fn urls_need_host() {
         assert!(web_url("https://example.kz/a").is_ok());
         assert!(web_url("https://@").is_err());
+        assert!(web_url("https://user:secret@example.kz/").is_err());
         assert!(web_url("https://?x").is_err());
         assert!(web_url("ftp://example.kz").is_err());
     }

@@ -380,15 +380,16 @@ fn parse_contacts(errors: &mut Errors, raw: &Contacts) -> Contacts {
 }
 
 fn is_email(value: &str) -> bool {
-    match value.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !value.contains(char::is_whitespace)
-        }
-        None => false,
-    }
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    !local.is_empty()
+        && labels.len() >= 2
+        && labels
+            .iter()
+            .all(|label| !label.is_empty() && !label.contains('@'))
+        && !value.contains(char::is_whitespace)
 }
 
 fn parse_web_resources(errors: &mut Errors, raw: &[String]) -> Vec<String> {

@@ -38,7 +38,7 @@ pub async fn create_campaign(
     let body_name = caller.officer_body()?.to_owned();
     let facts = body.value.parse()?;
     let events = registry.events_for(Some(&caller));
-    let scope = format!("{}:POST /v1/collection-campaigns", caller.subject);
+    let scope = caller.idempotency_scope("POST /v1/collection-campaigns");
 
     let reply = registry
         .db
@@ -139,9 +139,20 @@ pub async fn list_campaigns(
     Ok(HttpResponse::Ok().json(Page::from_overfetch(items, limit, |c| c.id.clone())))
 }
 
+/// Parameters of the window check.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct WindowQuery {
+    /// Government body; officers may only name their own, which is also the default.
+    pub government_body: Option<String>,
+    /// Year of the collection (local dates), 2000 to 2100.
+    pub year: Option<i32>,
+}
+
 /// Tell whether a body collected NPO data inside 15 April – 31 May of a year.
 #[utoipa::path(
-    get, path = "/v1/collection-campaigns/window-check", tag = "collection-campaigns", params(CampaignQuery),
+    get, path = "/v1/collection-campaigns/window-check", tag = "collection-campaigns", params(WindowQuery),
     responses((status = 200, body = WindowCheck), (status = 403, body = service_kit::problem::Problem), (status = 422, body = service_kit::problem::Problem)),
     security(("bearer" = []))
 )]
@@ -149,7 +160,7 @@ pub async fn list_campaigns(
 pub async fn window_check(
     registry: web::Data<Registry>,
     caller: Caller,
-    query: ValidQuery<CampaignQuery>,
+    query: ValidQuery<WindowQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
     let Some(body) = readable_body(&caller, query.government_body.as_deref())? else {

@@ -62,7 +62,7 @@ pub async fn list_catalogues() -> HttpResponse {
 pub async fn get_catalogue(name: web::Path<String>) -> ApiResult<HttpResponse> {
     let entries = catalogue(&name).ok_or_else(|| {
         ApiError::NotFound(format!(
-            "catalogue '{name}'; the catalogues are {}",
+            "catalogue '{name}' (the catalogues are {})",
             NAMES.join(", ")
         ))
     })?;

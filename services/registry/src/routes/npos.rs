@@ -43,23 +43,38 @@ fn visibility(caller: Option<&Caller>, record: &NpoRecord) -> Visibility {
     }
 }
 
-fn check_territories_exist(conn: &mut AnyConnection, facts: &NpoFacts) -> Result<(), ApiError> {
+/// Fails with 422 when a territory is not in the classifier. Pointers index `requested`,
+/// the list as the client sent it (repeats included); without one, the field is named.
+fn check_territories_exist(
+    conn: &mut AnyConnection,
+    facts: &NpoFacts,
+    requested: Option<&[String]>,
+) -> Result<(), ApiError> {
     let unknown = territories::unknown(conn, &facts.territories)?;
     if unknown.is_empty() {
         return Ok(());
     }
-    let errors = facts
-        .territories
-        .iter()
-        .enumerate()
-        .filter(|(_, code)| unknown.contains(code))
-        .map(|(index, code)| {
-            service_kit::FieldError::new(
-                format!("/territories/{index}"),
-                format!("{code} is not in the KATO classifier"),
-            )
-        })
-        .collect();
+    let mut errors = Vec::new();
+    for code in &unknown {
+        let message = format!("{code} is not in the KATO classifier");
+        let positions: Vec<usize> = requested
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter(|(_, raw)| KatoCode::parse(raw).is_ok_and(|parsed| parsed == *code))
+            .map(|(index, _)| index)
+            .collect();
+        if positions.is_empty() {
+            errors.push(service_kit::FieldError::new("/territories", message));
+        } else {
+            for index in positions {
+                errors.push(service_kit::FieldError::new(
+                    format!("/territories/{index}"),
+                    message.clone(),
+                ));
+            }
+        }
+    }
     Err(ApiError::invalid(errors))
 }
 
@@ -122,13 +137,13 @@ pub async fn create_npo(
     let body_name = caller.officer_body()?.to_owned();
     let (facts, source) = body.value.parse()?;
     let events = registry.events_for(Some(&caller));
-    let scope = format!("{}:POST /v1/npos", caller.subject);
+    let scope = caller.idempotency_scope("POST /v1/npos");
 
     let reply = registry
         .db
         .transaction(move |conn| {
             idempotency::create_once(conn, &key, &scope, &body.raw, |conn| {
-                check_territories_exist(conn, &facts)?;
+                check_territories_exist(conn, &facts, Some(&body.value.territories))?;
                 check_bin_free(conn, &facts, None)?;
                 let id = Uuid::now_v7().to_string();
                 let now = common_models::time::truncate_to_micros(Utc::now());
@@ -328,7 +343,8 @@ pub async fn update_npo(
                 npos::find(conn, &id)?.ok_or_else(|| ApiError::NotFound(format!("NPO {id}")))?;
             if_match.check(&etag(current.version))?;
             let (facts, named, source) = body.value.apply(&current.facts)?;
-            check_territories_exist(conn, &facts)?;
+            let requested = body.value.territories.clone().flatten();
+            check_territories_exist(conn, &facts, requested.as_deref())?;
             check_bin_free(conn, &facts, Some(&id))?;
 
             let changed = current.facts.changed_fields(&facts);

@@ -42,7 +42,7 @@ pub async fn create_project(
     let facts = body.value.parse()?;
     let npo_id = npo_id.into_inner();
     let events = registry.events_for(Some(&caller));
-    let scope = format!("{}:POST /v1/npos/{npo_id}/projects", caller.subject);
+    let scope = caller.idempotency_scope(&format!("POST /v1/npos/{npo_id}/projects"));
 
     let reply = registry
         .db

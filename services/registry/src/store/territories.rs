@@ -27,16 +27,19 @@ pub struct ImportSummary {
     pub repaired_names: usize,
     /// Rows skipped, with the line number and the reason.
     pub skipped: Vec<String>,
+    /// Parent links removed because they formed a cycle, one line per territory.
+    pub cut_links: Vec<String>,
 }
 
 impl std::fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} territories imported, {} names repaired, {} rows skipped",
+            "{} territories imported, {} names repaired, {} rows skipped, {} parent links cut",
             self.territories,
             self.repaired_names,
-            self.skipped.len()
+            self.skipped.len(),
+            self.cut_links.len()
         )
     }
 }
@@ -163,8 +166,38 @@ fn parse_csv(bytes: &[u8], summary: &mut ImportSummary) -> anyhow::Result<Vec<Pa
     Ok(rows)
 }
 
+/// Removes the parent link of each territory whose chain of parents leads back to
+/// itself, so every chain ends at a root.
+fn cut_parent_cycles(rows: &mut [ParsedRow], summary: &mut ImportSummary) {
+    let mut parents: HashMap<String, Option<String>> = rows
+        .iter()
+        .map(|row| (row.code.as_str().to_owned(), row.parent_code.clone()))
+        .collect();
+    for row in rows.iter_mut() {
+        let start = row.code.as_str();
+        let mut seen = vec![start.to_owned()];
+        let mut next = parents.get(start).cloned().flatten();
+        while let Some(parent) = next {
+            if parent == start {
+                summary.cut_links.push(format!(
+                    "code {start}: its parent links lead back to itself"
+                ));
+                row.parent_code = None;
+                parents.insert(start.to_owned(), None);
+                break;
+            }
+            if seen.contains(&parent) {
+                // A cycle further up; it is cut when its own member is visited.
+                break;
+            }
+            seen.push(parent.clone());
+            next = parents.get(&parent).cloned().flatten();
+        }
+    }
+}
+
 /// Builds each row's path of codes from the root, following the parent links. A parent
-/// missing from the file ends the path there; a cycle is cut and reported.
+/// missing from the file ends the path there.
 fn materialise_paths(rows: &[ParsedRow], summary: &mut ImportSummary) -> Vec<String> {
     let parents: HashMap<&str, Option<&str>> = rows
         .iter()
@@ -176,8 +209,8 @@ fn materialise_paths(rows: &[ParsedRow], summary: &mut ImportSummary) -> Vec<Str
             let mut next = row.parent_code.as_deref();
             while let Some(parent) = next {
                 if chain.contains(&parent) || chain.len() > 8 {
-                    summary.skipped.push(format!(
-                        "code {}: its parent links form a cycle; the path stops at {parent}",
+                    summary.cut_links.push(format!(
+                        "code {}: its parent chain runs deeper than the four KATO levels; the path stops at {parent}",
                         row.code
                     ));
                     break;
@@ -194,10 +227,11 @@ fn materialise_paths(rows: &[ParsedRow], summary: &mut ImportSummary) -> Vec<Str
 /// Replaces the stored classifier with the rows of `bytes`, in one transaction.
 pub fn import_csv(conn: &mut AnyConnection, bytes: &[u8]) -> anyhow::Result<ImportSummary> {
     let mut summary = ImportSummary::default();
-    let rows = parse_csv(bytes, &mut summary)?;
+    let mut rows = parse_csv(bytes, &mut summary)?;
     if rows.is_empty() {
         anyhow::bail!("the file contains no territories; nothing was changed");
     }
+    cut_parent_cycles(&mut rows, &mut summary);
     let paths = materialise_paths(&rows, &mut summary);
     service_kit::db::in_transaction::<_, StoreError, _>(conn, |conn| {
         diesel::delete(territories::table).execute(conn)?;
@@ -335,23 +369,21 @@ pub fn children(conn: &mut AnyConnection, code: &str) -> Result<Vec<Territory>, 
 
 /// Returns the territory and its ancestors, from the root down.
 pub fn path(conn: &mut AnyConnection, code: &str) -> Result<Vec<Territory>, StoreError> {
-    let mut path = Vec::new();
-    let mut next = Some(code.to_owned());
-    while let Some(code) = next {
-        // The classifier is at most four levels deep; more means a cycle in the data.
-        if path.len() > 8 {
-            return Err(StoreError::Query(anyhow::anyhow!(
-                "parent chain of {code} does not end"
-            )));
-        }
-        let Some(territory) = find(conn, &code)? else {
-            break;
-        };
-        next = territory.parent_code.clone();
-        path.push(territory);
-    }
-    path.reverse();
-    Ok(path)
+    let Some(stored) = path_of(conn, code)? else {
+        return Ok(Vec::new());
+    };
+    let codes: Vec<&str> = stored.split('/').filter(|c| !c.is_empty()).collect();
+    let found: Vec<Territory> = territories::table
+        .filter(territories::code.eq_any(&codes))
+        .select(columns())
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(into_territory)
+        .collect();
+    Ok(codes
+        .iter()
+        .filter_map(|code| found.iter().find(|t| t.code == *code).cloned())
+        .collect())
 }
 
 /// Returns the codes of `codes` that are not in the classifier.
@@ -409,6 +441,27 @@ mod tests {
             .unwrap();
         assert_eq!(paths[village], "/620000000/623800000/623830000/623830100/");
         assert!(summary.skipped.is_empty());
+    }
+
+    #[test]
+    fn parent_cycles_cut() {
+        let csv = "code,name_ru,parent_code,level\n620000000,A,,1\n621000000,B,622000000,2\n622000000,C,621000000,2\n623000000,D,623000000,2\n";
+        let mut summary = ImportSummary::default();
+        let mut rows = parse_csv(csv.as_bytes(), &mut summary).unwrap();
+
+        cut_parent_cycles(&mut rows, &mut summary);
+        let paths = materialise_paths(&rows, &mut summary);
+
+        assert_eq!(summary.cut_links.len(), 2, "{:?}", summary.cut_links);
+        assert!(summary.skipped.is_empty());
+        assert!(
+            paths.iter().all(|p| p.matches('/').count() <= 4),
+            "{paths:?}"
+        );
+        assert!(
+            rows.iter()
+                .all(|r| r.parent_code.as_deref() != Some(r.code.as_str()))
+        );
     }
 
     #[test]

@@ -218,6 +218,7 @@ backend_tests! {
         assert_eq!(first.status(), StatusCode::CREATED);
         assert_eq!(second.status(), StatusCode::CREATED);
         assert_eq!(second.headers()["idempotent-replayed"], "true");
+        assert_eq!(second.headers()["etag"], "\"1\"");
         let first: Value = first.json().await.unwrap();
         let second: Value = second.json().await.unwrap();
         assert_eq!(first["id"], second["id"]);
@@ -344,6 +345,38 @@ backend_tests! {
         assert_eq!(updated["key_staff"], json!([]));
         assert_eq!(updated["contacts"], json!({}));
         assert_eq!(pointers(&problem(cleared_status, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/status"]);
+    }
+
+    async fn idempotency_key_scoped_to_body(app) {
+        let send = |body: &'static str| {
+            app.client.post(app.url("/v1/npos")).bearer_auth(app.officer(body)).header("Idempotency-Key", "shared")
+                .json(&minimal_npo("Фонд")).send()
+        };
+
+        let first: Value = send("akimat-a").await.unwrap().json().await.unwrap();
+        let second = send("akimat-b").await.unwrap();
+
+        assert_eq!(second.status(), StatusCode::CREATED);
+        assert!(second.headers().get("idempotent-replayed").is_none());
+        let second: Value = second.json().await.unwrap();
+        assert_ne!(first["id"], second["id"]);
+    }
+
+    async fn repeated_territory_pointer_indexes_input(app) {
+        let mut body = minimal_npo("Фонд");
+        body["territories"] = json!(["620000000", "620000000", "999999999"]);
+
+        let problem = problem(post_npo(&app, &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+
+        assert_eq!(pointers(&problem), vec!["/territories/2"]);
+    }
+
+    async fn compressed_body_rejected(app) {
+        let response = app.client.post(app.url("/v1/npos")).bearer_auth(app.officer(BODY))
+            .header("content-type", "application/json").header("content-encoding", "gzip")
+            .body(minimal_npo("Фонд").to_string()).send().await.unwrap();
+
+        problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
     }
 
     async fn parallel_creates_all_succeed(app) {

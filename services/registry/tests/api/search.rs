@@ -102,6 +102,8 @@ backend_tests! {
         assert!(pointers_found.contains(&"#/query/sphere".to_owned()));
         let wrong_type = app.client.get(app.url("/v1/npos?limit=abc")).send().await.unwrap();
         let unknown = app.client.get(app.url("/v1/npos?colour=red")).send().await.unwrap();
+        let repeated = app.client.get(app.url("/v1/npos?limit=1&limit=2")).send().await.unwrap();
+        assert_eq!(pointers(&crate::problem(repeated, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await), vec!["#/query/limit"]);
         assert_eq!(pointers(&crate::problem(wrong_type, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await), vec!["#/query/limit"]);
         assert_eq!(pointers(&crate::problem(unknown, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await), vec!["#/query/colour"]);
     }

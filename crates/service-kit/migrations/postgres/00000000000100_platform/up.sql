@@ -30,6 +30,7 @@ CREATE TABLE idempotency_keys (
     status INTEGER NOT NULL,
     response TEXT NOT NULL,
     location TEXT,
+    etag TEXT,
     created_at TIMESTAMP NOT NULL,
     PRIMARY KEY (scope, key)
 );
