@@ -10,35 +10,45 @@ use super::{from_code, utc};
 use crate::domain::project::{Project, ProjectFacts};
 use crate::schema::npo_projects;
 
-type Row = (
-    String,
-    String,
-    String,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    NaiveDateTime,
-);
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = npo_projects)]
+struct ProjectRow {
+    id: String,
+    npo_id: String,
+    name: String,
+    starts_on: Option<NaiveDate>,
+    ends_on: Option<NaiveDate>,
+    funding_source: Option<String>,
+    sphere: Option<String>,
+    territory: Option<String>,
+    created_at: NaiveDateTime,
+}
 
-fn into_project(row: Row) -> Result<Project, StoreError> {
-    let (id, npo_id, name, starts_on, ends_on, funding_source, sphere, territory, created_at) = row;
-    Ok(Project {
-        id,
-        npo_id,
-        name,
-        starts_on,
-        ends_on,
-        funding_source,
-        sphere: sphere.as_deref().map(from_code::<Sphere>).transpose()?,
-        territory: territory
-            .as_deref()
-            .map(KatoCode::parse)
-            .transpose()
-            .map_err(|e| StoreError::Query(anyhow::anyhow!("stored KATO code is invalid: {e}")))?,
-        created_at: utc(created_at),
-    })
+impl ProjectRow {
+    fn into_project(self) -> Result<Project, StoreError> {
+        Ok(Project {
+            id: self.id,
+            npo_id: self.npo_id,
+            name: self.name,
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            funding_source: self.funding_source,
+            sphere: self
+                .sphere
+                .as_deref()
+                .map(from_code::<Sphere>)
+                .transpose()?,
+            territory: self
+                .territory
+                .as_deref()
+                .map(KatoCode::parse)
+                .transpose()
+                .map_err(|e| {
+                    StoreError::Query(anyhow::anyhow!("stored KATO code is invalid: {e}"))
+                })?,
+            created_at: utc(self.created_at),
+        })
+    }
 }
 
 /// Inserts a project of `npo_id`.
@@ -94,20 +104,10 @@ pub fn list_for_npo(
     query
         .order(npo_projects::id.asc())
         .limit(limit)
-        .select((
-            npo_projects::id,
-            npo_projects::npo_id,
-            npo_projects::name,
-            npo_projects::starts_on,
-            npo_projects::ends_on,
-            npo_projects::funding_source,
-            npo_projects::sphere,
-            npo_projects::territory,
-            npo_projects::created_at,
-        ))
-        .load::<Row>(conn)?
+        .select(ProjectRow::as_select())
+        .load::<ProjectRow>(conn)?
         .into_iter()
-        .map(into_project)
+        .map(ProjectRow::into_project)
         .collect()
 }
 
@@ -120,19 +120,9 @@ pub fn find(
     npo_projects::table
         .filter(npo_projects::npo_id.eq(npo_id))
         .filter(npo_projects::id.eq(id))
-        .select((
-            npo_projects::id,
-            npo_projects::npo_id,
-            npo_projects::name,
-            npo_projects::starts_on,
-            npo_projects::ends_on,
-            npo_projects::funding_source,
-            npo_projects::sphere,
-            npo_projects::territory,
-            npo_projects::created_at,
-        ))
-        .first::<Row>(conn)
+        .select(ProjectRow::as_select())
+        .first::<ProjectRow>(conn)
         .optional()?
-        .map(into_project)
+        .map(ProjectRow::into_project)
         .transpose()
 }
