@@ -1,8 +1,9 @@
 //! Text folding for case-insensitive search in Russian and Kazakh.
 
-/// Folds text for matching: Unicode lower case (Kazakh letters included), `ё` as `е`,
-/// the legacy look-alike letters that old fonts put in place of Kazakh ones (`ќ` for
-/// `қ`, `ў` for `ұ`) replaced, and runs of whitespace collapsed to one space.
+/// Folds text for matching. Letters become Unicode lower case (Kazakh letters
+/// included) and `ё` becomes `е`. The legacy look-alike letters that old fonts put in
+/// place of Kazakh ones are replaced (`ќ` by `қ`, `ў` by `ұ`), and runs of whitespace
+/// collapse to one space.
 ///
 /// The result is stored beside the original text and compared with `LIKE`, so search
 /// behaves the same on SQLite, whose `lower()` folds ASCII only, and on PostgreSQL

@@ -23,7 +23,7 @@ use crate::problem::ApiError;
 use crate::settings::Settings;
 use crate::{PLATFORM_MIGRATIONS, platform, telemetry};
 
-/// What a service contributes to the process.
+/// Definition of a service: its routes, migrations, document and consumers.
 #[derive(Clone, Copy)]
 pub struct ServiceDef {
     /// Short name, used for the database, the queue and the event log route.
@@ -69,6 +69,30 @@ impl ServiceContext {
         }
     }
 
+    /// Runs a create in one transaction, once per idempotency key, wakes the relay for
+    /// its events, and builds the 201 response (or the stored one, for a replay).
+    pub async fn create<F>(
+        &self,
+        key: crate::extract::IdempotencyKey,
+        scope: String,
+        body: web::Bytes,
+        work: F,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        F: FnOnce(&mut crate::db::AnyConnection) -> Result<crate::idempotency::Created, ApiError>
+            + Send
+            + 'static,
+    {
+        let reply = self
+            .db
+            .transaction(move |conn| {
+                crate::idempotency::create_once(conn, &key, &scope, &body, work)
+            })
+            .await?;
+        self.events_committed();
+        Ok(reply.into_response())
+    }
+
     /// Tells the relay that new events are committed.
     pub fn events_committed(&self) {
         self.relay_wake.notify_one();
@@ -85,7 +109,7 @@ pub struct EventFactory {
 }
 
 impl EventFactory {
-    /// An event of `event_type` with `payload`, ready for the outbox.
+    /// Builds an event of `event_type` with `payload`, ready for the outbox.
     pub fn event(
         &self,
         event_type: &str,
@@ -281,7 +305,7 @@ pub async fn start(
     // cannot bind never relays or consumes.
     let mut tasks = Vec::new();
     // Every consumer's queue exists before any relay publishes, so no event of this
-    // process is published to a bus with nobody bound to receive it.
+    // process is published to a bus with no queue bound to receive it.
     for (service, context) in services.iter().zip(&contexts) {
         for consumer in (service.consumers)(context) {
             let first = match consumer.subscribe(&bus).await {
@@ -334,7 +358,7 @@ fn workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().min(4))
 }
 
-/// The OpenAPI document of one service, with the platform routes every service has.
+/// Builds the OpenAPI document of one service, with the platform routes every service has.
 pub fn service_document(service: &ServiceDef) -> OpenApi {
     let mut document = (service.openapi)();
     document.merge(<platform::PlatformApi as utoipa::OpenApi>::openapi());

@@ -26,7 +26,7 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
 }
 
-/// What is recorded for one change.
+/// Record of one change, as written to the audit trail.
 #[derive(Debug, Clone, Copy)]
 pub struct Change<'a> {
     pub entity: &'a str,

@@ -304,8 +304,8 @@ impl Database {
         Ok(())
     }
 
-    /// Runs `work` with a pooled connection on the blocking thread pool, so async
-    /// workers never wait on the database.
+    /// Runs `work` with a pooled connection on tokio's blocking thread pool, so the
+    /// async workers that serve requests do not block on the database.
     pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,

@@ -107,6 +107,21 @@ pub struct Created {
     pub etag: Option<String>,
 }
 
+impl Created {
+    /// Describes a created resource from its representation, path and ETag.
+    pub fn new(
+        body: impl serde::Serialize,
+        location: String,
+        etag: Option<String>,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            body: serde_json::to_value(body).map_err(ApiError::internal)?,
+            location,
+            etag,
+        })
+    }
+}
+
 /// The outcome of a create that honours `Idempotency-Key`.
 #[derive(Debug)]
 pub enum Reply {

@@ -1,7 +1,7 @@
-//! What every service of the platform needs, written once: settings, tracing,
-//! problem details, JWT verification and roles, the database pool and migrations for
-//! PostgreSQL and SQLite, the transactional outbox and inbox, the event bus, health,
-//! metrics, pagination, preconditions, idempotency and OpenAPI serving.
+//! What every service of the platform needs, written once. It covers settings, tracing,
+//! problem details, JWT verification and roles, and the database pool and migrations for
+//! PostgreSQL and SQLite. It also covers the transactional outbox and inbox, the event
+//! bus, health, metrics, pagination, preconditions, idempotency and OpenAPI serving.
 
 pub mod app;
 pub mod audit;
@@ -29,7 +29,7 @@ pub use db::{AnyConnection, Database, MigrationSet, StoreError};
 pub use problem::{ApiError, ApiResult, FieldError};
 pub use settings::Settings;
 
-/// The current time, truncated to microseconds as PostgreSQL stores it, so both
+/// Returns the current time, truncated to microseconds as PostgreSQL stores it, so both
 /// backends keep the same value.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     common_models::time::truncate_to_micros(chrono::Utc::now())

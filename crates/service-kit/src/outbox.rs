@@ -72,7 +72,7 @@ const OUTBOX_LOCK: i64 = 0x6f75_7462_6f78;
 /// position 41, commit after the one with 42, and a reader that already passed 42
 /// would never see 41. SQLite has one writer at a time and needs no lock.
 // NOTE: the lock serialises the commits of every transaction that writes events in
-// one service database; batch writes keep that cost to one lock per batch.
+// one service database. A batch write takes it once, so its cost is per transaction.
 pub fn enqueue(conn: &mut AnyConnection, event: &OutgoingEvent) -> Result<(), StoreError> {
     if let AnyConnection::Postgresql(pg) = conn {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})")).execute(pg)?;

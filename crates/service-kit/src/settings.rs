@@ -39,8 +39,8 @@ pub struct Settings {
     /// Seconds a publish or a publisher confirm may take (`LIAISON_PUBLISH_TIMEOUT`).
     pub publish_timeout_secs: u64,
     /// Whether the services trust the development key in the data folder when no
-    /// other keys are configured (`LIAISON_DEVELOPMENT_TOKENS`; default on for SQLite
-    /// with the in-process bus, off otherwise).
+    /// other keys are configured (`LIAISON_DEVELOPMENT_TOKENS`). The default is on for
+    /// SQLite with the in-process bus and off otherwise.
     pub development_tokens: bool,
     /// Database URLs of single services, from `LIAISON_DATABASE_URL_<SERVICE>`.
     pub database_url_overrides: Vec<(String, String)>,

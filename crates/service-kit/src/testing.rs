@@ -85,6 +85,7 @@ impl TestApp {
             return None;
         }
         crate::telemetry::init(crate::settings::LogFormat::Pretty);
+
         let data = tempfile::tempdir().expect("a temporary folder can be created");
         let run = Uuid::now_v7().simple().to_string();
         let mut postgres_databases = Vec::new();
@@ -119,6 +120,7 @@ impl TestApp {
                 )
             }
         };
+
         let settings = Settings::from_lookup(|name| match name {
             "LIAISON_DATA_DIR" => Some(data.path().display().to_string()),
             "LIAISON_DATABASE_URL" => Some(database_url.clone()),
@@ -130,9 +132,11 @@ impl TestApp {
             _ => None,
         })
         .expect("test settings are valid");
+
         if backend == TestBackend::Postgres {
             check_broker(&settings).await;
         }
+
         let running = start(settings.clone(), services, false)
             .await
             .unwrap_or_else(|e| panic!("the server failed to start: {e:#}"));

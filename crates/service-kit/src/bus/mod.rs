@@ -41,7 +41,7 @@ enum Acker {
 }
 
 impl Delivery {
-    /// Confirms the message is applied; the broker forgets it.
+    /// Confirms the message is applied, so the broker deletes it.
     pub async fn ack(self) -> Result<(), BusError> {
         match self.acker {
             Acker::InProcess => Ok(()),
@@ -83,7 +83,7 @@ impl Delivery {
     }
 }
 
-/// Maps lapin's answer to an ack or nack: `Ok(false)` means the message had already
+/// Maps lapin's result of an ack or nack: `Ok(false)` means the message had already
 /// been settled or its channel was closed, so the broker will deliver it again.
 fn settled(outcome: lapin::Result<bool>) -> Result<(), BusError> {
     match outcome {
@@ -122,10 +122,10 @@ pub trait EventBus: Send + Sync + std::fmt::Debug {
     /// `registry.npo.*`) and starts delivering.
     async fn subscribe(&self, queue: &str, bindings: &[String]) -> Result<Subscription, BusError>;
 
-    /// Whether the broker can be reached now.
+    /// Returns whether the broker can be reached now.
     async fn is_ready(&self) -> bool;
 
-    /// A short name for logs and readiness output.
+    /// Returns a short name of the bus for logs and readiness output.
     fn kind(&self) -> &'static str;
 }
 
@@ -151,7 +151,7 @@ pub fn open(
     }
 }
 
-/// Whether a routing key matches a topic pattern (`*` one word, `#` zero or more).
+/// Returns whether a routing key matches a topic pattern (`*` one word, `#` zero or more).
 pub fn topic_matches(pattern: &str, key: &str) -> bool {
     fn go(pattern: &[&str], key: &[&str]) -> bool {
         match (pattern.first(), key.first()) {

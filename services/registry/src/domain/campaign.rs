@@ -60,6 +60,7 @@ impl CampaignInput {
         let mut errors = Errors::default();
         let started_at = errors.check("/started_at", instant(&self.started_at));
         let finished_at = errors.check("/finished_at", instant(&self.finished_at));
+
         let sources = parse_codes::<InformationSource>(&mut errors, "/sources", &self.sources);
         for (field, count) in [
             ("npos_added", self.npos_added),
@@ -72,6 +73,7 @@ impl CampaignInput {
         let notes = errors
             .check("/notes", multiline_text(self.notes.as_deref(), 2000))
             .flatten();
+
         let (Some(started_at), Some(finished_at)) = (started_at, finished_at) else {
             errors.into_result()?;
             return Err(service_kit::ApiError::field("/started_at", "is required"));
@@ -79,6 +81,7 @@ impl CampaignInput {
         if finished_at < started_at {
             errors.add("/finished_at", "must not be before started_at");
         }
+
         let started_on = local_date(started_at);
         let finished_on = local_date(finished_at);
         if finished_on.year() != started_on.year() {
@@ -87,6 +90,7 @@ impl CampaignInput {
                 "must be in the same year as started_at (local dates)",
             );
         }
+
         // A small allowance for clocks that run ahead of the server's.
         let now = Utc::now() + chrono::Duration::minutes(5);
         if started_at > now {
@@ -101,6 +105,7 @@ impl CampaignInput {
         if started_on.year() < 2000 {
             errors.add("/started_at", "must be in the year 2000 or later");
         }
+
         errors.into_result()?;
         Ok(CampaignFacts {
             year: started_on.year(),

@@ -14,7 +14,7 @@ use service_kit::FieldError;
 /// Invalid fields listed in one problem at most.
 const MAX_ERRORS: usize = 100;
 
-/// Longest list of catalogue codes a field accepts.
+/// Maximum number of catalogue codes a list field accepts.
 pub const MAX_CODES: usize = 100;
 
 /// Collects every invalid field of a request, so one response lists them all.
@@ -53,7 +53,7 @@ impl Errors {
     }
 
     /// Turns the collected errors into a 422 problem, or `Ok` when there are none. At
-    /// most `MAX_ERRORS` are listed, so a huge invalid body cannot make a huger answer.
+    /// most `MAX_ERRORS` are listed, so a large invalid body cannot produce a larger response.
     pub fn into_result(mut self) -> Result<(), service_kit::ApiError> {
         if self.0.is_empty() {
             return Ok(());
@@ -169,7 +169,7 @@ pub fn multiline_text(raw: Option<&str>, max: usize) -> Result<Option<String>, S
     Ok(Some(value.to_owned()))
 }
 
-/// Whether a character shows: not whitespace, not a Unicode default-ignorable code
+/// Returns whether a character shows: not whitespace, not a Unicode default-ignorable code
 /// point (zero-width, joiners, variation selectors, invisible operators), and not a
 /// blank filler such as the Hangul filler or the blank Braille pattern. Text made only
 /// of invisible characters counts as empty.

@@ -18,7 +18,7 @@ pub struct ProjectInput {
     /// `YYYY-MM-DD`, not before `starts_on`.
     #[schema(value_type = Option<NaiveDate>)]
     pub ends_on: Option<String>,
-    /// Who funds the project, such as a state social order, a grant or own funds.
+    /// Funder of the project, such as a state social order, a grant or own funds.
     pub funding_source: Option<String>,
     #[schema(value_type = Option<Sphere>)]
     pub sphere: Option<String>,
@@ -46,6 +46,7 @@ impl ProjectInput {
         if name.is_none() && errors.is_empty() {
             errors.add("/name", "must not be empty");
         }
+
         let starts_on = self
             .starts_on
             .as_deref()
@@ -59,6 +60,7 @@ impl ProjectInput {
         {
             errors.add("/ends_on", "must not be before starts_on");
         }
+
         let funding_source = errors
             .check("/funding_source", text(self.funding_source.as_deref(), 300))
             .flatten();
@@ -70,6 +72,7 @@ impl ProjectInput {
             .territory
             .as_deref()
             .and_then(|raw| errors.check("/territory", KatoCode::parse(raw)));
+
         errors.into_result()?;
         Ok(ProjectFacts {
             name: name.unwrap_or_default(),

@@ -1,12 +1,11 @@
 //! `/v1/collection-campaigns`: the yearly collection of NPO data by each body.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::Utc;
 use common_models::event::registry::{CAMPAIGN_RECORDED, CampaignRecorded};
 use serde::Deserialize;
 use service_kit::audit::{self, Change};
 use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
-use service_kit::idempotency::{self, Created};
+use service_kit::idempotency::Created;
 use service_kit::outbox;
 use service_kit::pagination::{Page, PageParams};
 use service_kit::{ApiError, ApiResult, Caller, Role};
@@ -40,42 +39,44 @@ pub async fn create_campaign(
     let events = registry.events_for(Some(&caller));
     let scope = caller.idempotency_scope("POST /v1/collection-campaigns");
 
-    let reply = registry
-        .db
-        .transaction(move |conn| {
-            idempotency::create_once(conn, &key, &scope, &body.raw, |conn| {
-                let id = Uuid::now_v7().to_string();
-                let now = common_models::time::truncate_to_micros(Utc::now());
-                let author = Author { subject: &caller.subject, body: Some(&body_name) };
-                let campaign = campaigns::insert(conn, &id, &body_name, &facts, author, now)?;
-                audit::record(conn, Change {
+    registry
+        .create(key, scope, body.raw.clone(), move |conn| {
+            let id = Uuid::now_v7().to_string();
+            let now = service_kit::now();
+            let author = Author {
+                subject: &caller.subject,
+                body: Some(&body_name),
+            };
+            let campaign = campaigns::insert(conn, &id, &body_name, &facts, author, now)?;
+            audit::record(
+                conn,
+                Change {
                     entity: "collection_campaign",
                     entity_id: &id,
                     action: "created",
                     actor: &caller.subject,
                     government_body: Some(&body_name),
                     fields: &["started_at".to_owned(), "finished_at".to_owned()],
-                })?;
-                let payload = CampaignRecorded {
-                    campaign_id: id.clone(),
-                    government_body: body_name.clone(),
-                    year: campaign.year,
-                    inside_window: campaign.inside_window,
-                    npos_added: campaign.npos_added,
-                    npos_updated: campaign.npos_updated,
-                };
-                outbox::enqueue(conn, &events.event(CAMPAIGN_RECORDED, payload)?)?;
-                tracing::info!(campaign.id = %id, body.id = %body_name, inside_window = campaign.inside_window, "collection campaign recorded");
-                Ok(Created {
-                    body: serde_json::to_value(campaign).map_err(ApiError::internal)?,
-                    location: format!("/v1/collection-campaigns/{id}"),
-                    etag: None,
-                })
-            })
+                },
+            )?;
+            let payload = CampaignRecorded {
+                campaign_id: id.clone(),
+                government_body: body_name.clone(),
+                year: campaign.year,
+                inside_window: campaign.inside_window,
+                npos_added: campaign.npos_added,
+                npos_updated: campaign.npos_updated,
+            };
+            outbox::enqueue(conn, &events.event(CAMPAIGN_RECORDED, payload)?)?;
+            tracing::info!(
+                campaign.id = %id,
+                body.id = %body_name,
+                inside_window = campaign.inside_window,
+                "collection campaign recorded"
+            );
+            Created::new(campaign, format!("/v1/collection-campaigns/{id}"), None)
         })
-        .await?;
-    registry.events_committed();
-    Ok(reply.into_response())
+        .await
 }
 
 /// Filters of the campaign list and the window check.

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::Utc;
 use common_models::event::registry::{
     NPO_REGISTERED, NPO_STATUS_CHANGED, NPO_UPDATED, NpoRegistered, NpoStatusChanged, NpoUpdated,
 };
@@ -11,7 +10,7 @@ use common_models::{Bin, Catalogue, KatoCode, LegalForm, NpoStatus, Sphere};
 use serde::Deserialize;
 use service_kit::audit::{self, AuditEntry, Change};
 use service_kit::extract::{IdempotencyKey, IfMatch, ValidJson, ValidQuery, etag};
-use service_kit::idempotency::{self, Created};
+use service_kit::idempotency::Created;
 use service_kit::outbox;
 use service_kit::pagination::{Page, PageParams};
 use service_kit::{AnyConnection, ApiError, ApiResult, Caller, MaybeCaller, Role};
@@ -139,48 +138,42 @@ pub async fn create_npo(
     let events = registry.events_for(Some(&caller));
     let scope = caller.idempotency_scope("POST /v1/npos");
 
-    let reply = registry
-        .db
-        .transaction(move |conn| {
-            idempotency::create_once(conn, &key, &scope, &body.raw, |conn| {
-                check_territories_exist(conn, &facts, Some(&body.value.territories))?;
-                check_bin_free(conn, &facts, None)?;
-                let id = Uuid::now_v7().to_string();
-                let now = common_models::time::truncate_to_micros(Utc::now());
-                let mut provenance = BTreeMap::new();
-                confirm_fields(&mut provenance, &facts.present_fields(), source, now);
-                let author = Author {
-                    subject: &caller.subject,
-                    body: Some(&body_name),
-                };
-                npos::insert(conn, &id, &facts, &provenance, author, now)?;
-                audit::record(
-                    conn,
-                    Change {
-                        entity: ENTITY,
-                        entity_id: &id,
-                        action: "created",
-                        actor: &caller.subject,
-                        government_body: Some(&body_name),
-                        fields: &facts.present_fields(),
-                    },
-                )?;
-                let event = events.event(NPO_REGISTERED, registered_payload(&id, &facts))?;
-                outbox::enqueue(conn, &event)?;
-                let record = npos::find(conn, &id)?
-                    .ok_or_else(|| ApiError::NotFound(format!("NPO {id}")))?;
-                tracing::info!(npo.id = %id, "NPO registered");
-                Ok(Created {
-                    body: serde_json::to_value(record.card(Visibility::Full))
-                        .map_err(ApiError::internal)?,
-                    location: format!("/v1/npos/{id}"),
-                    etag: Some(etag(record.version)),
-                })
-            })
+    registry
+        .create(key, scope, body.raw.clone(), move |conn| {
+            check_territories_exist(conn, &facts, Some(&body.value.territories))?;
+            check_bin_free(conn, &facts, None)?;
+            let id = Uuid::now_v7().to_string();
+            let now = service_kit::now();
+            let mut provenance = BTreeMap::new();
+            confirm_fields(&mut provenance, &facts.present_fields(), source, now);
+            let author = Author {
+                subject: &caller.subject,
+                body: Some(&body_name),
+            };
+            npos::insert(conn, &id, &facts, &provenance, author, now)?;
+            audit::record(
+                conn,
+                Change {
+                    entity: ENTITY,
+                    entity_id: &id,
+                    action: "created",
+                    actor: &caller.subject,
+                    government_body: Some(&body_name),
+                    fields: &facts.present_fields(),
+                },
+            )?;
+            let event = events.event(NPO_REGISTERED, registered_payload(&id, &facts))?;
+            outbox::enqueue(conn, &event)?;
+            let record =
+                npos::find(conn, &id)?.ok_or_else(|| ApiError::NotFound(format!("NPO {id}")))?;
+            tracing::info!(npo.id = %id, "NPO registered");
+            Created::new(
+                record.card(Visibility::Full),
+                format!("/v1/npos/{id}"),
+                Some(etag(record.version)),
+            )
         })
-        .await?;
-    registry.events_committed();
-    Ok(reply.into_response())
+        .await
 }
 
 /// Filters of the NPO list.
@@ -348,7 +341,7 @@ pub async fn update_npo(
             check_bin_free(conn, &facts, Some(&id))?;
 
             let changed = current.facts.changed_fields(&facts);
-            let now = common_models::time::truncate_to_micros(Utc::now());
+            let now = service_kit::now();
             let mut provenance = current.provenance.clone();
             confirm_fields(&mut provenance, &named, source, now);
             if !npos::update(conn, &id, current.version, &facts, &provenance, now)? {

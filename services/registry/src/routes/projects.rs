@@ -1,12 +1,11 @@
 //! `/v1/npos/{id}/projects`: projects of an NPO.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::Utc;
 use common_models::Catalogue;
 use common_models::event::registry::{PROJECT_RECORDED, ProjectRecorded};
 use service_kit::audit::{self, Change};
 use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
-use service_kit::idempotency::{self, Created};
+use service_kit::idempotency::Created;
 use service_kit::outbox;
 use service_kit::pagination::{Page, PageParams};
 use service_kit::{ApiError, ApiResult, Caller};
@@ -44,58 +43,49 @@ pub async fn create_project(
     let events = registry.events_for(Some(&caller));
     let scope = caller.idempotency_scope(&format!("POST /v1/npos/{npo_id}/projects"));
 
-    let reply = registry
-        .db
-        .transaction(move |conn| {
-            idempotency::create_once(conn, &key, &scope, &body.raw, |conn| {
-                npos::find(conn, &npo_id)?
-                    .ok_or_else(|| ApiError::NotFound(format!("NPO {npo_id}")))?;
-                if let Some(territory) = &facts.territory
-                    && !territories::unknown(conn, std::slice::from_ref(territory))?.is_empty()
-                {
-                    return Err(ApiError::field(
-                        "/territory",
-                        format!("{territory} is not in the KATO classifier"),
-                    ));
-                }
-                let id = Uuid::now_v7().to_string();
-                let now = common_models::time::truncate_to_micros(Utc::now());
-                let author = Author {
-                    subject: &caller.subject,
-                    body: Some(&body_name),
-                };
-                let project = projects::insert(conn, &id, &npo_id, &facts, author, now)?;
-                audit::record(
-                    conn,
-                    Change {
-                        entity: "npo_project",
-                        entity_id: &id,
-                        action: "created",
-                        actor: &caller.subject,
-                        government_body: Some(&body_name),
-                        fields: &["name".to_owned()],
-                    },
-                )?;
-                let payload = ProjectRecorded {
-                    project_id: id.clone(),
-                    npo_id: npo_id.clone(),
-                    sphere: facts.sphere.map(|s| s.code().to_owned()),
-                    territory: facts.territory.as_ref().map(|t| t.as_str().to_owned()),
-                    starts_on: facts.starts_on,
-                    ends_on: facts.ends_on,
-                };
-                outbox::enqueue(conn, &events.event(PROJECT_RECORDED, payload)?)?;
-                tracing::info!(npo.id = %npo_id, project.id = %id, "project recorded");
-                Ok(Created {
-                    body: serde_json::to_value(project).map_err(ApiError::internal)?,
-                    location: format!("/v1/npos/{npo_id}/projects/{id}"),
-                    etag: None,
-                })
-            })
+    registry
+        .create(key, scope, body.raw.clone(), move |conn| {
+            npos::find(conn, &npo_id)?
+                .ok_or_else(|| ApiError::NotFound(format!("NPO {npo_id}")))?;
+            if let Some(territory) = &facts.territory
+                && !territories::unknown(conn, std::slice::from_ref(territory))?.is_empty()
+            {
+                return Err(ApiError::field(
+                    "/territory",
+                    format!("{territory} is not in the KATO classifier"),
+                ));
+            }
+            let id = Uuid::now_v7().to_string();
+            let now = service_kit::now();
+            let author = Author {
+                subject: &caller.subject,
+                body: Some(&body_name),
+            };
+            let project = projects::insert(conn, &id, &npo_id, &facts, author, now)?;
+            audit::record(
+                conn,
+                Change {
+                    entity: "npo_project",
+                    entity_id: &id,
+                    action: "created",
+                    actor: &caller.subject,
+                    government_body: Some(&body_name),
+                    fields: &["name".to_owned()],
+                },
+            )?;
+            let payload = ProjectRecorded {
+                project_id: id.clone(),
+                npo_id: npo_id.clone(),
+                sphere: facts.sphere.map(|s| s.code().to_owned()),
+                territory: facts.territory.as_ref().map(|t| t.as_str().to_owned()),
+                starts_on: facts.starts_on,
+                ends_on: facts.ends_on,
+            };
+            outbox::enqueue(conn, &events.event(PROJECT_RECORDED, payload)?)?;
+            tracing::info!(npo.id = %npo_id, project.id = %id, "project recorded");
+            Created::new(project, format!("/v1/npos/{npo_id}/projects/{id}"), None)
         })
-        .await?;
-    registry.events_committed();
-    Ok(reply.into_response())
+        .await
 }
 
 /// List the projects of an NPO.

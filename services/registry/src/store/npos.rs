@@ -147,6 +147,44 @@ fn replace_links(conn: &mut AnyConnection, id: &str, facts: &NpoFacts) -> Result
     Ok(())
 }
 
+/// The columns that hold an NPO's facts, written alike by an insert and an update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = npos, treat_none_as_null = true)]
+struct FactColumns<'a> {
+    bin: Option<&'a str>,
+    name_ru: Option<&'a str>,
+    name_kk: Option<&'a str>,
+    search_text: String,
+    legal_form: &'static str,
+    status: &'static str,
+    registered_on: Option<NaiveDate>,
+    founded_on: Option<NaiveDate>,
+    profile: String,
+    personal: String,
+    provenance: String,
+}
+
+impl<'a> FactColumns<'a> {
+    fn new(
+        facts: &'a NpoFacts,
+        provenance: &BTreeMap<String, FieldSource>,
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            bin: facts.bin.as_ref().map(Bin::as_str),
+            name_ru: facts.name_ru.as_deref(),
+            name_kk: facts.name_kk.as_deref(),
+            search_text: NpoRecord::search_text(facts),
+            legal_form: facts.legal_form.code(),
+            status: facts.status.code(),
+            registered_on: facts.registered_on,
+            founded_on: facts.founded_on,
+            profile: profile_json(facts)?,
+            personal: personal_json(facts)?,
+            provenance: to_json(provenance)?,
+        })
+    }
+}
+
 /// Inserts a new NPO with version 1.
 pub fn insert(
     conn: &mut AnyConnection,
@@ -160,17 +198,7 @@ pub fn insert(
     diesel::insert_into(npos::table)
         .values((
             npos::id.eq(id),
-            npos::bin.eq(facts.bin.as_ref().map(Bin::as_str)),
-            npos::name_ru.eq(&facts.name_ru),
-            npos::name_kk.eq(&facts.name_kk),
-            npos::search_text.eq(NpoRecord::search_text(facts)),
-            npos::legal_form.eq(facts.legal_form.code()),
-            npos::status.eq(facts.status.code()),
-            npos::registered_on.eq(facts.registered_on),
-            npos::founded_on.eq(facts.founded_on),
-            npos::profile.eq(profile_json(facts)?),
-            npos::personal.eq(personal_json(facts)?),
-            npos::provenance.eq(to_json(provenance)?),
+            FactColumns::new(facts, provenance)?,
             npos::version.eq(1),
             npos::created_at.eq(now),
             npos::updated_at.eq(now),
@@ -196,17 +224,7 @@ pub fn update(
             .filter(npos::version.eq(expected_version)),
     )
     .set((
-        npos::bin.eq(facts.bin.as_ref().map(Bin::as_str)),
-        npos::name_ru.eq(&facts.name_ru),
-        npos::name_kk.eq(&facts.name_kk),
-        npos::search_text.eq(NpoRecord::search_text(facts)),
-        npos::legal_form.eq(facts.legal_form.code()),
-        npos::status.eq(facts.status.code()),
-        npos::registered_on.eq(facts.registered_on),
-        npos::founded_on.eq(facts.founded_on),
-        npos::profile.eq(profile_json(facts)?),
-        npos::personal.eq(personal_json(facts)?),
-        npos::provenance.eq(to_json(provenance)?),
+        FactColumns::new(facts, provenance)?,
         npos::version.eq(expected_version + 1),
         npos::updated_at.eq(now.naive_utc()),
     ))

@@ -391,9 +391,9 @@ pub fn unknown(conn: &mut AnyConnection, codes: &[KatoCode]) -> Result<Vec<KatoC
     if codes.is_empty() {
         return Ok(Vec::new());
     }
-    let wanted: Vec<&str> = codes.iter().map(KatoCode::as_str).collect();
+    let requested: Vec<&str> = codes.iter().map(KatoCode::as_str).collect();
     let known: Vec<String> = territories::table
-        .filter(territories::code.eq_any(wanted))
+        .filter(territories::code.eq_any(requested))
         .select(territories::code)
         .load(conn)?;
     Ok(codes

@@ -19,7 +19,7 @@ pub const SERVICES: &[service_kit::ServiceDef] = &[registry::SERVICE];
 /// Government body of the officer most tests act as.
 pub const BODY: &str = "akimat-ulytau";
 
-/// The smallest valid registration body.
+/// Builds the smallest valid registration body.
 pub fn minimal_npo(name_ru: &str) -> Value {
     json!({
         "name_ru": name_ru,

@@ -22,11 +22,11 @@ backend_tests! {
 
     async fn request_id_returned(app) {
         let generated = app.client.get(app.url("/healthz")).send().await.unwrap();
-        let given = app.client.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+        let supplied = app.client.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
         let hostile = app.client.get(app.url("/healthz")).header("x-request-id", "a\"b<script>").send().await.unwrap();
 
         assert!(!generated.headers()["x-request-id"].is_empty());
-        assert_eq!(given.headers()["x-request-id"], "abc-123");
+        assert_eq!(supplied.headers()["x-request-id"], "abc-123");
         assert_ne!(hostile.headers()["x-request-id"], "a\"b<script>");
     }
 
