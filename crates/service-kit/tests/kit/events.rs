@@ -165,27 +165,14 @@ async fn rabbit_consumer_dedupes_and_dead_letters() {
         handler: counting_handler(calls.clone()),
     };
     let stop = CancellationToken::new();
-    let task = tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone(), None));
+    // Subscribing declares the queue and binds it, so nothing published after this
+    // line can go unrouted.
+    let first = consumer.subscribe(&bus).await.unwrap();
+    let task = tokio::spawn(consumer.run(db.clone(), bus.clone(), stop.clone(), Some(first)));
     let connection =
         lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
             .await
             .unwrap();
-    // A passive declare of a missing queue closes its channel, so each try opens one.
-    let declared = wait_for(async || {
-        let channel = connection.create_channel().await.unwrap();
-        channel
-            .queue_declare(
-                queue.as_str().into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .is_ok()
-    });
-    assert!(declared.await, "the consumer declares its queue");
     let channel = connection.create_channel().await.unwrap();
     let duplicate = event("kit.thing.happened");
 

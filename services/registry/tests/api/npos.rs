@@ -225,7 +225,8 @@ backend_tests! {
         let problem = problem(other, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(pointers(&problem), vec!["#/header/idempotency-key"]);
         assert_eq!(count_npos(&app).await, 1);
-        assert_eq!(events.drain(Duration::from_secs(1)).await.len(), 1);
+        events.expect("registry.npo.registered").await;
+        assert!(events.drain(Duration::from_secs(1)).await.is_empty(), "the replay published a second event");
         events.close().await;
     }
 
