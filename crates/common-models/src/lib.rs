@@ -9,6 +9,7 @@ pub mod bin;
 pub mod catalogue;
 pub mod event;
 pub mod kato;
+pub mod oked;
 mod schema;
 pub mod text;
 pub mod time;
@@ -20,3 +21,4 @@ pub use catalogue::{
     entries,
 };
 pub use kato::{KatoCode, KatoError};
+pub use oked::{Oked, OkedError};

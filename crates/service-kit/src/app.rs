@@ -37,7 +37,13 @@ pub struct ServiceDef {
     pub on_start: fn(&ServiceContext) -> anyhow::Result<()>,
     /// Event consumers of the service.
     pub consumers: fn(&ServiceContext) -> Vec<Consumer>,
+    /// Background loops of the service, such as a job runner. Each one returns when
+    /// the token is cancelled.
+    pub background: fn(&ServiceContext, CancellationToken) -> Vec<BackgroundTask>,
 }
+
+/// A background loop of a service, started once the server has bound its address.
+pub type BackgroundTask = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 impl std::fmt::Debug for ServiceDef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,6 +97,22 @@ impl ServiceContext {
             .await?;
         self.events_committed();
         Ok(reply.into_response())
+    }
+
+    /// Starts building events made by `actor` outside a request handler, such as a
+    /// background job, continuing the trace `traceparent` of the request behind it.
+    pub fn events_as(
+        &self,
+        actor: &str,
+        government_body: Option<&str>,
+        traceparent: Option<String>,
+    ) -> EventFactory {
+        EventFactory {
+            service: self.name,
+            actor: Some(actor.to_owned()),
+            government_body: government_body.map(str::to_owned),
+            traceparent,
+        }
     }
 
     /// Tells the relay that new events are committed.
@@ -317,6 +339,11 @@ pub async fn start(
             };
             let run = consumer.run(context.db.clone(), bus.clone(), stop.clone(), first);
             tasks.push(tokio::spawn(run));
+        }
+    }
+    for (service, context) in services.iter().zip(&contexts) {
+        for task in (service.background)(context, stop.clone()) {
+            tasks.push(tokio::spawn(task));
         }
     }
     for context in &contexts {

@@ -39,19 +39,34 @@ pub struct Change<'a> {
 
 /// Records a change; call it inside the transaction of the change.
 pub fn record(conn: &mut AnyConnection, change: Change<'_>) -> Result<(), StoreError> {
-    let fields = serde_json::to_string(change.fields).map_err(|e| StoreError::Query(e.into()))?;
-    diesel::insert_into(audit_entries::table)
-        .values((
-            audit_entries::id.eq(Uuid::now_v7().to_string()),
-            audit_entries::entity.eq(change.entity),
-            audit_entries::entity_id.eq(change.entity_id),
-            audit_entries::action.eq(change.action),
-            audit_entries::actor.eq(change.actor),
-            audit_entries::government_body.eq(change.government_body),
-            audit_entries::fields.eq(fields),
-            audit_entries::at.eq(crate::now().naive_utc()),
-        ))
-        .execute(conn)?;
+    record_many(conn, &[change])
+}
+
+/// Rows written by one INSERT, well below SQLite's limit of 32,766 bound parameters.
+const INSERT_ROWS: usize = 1_000;
+
+/// Records several changes with few statements, for batch writes.
+pub fn record_many(conn: &mut AnyConnection, changes: &[Change<'_>]) -> Result<(), StoreError> {
+    let at = crate::now().naive_utc();
+    for chunk in changes.chunks(INSERT_ROWS) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for change in chunk {
+            let fields =
+                serde_json::to_string(change.fields).map_err(|e| StoreError::Query(e.into()))?;
+            rows.push((
+                audit_entries::id.eq(Uuid::now_v7().to_string()),
+                audit_entries::entity.eq(change.entity),
+                audit_entries::entity_id.eq(change.entity_id),
+                audit_entries::action.eq(change.action),
+                audit_entries::actor.eq(change.actor),
+                audit_entries::government_body.eq(change.government_body),
+                audit_entries::fields.eq(fields),
+                audit_entries::at.eq(at),
+            ));
+        }
+        let insert = diesel::insert_into(audit_entries::table).values(rows);
+        crate::with_backend!(conn, |c| insert.execute(c))?;
+    }
     Ok(())
 }
 

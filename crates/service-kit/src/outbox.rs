@@ -74,23 +74,42 @@ const OUTBOX_LOCK: i64 = 0x6f75_7462_6f78;
 // NOTE: the lock serialises the commits of every transaction that writes events in
 // one service database. A batch write takes it once, so its cost is per transaction.
 pub fn enqueue(conn: &mut AnyConnection, event: &OutgoingEvent) -> Result<(), StoreError> {
+    enqueue_many(conn, std::slice::from_ref(event))
+}
+
+/// Rows written by one INSERT, well below SQLite's limit of 32,766 bound parameters.
+const INSERT_ROWS: usize = 1_000;
+
+/// Writes `events` to the outbox in their order, like [`enqueue`] but with one lock
+/// and few statements, for batch writes.
+pub fn enqueue_many(conn: &mut AnyConnection, events: &[OutgoingEvent]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
     if let AnyConnection::Postgresql(pg) = conn {
         diesel::sql_query(format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK})")).execute(pg)?;
     }
-    let envelope = &event.envelope;
-    diesel::insert_into(outbox_events::table)
-        .values((
-            outbox_events::id.eq(envelope.id.to_string()),
-            outbox_events::event_type.eq(&envelope.event_type),
-            outbox_events::version.eq(i32::try_from(envelope.version).unwrap_or(i32::MAX)),
-            outbox_events::occurred_at.eq(envelope.occurred_at.naive_utc()),
-            outbox_events::service.eq(&envelope.service),
-            outbox_events::actor.eq(&envelope.actor),
-            outbox_events::government_body.eq(&envelope.government_body),
-            outbox_events::payload.eq(envelope.payload.to_string()),
-            outbox_events::traceparent.eq(&event.traceparent),
-        ))
-        .execute(conn)?;
+    for chunk in events.chunks(INSERT_ROWS) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|event| {
+                let envelope = &event.envelope;
+                (
+                    outbox_events::id.eq(envelope.id.to_string()),
+                    outbox_events::event_type.eq(&envelope.event_type),
+                    outbox_events::version.eq(i32::try_from(envelope.version).unwrap_or(i32::MAX)),
+                    outbox_events::occurred_at.eq(envelope.occurred_at.naive_utc()),
+                    outbox_events::service.eq(&envelope.service),
+                    outbox_events::actor.eq(&envelope.actor),
+                    outbox_events::government_body.eq(&envelope.government_body),
+                    outbox_events::payload.eq(envelope.payload.to_string()),
+                    outbox_events::traceparent.eq(&event.traceparent),
+                )
+            })
+            .collect();
+        let insert = diesel::insert_into(outbox_events::table).values(rows);
+        crate::with_backend!(conn, |c| insert.execute(c))?;
+    }
     Ok(())
 }
 

@@ -36,6 +36,12 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Maximum accepted request body in bytes (`LIAISON_BODY_LIMIT`).
     pub body_limit: usize,
+    /// Maximum body of a batch upload in bytes, such as a registration-data file
+    /// (`LIAISON_BATCH_LIMIT`).
+    pub batch_limit: usize,
+    /// Batch bodies larger than this many bytes, or without a length, run as a
+    /// background job (`LIAISON_BATCH_JOB_THRESHOLD`).
+    pub batch_job_threshold: usize,
     /// Seconds a publish or a publisher confirm may take (`LIAISON_PUBLISH_TIMEOUT`).
     pub publish_timeout_secs: u64,
     /// Whether the services trust the development key in the data folder when no
@@ -100,6 +106,12 @@ impl Settings {
             Some(other) => return Err(invalid("LOG_FORMAT", other, "expected pretty or json")),
         };
         let body_limit = parse_number(get("BODY_LIMIT"), "BODY_LIMIT", 1024 * 1024)?;
+        let batch_limit = parse_number(get("BATCH_LIMIT"), "BATCH_LIMIT", 256 * 1024 * 1024)?;
+        let batch_job_threshold = parse_number(
+            get("BATCH_JOB_THRESHOLD"),
+            "BATCH_JOB_THRESHOLD",
+            1024 * 1024,
+        )?;
         let publish_timeout_secs = parse_number(get("PUBLISH_TIMEOUT"), "PUBLISH_TIMEOUT", 5)?;
         let broker_url = get("BROKER_URL").unwrap_or_else(|| "memory".into());
         let embedded = database_url.starts_with("sqlite:") && broker_url == "memory";
@@ -125,6 +137,8 @@ impl Settings {
             jwt_jwks_url: get("JWT_JWKS_URL"),
             log_format,
             body_limit,
+            batch_limit,
+            batch_job_threshold,
             publish_timeout_secs,
             development_tokens,
             database_url_overrides: Vec::new(),

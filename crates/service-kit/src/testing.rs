@@ -128,6 +128,8 @@ impl TestApp {
             "LIAISON_EXCHANGE" => Some(exchange.clone()),
             "LIAISON_LISTEN" => Some("127.0.0.1:0".into()),
             "LIAISON_BODY_LIMIT" => Some("262144".into()),
+            "LIAISON_BATCH_LIMIT" => Some("1048576".into()),
+            "LIAISON_BATCH_JOB_THRESHOLD" => Some("8192".into()),
             "LIAISON_DEVELOPMENT_TOKENS" => Some("1".into()),
             _ => None,
         })
@@ -170,6 +172,20 @@ impl TestApp {
             role,
             body: body.map(str::to_owned),
             bin: bin.map(str::to_owned),
+        };
+        self.key
+            .mint(&self.settings, &request, Duration::from_secs(3600))
+            .expect("a token can be minted")
+    }
+
+    /// Mints a token of the integrator `subject`, a system that pushes data.
+    pub fn integrator(&self, subject: &str) -> String {
+        let request = TokenRequest {
+            subject: subject.to_owned(),
+            name: None,
+            role: Role::Integrator,
+            body: None,
+            bin: None,
         };
         self.key
             .mint(&self.settings, &request, Duration::from_secs(3600))

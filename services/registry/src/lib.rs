@@ -2,6 +2,7 @@
 //! campaigns of government bodies, catalogues and the KATO territories.
 
 pub mod domain;
+pub mod ingest;
 pub mod routes;
 pub mod schema;
 pub mod store;
@@ -13,7 +14,9 @@ use utoipa::OpenApi;
 
 pub use store::territories;
 
-use routes::{Registry, campaigns, catalogues, npos, projects, territories as territory_routes};
+use routes::{
+    Registry, campaigns, catalogues, imports, npos, projects, territories as territory_routes,
+};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -30,6 +33,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     configure,
     on_start,
     consumers: |_| Vec::new(),
+    background: |context, stop| vec![Box::pin(ingest::jobs::run_pending(context.clone(), stop))],
 };
 
 /// The registry's OpenAPI document.
@@ -45,6 +49,9 @@ pub const SERVICE: ServiceDef = ServiceDef {
         npos::get_npo,
         npos::update_npo,
         npos::npo_history,
+        imports::submit_import,
+        imports::get_import,
+        imports::import_rows,
         projects::create_project,
         projects::list_projects,
         projects::get_project,
@@ -73,6 +80,9 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(npos::npo_history)
         .service(npos::get_npo)
         .service(npos::update_npo)
+        .service(imports::submit_import)
+        .service(imports::import_rows)
+        .service(imports::get_import)
         .service(projects::create_project)
         .service(projects::list_projects)
         .service(projects::get_project)

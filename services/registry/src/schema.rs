@@ -18,6 +18,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         created_by -> Text,
+        oked -> Nullable<Text>,
+        legal_address -> Nullable<Text>,
+        dedup_key -> Nullable<Text>,
+        merged_into -> Nullable<Text>,
     }
 }
 
@@ -88,3 +92,43 @@ diesel::allow_tables_to_appear_in_same_query!(
     npo_projects,
     territories
 );
+
+diesel::table! {
+    import_jobs (id) {
+        id -> Text,
+        status -> Text,
+        options -> Text,
+        bytes -> BigInt,
+        rows_total -> Nullable<Integer>,
+        rows_done -> Integer,
+        line_done -> BigInt,
+        summary -> Text,
+        reading -> Nullable<Text>,
+        error -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    import_job_parts (job_id, seq) {
+        job_id -> Text,
+        seq -> Integer,
+        data -> Binary,
+    }
+}
+
+diesel::table! {
+    import_job_rows (job_id, line) {
+        job_id -> Text,
+        line -> BigInt,
+        outcome -> Text,
+        bin -> Nullable<Text>,
+        npo_id -> Nullable<Text>,
+        superseded_by -> Nullable<BigInt>,
+        errors -> Nullable<Text>,
+    }
+}

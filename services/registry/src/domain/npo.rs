@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use common_models::{
-    Bin, FormOfWork, InformationSource, KatoCode, LegalForm, NpoStatus, Sphere, TargetGroup,
+    Bin, FormOfWork, InformationSource, KatoCode, LegalForm, NpoStatus, Oked, Sphere, TargetGroup,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,6 +14,7 @@ use super::{Errors, parse_code, parse_codes, parse_date, text, web_url};
 
 const MAX_NAME: usize = 500;
 const MAX_ITEMS: usize = 100;
+const MAX_ADDRESS: usize = 500;
 
 /// A person in the NPO's management. Personal data: shown only to officers, the
 /// ministry and the NPO itself, and never logged.
@@ -64,6 +65,13 @@ pub struct WorkProduct {
 pub struct FieldSource {
     pub source: InformationSource,
     pub confirmed_at: DateTime<Utc>,
+    /// The register or system that pushed the value in a batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// When the value was current in that register. A later batch row from the same
+    /// origin that is older than this does not overwrite the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 /// The facts about an NPO, all valid.
@@ -76,6 +84,8 @@ pub struct NpoFacts {
     pub status: NpoStatus,
     pub registered_on: Option<NaiveDate>,
     pub founded_on: Option<NaiveDate>,
+    pub oked: Option<Oked>,
+    pub legal_address: Option<String>,
     pub territories: Vec<KatoCode>,
     pub spheres: Vec<Sphere>,
     pub target_groups: Vec<TargetGroup>,
@@ -95,6 +105,8 @@ pub const FIELDS: &[&str] = &[
     "status",
     "registered_on",
     "founded_on",
+    "oked",
+    "legal_address",
     "territories",
     "spheres",
     "target_groups",
@@ -116,6 +128,8 @@ impl NpoFacts {
             ("status", self.status != other.status),
             ("registered_on", self.registered_on != other.registered_on),
             ("founded_on", self.founded_on != other.founded_on),
+            ("oked", self.oked != other.oked),
+            ("legal_address", self.legal_address != other.legal_address),
             ("territories", self.territories != other.territories),
             ("spheres", self.spheres != other.spheres),
             ("target_groups", self.target_groups != other.target_groups),
@@ -142,6 +156,8 @@ impl NpoFacts {
             ("status", true),
             ("registered_on", self.registered_on.is_some()),
             ("founded_on", self.founded_on.is_some()),
+            ("oked", self.oked.is_some()),
+            ("legal_address", self.legal_address.is_some()),
             ("territories", !self.territories.is_empty()),
             ("spheres", !self.spheres.is_empty()),
             ("target_groups", !self.target_groups.is_empty()),
@@ -156,6 +172,18 @@ impl NpoFacts {
             .filter(|(_, present)| *present)
             .map(|(name, _)| name.to_owned())
             .collect()
+    }
+
+    /// Returns the key that matches an NPO without a BIN to the same NPO in a later
+    /// batch: its folded name (Russian, else Kazakh) with punctuation dropped, and its
+    /// first territory. NPOs with a BIN have none, because the BIN identifies them.
+    pub fn dedup_key(&self) -> Option<String> {
+        if self.bin.is_some() {
+            return None;
+        }
+        let name = self.name_ru.as_deref().or(self.name_kk.as_deref())?;
+        let territory = self.territories.first().map_or("", KatoCode::as_str);
+        Some(format!("{}|{territory}", normalised_name(name)))
     }
 
     /// Checks the rules that span fields; pointers name the field to fix.
@@ -187,6 +215,17 @@ impl NpoFacts {
     }
 }
 
+/// Folds `name` and keeps only its letters and digits, one space between words, so
+/// that quotes, dashes and letter case do not tell two spellings apart.
+pub fn normalised_name(name: &str) -> String {
+    let folded = common_models::text::fold(name);
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Body of a request that registers an NPO.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -210,6 +249,11 @@ pub struct NpoInput {
     /// Founding date, `YYYY-MM-DD`.
     #[schema(value_type = Option<NaiveDate>)]
     pub founded_on: Option<String>,
+    /// Main activity code of the OKED classifier, 2 to 5 digits; dots are ignored.
+    #[schema(example = "94990")]
+    pub oked: Option<String>,
+    /// Legal address as registered. Public, unlike the contact address.
+    pub legal_address: Option<String>,
     /// KATO codes of the territories the NPO works in.
     #[serde(default)]
     #[schema(value_type = Vec<KatoCode>)]
@@ -264,6 +308,12 @@ pub struct NpoPatch {
     #[schema(value_type = Option<NaiveDate>)]
     pub founded_on: Option<Option<String>>,
     #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub oked: Option<Option<String>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub legal_address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<Vec<KatoCode>>)]
     pub territories: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "service_kit::extract::nullable")]
@@ -306,6 +356,17 @@ fn parse_name(errors: &mut Errors, field: &str, raw: Option<&str>) -> Option<Str
 fn parse_optional_date(errors: &mut Errors, field: &str, raw: Option<&str>) -> Option<NaiveDate> {
     let raw = raw.filter(|r| !r.trim().is_empty())?;
     errors.check(format!("/{field}"), parse_date(raw))
+}
+
+fn parse_oked(errors: &mut Errors, raw: Option<&str>) -> Option<Oked> {
+    let raw = raw.filter(|r| !r.trim().is_empty())?;
+    errors.check("/oked", Oked::parse(raw))
+}
+
+fn parse_legal_address(errors: &mut Errors, raw: Option<&str>) -> Option<String> {
+    errors
+        .check("/legal_address", text(raw, MAX_ADDRESS))
+        .flatten()
 }
 
 fn parse_territories(errors: &mut Errors, raw: &[String]) -> Vec<KatoCode> {
@@ -468,6 +529,8 @@ impl NpoInput {
         let registered_on =
             parse_optional_date(&mut errors, "registered_on", self.registered_on.as_deref());
         let founded_on = parse_optional_date(&mut errors, "founded_on", self.founded_on.as_deref());
+        let oked = parse_oked(&mut errors, self.oked.as_deref());
+        let legal_address = parse_legal_address(&mut errors, self.legal_address.as_deref());
         let territories = parse_territories(&mut errors, &self.territories);
         let spheres = parse_codes(&mut errors, "/spheres", &self.spheres);
         let target_groups = parse_codes(&mut errors, "/target_groups", &self.target_groups);
@@ -489,6 +552,8 @@ impl NpoInput {
             status,
             registered_on,
             founded_on,
+            oked,
+            legal_address,
             territories,
             spheres,
             target_groups,
@@ -568,6 +633,14 @@ impl NpoPatch {
             name("founded_on");
             next.founded_on = parse_optional_date(&mut errors, "founded_on", value.as_deref());
         }
+        if let Some(value) = &self.oked {
+            name("oked");
+            next.oked = parse_oked(&mut errors, value.as_deref());
+        }
+        if let Some(value) = &self.legal_address {
+            name("legal_address");
+            next.legal_address = parse_legal_address(&mut errors, value.as_deref());
+        }
         let empty = Vec::new();
         if let Some(raw) = &self.territories {
             name("territories");
@@ -638,6 +711,8 @@ pub fn confirm_fields(
             FieldSource {
                 source,
                 confirmed_at: at,
+                origin: None,
+                as_of: None,
             },
         );
     }
@@ -656,6 +731,9 @@ pub struct NpoCard {
     pub status: NpoStatus,
     pub registered_on: Option<NaiveDate>,
     pub founded_on: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, example = "94990")]
+    pub oked: Option<Oked>,
+    pub legal_address: Option<String>,
     #[schema(value_type = Vec<String>)]
     pub territories: Vec<KatoCode>,
     pub spheres: Vec<Sphere>,
@@ -713,6 +791,8 @@ impl NpoRecord {
             status: facts.status,
             registered_on: facts.registered_on,
             founded_on: facts.founded_on,
+            oked: facts.oked.clone(),
+            legal_address: facts.legal_address.clone(),
             territories: facts.territories.clone(),
             spheres: facts.spheres.clone(),
             target_groups: facts.target_groups.clone(),

@@ -2,6 +2,7 @@
 
 pub mod campaigns;
 pub mod catalogues;
+pub mod imports;
 pub mod npos;
 pub mod projects;
 pub mod territories;

@@ -8,10 +8,11 @@ use common_models::event::registry::{
 };
 use common_models::{Bin, Catalogue, KatoCode, LegalForm, NpoStatus, Sphere};
 use serde::Deserialize;
+use service_kit::app::EventFactory;
 use service_kit::audit::{self, AuditEntry, Change};
 use service_kit::extract::{IdempotencyKey, IfMatch, ValidJson, ValidQuery, etag};
 use service_kit::idempotency::Created;
-use service_kit::outbox;
+use service_kit::outbox::{self, OutgoingEvent};
 use service_kit::pagination::{Page, PageParams};
 use service_kit::{AnyConnection, ApiError, ApiResult, Caller, MaybeCaller, Role};
 use utoipa::IntoParams;
@@ -26,7 +27,7 @@ use crate::store::npos::{self, Author, NpoFilter};
 use crate::store::territories;
 
 /// Entity name of NPOs in the audit trail.
-const ENTITY: &str = "npo";
+pub(crate) const ENTITY: &str = "npo";
 
 fn visibility(caller: Option<&Caller>, record: &NpoRecord) -> Visibility {
     match caller {
@@ -94,7 +95,7 @@ fn check_bin_free(
     }
 }
 
-fn registered_payload(id: &str, facts: &NpoFacts) -> NpoRegistered {
+pub(crate) fn registered_payload(id: &str, facts: &NpoFacts) -> NpoRegistered {
     NpoRegistered {
         npo_id: id.to_owned(),
         bin: facts.bin.as_ref().map(|b| b.as_str().to_owned()),
@@ -109,6 +110,40 @@ fn registered_payload(id: &str, facts: &NpoFacts) -> NpoRegistered {
             .collect(),
         spheres: facts.spheres.iter().map(|s| s.code().to_owned()).collect(),
     }
+}
+
+/// Builds the events of a change from `before` to `after`: `npo.updated` when
+/// `changed` names a field, and `npo.status_changed` when the status moved.
+pub(crate) fn update_events(
+    events: &EventFactory,
+    id: &str,
+    before: &NpoFacts,
+    after: &NpoFacts,
+    changed: &[String],
+) -> Vec<Result<OutgoingEvent, ApiError>> {
+    let mut made = Vec::new();
+    if !changed.is_empty() {
+        let payload = NpoUpdated {
+            npo_id: id.to_owned(),
+            fields: changed.to_vec(),
+            territories: after
+                .territories
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            spheres: after.spheres.iter().map(|s| s.code().to_owned()).collect(),
+        };
+        made.push(events.event(NPO_UPDATED, payload));
+    }
+    if before.status != after.status {
+        let payload = NpoStatusChanged {
+            npo_id: id.to_owned(),
+            from: before.status.code().to_owned(),
+            to: after.status.code().to_owned(),
+        };
+        made.push(events.event(NPO_STATUS_CHANGED, payload));
+    }
+    made
 }
 
 /// Register an NPO.
@@ -363,26 +398,8 @@ pub async fn update_npo(
                     fields: if changed.is_empty() { &named } else { &changed },
                 },
             )?;
-            if !changed.is_empty() {
-                let payload = NpoUpdated {
-                    npo_id: id.clone(),
-                    fields: changed.clone(),
-                    territories: facts
-                        .territories
-                        .iter()
-                        .map(|c| c.as_str().to_owned())
-                        .collect(),
-                    spheres: facts.spheres.iter().map(|s| s.code().to_owned()).collect(),
-                };
-                outbox::enqueue(conn, &events.event(NPO_UPDATED, payload)?)?;
-            }
-            if current.facts.status != facts.status {
-                let payload = NpoStatusChanged {
-                    npo_id: id.clone(),
-                    from: current.facts.status.code().to_owned(),
-                    to: facts.status.code().to_owned(),
-                };
-                outbox::enqueue(conn, &events.event(NPO_STATUS_CHANGED, payload)?)?;
+            for event in update_events(&events, &id, &current.facts, &facts, &changed) {
+                outbox::enqueue(conn, &event?)?;
             }
             tracing::info!(npo.id = %id, fields = changed.len(), "NPO changed");
             npos::find(conn, &id)?.ok_or_else(|| ApiError::NotFound(format!("NPO {id}")))

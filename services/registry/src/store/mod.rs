@@ -1,6 +1,7 @@
 //! Diesel queries of the registry, returning domain types.
 
 pub mod campaigns;
+pub mod imports;
 pub mod npos;
 pub mod projects;
 pub mod territories;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use common_models::{
-    Bin, Catalogue, FormOfWork, KatoCode, LegalForm, NpoStatus, Sphere, TargetGroup,
+    Bin, Catalogue, FormOfWork, KatoCode, LegalForm, NpoStatus, Oked, Sphere, TargetGroup,
 };
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,8 @@ struct NpoRow {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    oked: Option<String>,
+    legal_address: Option<String>,
 }
 
 /// The public lists of an NPO, stored as one JSON column.
@@ -86,6 +88,12 @@ impl NpoRow {
             status: from_code(&self.status)?,
             registered_on: self.registered_on,
             founded_on: self.founded_on,
+            oked: self
+                .oked
+                .map(|raw| Oked::parse(&raw))
+                .transpose()
+                .map_err(|e| StoreError::Query(anyhow::anyhow!("stored OKED is invalid: {e}")))?,
+            legal_address: self.legal_address,
             territories: profile.territories,
             spheres: profile.spheres,
             target_groups: profile.target_groups,
@@ -162,6 +170,9 @@ struct FactColumns<'a> {
     profile: String,
     personal: String,
     provenance: String,
+    oked: Option<&'a str>,
+    legal_address: Option<&'a str>,
+    dedup_key: Option<String>,
 }
 
 impl<'a> FactColumns<'a> {
@@ -181,6 +192,9 @@ impl<'a> FactColumns<'a> {
             profile: profile_json(facts)?,
             personal: personal_json(facts)?,
             provenance: to_json(provenance)?,
+            oked: facts.oked.as_ref().map(Oked::as_str),
+            legal_address: facts.legal_address.as_deref(),
+            dedup_key: facts.dedup_key(),
         })
     }
 }
@@ -206,6 +220,111 @@ pub fn insert(
         ))
         .execute(conn)?;
     replace_links(conn, id, facts)
+}
+
+/// A new NPO of a batch insert.
+#[derive(Debug, Clone, Copy)]
+pub struct NewNpo<'a> {
+    pub id: &'a str,
+    pub facts: &'a NpoFacts,
+    pub provenance: &'a BTreeMap<String, FieldSource>,
+}
+
+/// NPOs written by one INSERT: about 20 columns each stays well below SQLite's limit
+/// of 32,766 bound parameters.
+const INSERT_ROWS: usize = 500;
+
+/// Inserts new NPOs with version 1 and their link rows, with few statements.
+pub fn insert_many(
+    conn: &mut AnyConnection,
+    npos_to_insert: &[NewNpo<'_>],
+    author: Author<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let now = now.naive_utc();
+    for chunk in npos_to_insert.chunks(INSERT_ROWS) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for npo in chunk {
+            rows.push((
+                npos::id.eq(npo.id),
+                FactColumns::new(npo.facts, npo.provenance)?,
+                npos::version.eq(1),
+                npos::created_at.eq(now),
+                npos::updated_at.eq(now),
+                npos::created_by.eq(author.subject),
+            ));
+        }
+        let insert = diesel::insert_into(npos::table).values(rows);
+        with_backend!(conn, |c| insert.execute(c))?;
+
+        let territory_rows: Vec<_> = chunk
+            .iter()
+            .flat_map(|npo| {
+                npo.facts.territories.iter().map(|code| {
+                    (
+                        npo_territories::npo_id.eq(npo.id),
+                        npo_territories::kato_code.eq(code.as_str()),
+                    )
+                })
+            })
+            .collect();
+        for part in territory_rows.chunks(INSERT_ROWS * 4) {
+            let insert = diesel::insert_into(npo_territories::table).values(part);
+            with_backend!(conn, |c| insert.execute(c))?;
+        }
+        let sphere_rows: Vec<_> = chunk
+            .iter()
+            .flat_map(|npo| {
+                npo.facts.spheres.iter().map(|sphere| {
+                    (
+                        npo_spheres::npo_id.eq(npo.id),
+                        npo_spheres::sphere.eq(sphere.code()),
+                    )
+                })
+            })
+            .collect();
+        for part in sphere_rows.chunks(INSERT_ROWS * 4) {
+            let insert = diesel::insert_into(npo_spheres::table).values(part);
+            with_backend!(conn, |c| insert.execute(c))?;
+        }
+    }
+    Ok(())
+}
+
+/// Finds the NPOs, not merged into another, that hold any of `bins`.
+pub fn find_by_bins(conn: &mut AnyConnection, bins: &[&str]) -> Result<Vec<NpoRecord>, StoreError> {
+    if bins.is_empty() {
+        return Ok(Vec::new());
+    }
+    npos::table
+        .filter(npos::bin.eq_any(bins))
+        .filter(npos::merged_into.is_null())
+        .select(NpoRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(NpoRow::into_record)
+        .collect()
+}
+
+/// Finds the NPOs without a BIN, not merged into another, whose dedup key is any of
+/// `keys`, with their keys.
+pub fn find_by_dedup_keys(
+    conn: &mut AnyConnection,
+    keys: &[&str],
+) -> Result<Vec<(String, NpoRecord)>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Option<String>, NpoRow)> = npos::table
+        .filter(npos::dedup_key.eq_any(keys))
+        .filter(npos::merged_into.is_null())
+        .order(npos::id.asc())
+        .select((npos::dedup_key, NpoRow::as_select()))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(key, row)| key.map(|key| (key, row)))
+        .map(|(key, row)| Ok((key, row.into_record()?)))
+        .collect()
 }
 
 /// Replaces the facts of an NPO if it is still at `expected_version`; returns whether

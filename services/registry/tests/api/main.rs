@@ -2,6 +2,7 @@
 
 mod campaigns;
 mod catalogues;
+mod imports;
 mod npos;
 mod platform;
 mod projects;
