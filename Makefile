@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite lint openapi fmt
+.PHONY: run test test-sqlite lint openapi fmt bench-registry
 
 # Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
 # ./data and in-process events. LIAISON_* variables override the settings.
@@ -31,3 +31,13 @@ openapi:
 
 fmt:
 	$(CARGO) fmt --all
+
+# Generates 100,000 NPOs, ingests them into the release build of the registry and
+# measures ingestion, search and reads by id on PostgreSQL (127.0.0.1:5432; the
+# database bench_registry is recreated) and on SQLite, each against a baseline run in
+# the same command. Takes several minutes; docs/benchmarks.md has the details.
+# BENCH_ARGS passes options, such as BENCH_ARGS="--databases sqlite --rows 10000".
+bench-registry:
+	$(CARGO) build --release --bin liaison
+	$(CARGO) build --release -p liaison-bench
+	$(CARGO) run --release -q -p liaison-bench --bin bench-registry -- $(BENCH_ARGS)
