@@ -73,6 +73,8 @@ pub mod registry {
     pub const NPO_STATUS_CHANGED: &str = "registry.npo.status_changed";
     /// A project of an NPO was recorded.
     pub const PROJECT_RECORDED: &str = "registry.project.recorded";
+    /// Two records of one NPO were merged; the merged id now redirects.
+    pub const NPO_MERGED: &str = "registry.npo.merged";
     /// A government body recorded its yearly NPO data collection.
     pub const CAMPAIGN_RECORDED: &str = "registry.campaign.recorded";
 
@@ -104,6 +106,14 @@ pub mod registry {
         pub npo_id: String,
         pub from: String,
         pub to: String,
+    }
+
+    /// Payload of `registry.npo.merged`: `merged_id` is kept for its history and
+    /// redirects to `npo_id`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct NpoMerged {
+        pub npo_id: String,
+        pub merged_id: String,
     }
 
     /// Payload of `registry.project.recorded`.

@@ -15,7 +15,8 @@ use utoipa::OpenApi;
 pub use store::territories;
 
 use routes::{
-    Registry, campaigns, catalogues, imports, npos, projects, territories as territory_routes,
+    Registry, campaigns, catalogues, imports, merges, npos, projects,
+    territories as territory_routes,
 };
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -49,6 +50,8 @@ pub const SERVICE: ServiceDef = ServiceDef {
         npos::get_npo,
         npos::update_npo,
         npos::npo_history,
+        merges::list_duplicates,
+        merges::merge_npos,
         imports::submit_import,
         imports::get_import,
         imports::import_rows,
@@ -80,6 +83,8 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(npos::npo_history)
         .service(npos::get_npo)
         .service(npos::update_npo)
+        .service(merges::list_duplicates)
+        .service(merges::merge_npos)
         .service(imports::submit_import)
         .service(imports::import_rows)
         .service(imports::get_import)

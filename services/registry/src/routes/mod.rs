@@ -3,6 +3,7 @@
 pub mod campaigns;
 pub mod catalogues;
 pub mod imports;
+pub mod merges;
 pub mod npos;
 pub mod projects;
 pub mod territories;

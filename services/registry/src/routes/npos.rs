@@ -306,6 +306,15 @@ pub async fn list_npos(
     Ok(HttpResponse::Ok().json(Page::from_overfetch(cards, limit, |card| card.id.clone())))
 }
 
+/// Returns the NPO that `id` was merged into, if it was.
+async fn merged_target(registry: &Registry, id: &str) -> ApiResult<Option<String>> {
+    let lookup = id.to_owned();
+    registry
+        .db
+        .run(move |conn| npos::merged_into(conn, &lookup).map_err(ApiError::from))
+        .await
+}
+
 async fn load(registry: &Registry, id: String) -> ApiResult<NpoRecord> {
     let lookup = id.clone();
     registry
@@ -318,11 +327,11 @@ async fn load(registry: &Registry, id: String) -> ApiResult<NpoRecord> {
 /// Read an NPO card.
 ///
 /// Officers, the ministry and the NPO itself get the full card; everyone else the
-/// public card.
+/// public card. The id of an NPO merged into another redirects (308) to that one.
 #[utoipa::path(
     get, path = "/v1/npos/{id}", tag = "npos",
     params(("id" = String, Path, description = "NPO id")),
-    responses((status = 200, body = NpoCard, headers(("ETag" = String))), (status = 404, body = service_kit::problem::Problem))
+    responses((status = 200, body = NpoCard, headers(("ETag" = String))), (status = 308, description = "Merged into the NPO in Location", headers(("Location" = String))), (status = 404, body = service_kit::problem::Problem))
 )]
 #[get("/v1/npos/{id}")]
 pub async fn get_npo(
@@ -330,7 +339,13 @@ pub async fn get_npo(
     caller: MaybeCaller,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let record = load(&registry, id.into_inner()).await?;
+    let id = id.into_inner();
+    if let Some(target) = merged_target(&registry, &id).await? {
+        return Ok(HttpResponse::PermanentRedirect()
+            .insert_header(("Location", format!("/v1/npos/{target}")))
+            .finish());
+    }
+    let record = load(&registry, id).await?;
     let card = record.card(visibility(caller.0.as_ref(), &record));
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(record.version)))
@@ -369,6 +384,11 @@ pub async fn update_npo(
         .transaction(move |conn| {
             let current =
                 npos::find(conn, &id)?.ok_or_else(|| ApiError::NotFound(format!("NPO {id}")))?;
+            if let Some(target) = npos::merged_into(conn, &id)? {
+                return Err(ApiError::Conflict(format!(
+                    "NPO {id} was merged into {target}; change that one"
+                )));
+            }
             if_match.check(&etag(current.version))?;
             let (facts, named, source) = body.value.apply(&current.facts)?;
             let requested = body.value.territories.clone().flatten();
@@ -413,7 +433,8 @@ pub async fn update_npo(
 
 /// List the changes of an NPO: who changed which fields, and when.
 ///
-/// Officers and the ministry.
+/// Officers and the ministry. The changes of NPOs merged into this one are listed
+/// too, each with its own `entity_id`.
 #[utoipa::path(
     get, path = "/v1/npos/{id}/history", tag = "npos",
     params(("id" = String, Path, description = "NPO id")),
@@ -430,7 +451,14 @@ pub async fn npo_history(
     let record = load(&registry, id.into_inner()).await?;
     let entries = registry
         .db
-        .run(move |conn| audit::history(conn, ENTITY, &record.id).map_err(ApiError::from))
+        .run(move |conn| {
+            let mut entries = audit::history(conn, ENTITY, &record.id)?;
+            for merged in npos::merged_ids(conn, &record.id)? {
+                entries.extend(audit::history(conn, ENTITY, &merged)?);
+            }
+            entries.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+            Ok::<_, ApiError>(entries)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(entries))
 }

@@ -397,7 +397,10 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<NpoRecord>, StoreError> {
-    let mut query = npos::table.select(NpoRow::as_select()).into_boxed();
+    let mut query = npos::table
+        .select(NpoRow::as_select())
+        .filter(npos::merged_into.is_null())
+        .into_boxed();
     if let Some(text) = &filter.text {
         query = query.filter(npos::search_text.like(like_contains(text)).escape('\\'));
     }
@@ -446,4 +449,87 @@ pub fn list(
         .into_iter()
         .map(NpoRow::into_record)
         .collect()
+}
+
+/// Returns the id of the NPO that `id` was merged into, if it was.
+pub fn merged_into(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(npos::table
+        .filter(npos::id.eq(id))
+        .select(npos::merged_into)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// Lists the ids of the NPOs merged into `id`.
+pub fn merged_ids(conn: &mut AnyConnection, id: &str) -> Result<Vec<String>, StoreError> {
+    Ok(npos::table
+        .filter(npos::merged_into.eq(id))
+        .order(npos::id.asc())
+        .select(npos::id)
+        .load(conn)?)
+}
+
+/// Marks `id`, at `expected_version`, as merged into `keep`. It gives up its BIN and
+/// dedup key so that batches match only the NPO it was merged into. Returns whether
+/// the version still matched.
+pub fn mark_merged(
+    conn: &mut AnyConnection,
+    id: &str,
+    expected_version: i32,
+    keep: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let updated = diesel::update(
+        npos::table
+            .filter(npos::id.eq(id))
+            .filter(npos::version.eq(expected_version)),
+    )
+    .set((
+        npos::merged_into.eq(keep),
+        npos::bin.eq(None::<String>),
+        npos::dedup_key.eq(None::<String>),
+        npos::version.eq(expected_version + 1),
+        npos::updated_at.eq(now.naive_utc()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Lists groups of NPOs without a BIN that share a dedup key (the same normalised
+/// name and first territory), after the key `after`, up to `limit` groups.
+pub fn duplicate_groups(
+    conn: &mut AnyConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(String, Vec<NpoRecord>)>, StoreError> {
+    let mut keys = npos::table
+        .filter(npos::dedup_key.is_not_null())
+        .filter(npos::merged_into.is_null())
+        .group_by(npos::dedup_key)
+        .having(diesel::dsl::count_star().gt(1))
+        .select(npos::dedup_key)
+        .order(npos::dedup_key.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        keys = keys.filter(npos::dedup_key.gt(after.to_owned()));
+    }
+    let keys: Vec<String> = keys
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let mut members = find_by_dedup_keys(conn, &key_refs)?;
+    Ok(keys
+        .into_iter()
+        .map(|key| {
+            let group: Vec<NpoRecord> = members
+                .extract_if(.., |(member_key, _)| *member_key == key)
+                .map(|(_, record)| record)
+                .collect();
+            (key, group)
+        })
+        .collect())
 }

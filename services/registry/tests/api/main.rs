@@ -3,6 +3,7 @@
 mod campaigns;
 mod catalogues;
 mod imports;
+mod merges;
 mod npos;
 mod platform;
 mod projects;
