@@ -200,6 +200,99 @@ async fn data_survives_restart() {
     assert!(second.terminate());
 }
 
+/// The spreadsheet export that the README pushes.
+const README_PUSH: &str = "\u{FEFF}bin;name_ru;legal_form;registered_on;kato\r\n\
+    031240100020;Ассоциация экологов Ұлытау;association_of_legal_entities;02.12.2003;620000000\r\n\
+    031240100021;Неверный БИН;public_association;03.12.2003;620000000\r\n";
+
+async fn wait_for_job(client: &reqwest::Client, url: &str, token: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let job: Value = client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["status"] == "finished" || job["status"] == "failed" {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "the job did not end: {job}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn readme_batch_push_works() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let loader = token(
+        data.path(),
+        &["--role", "integrator", "--subject", "justice-loader"],
+    );
+    let client = reqwest::Client::new();
+
+    let report: Value = client
+        .post(server.url("/v1/npo-imports"))
+        .bearer_auth(&loader)
+        .header("content-type", "text/csv")
+        .body(README_PUSH)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(report["summary"]["created"], 1, "{report}");
+    assert_eq!(report["summary"]["rejected"], 1, "{report}");
+    assert_eq!(report["rows"][1]["errors"][0]["field"], "/bin");
+    assert!(server.terminate());
+}
+
+/// A job accepted with 202 finishes after the process is killed and started again.
+#[tokio::test]
+async fn batch_job_survives_kill() {
+    let data = tempfile::tempdir().unwrap();
+    let first = Server::start(data.path());
+    let loader = token(
+        data.path(),
+        &["--role", "integrator", "--subject", "justice-loader"],
+    );
+    let client = reqwest::Client::new();
+    let mut csv = String::from("name_ru,legal_form,kato\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!(
+            "Фонд помощи номер {i},public_foundation,750000000\n"
+        ));
+    }
+
+    let accepted = client
+        .post(first.url("/v1/npo-imports?job=true"))
+        .bearer_auth(&loader)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 202);
+    let location = accepted.headers()["location"].to_str().unwrap().to_owned();
+    let mut first = first;
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+
+    let second = Server::start(data.path());
+    let job = wait_for_job(&client, &second.url(&location), &loader).await;
+
+    assert_eq!(job["status"], "finished", "{job}");
+    assert_eq!(job["rows_done"], 20_000);
+    assert_eq!(job["summary"]["created"], 20_000, "{job}");
+    assert!(second.terminate());
+}
+
 #[test]
 fn import_kato_replaces_classifier() {
     let data = tempfile::tempdir().unwrap();

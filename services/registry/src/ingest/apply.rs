@@ -24,6 +24,8 @@ use crate::store::territories;
 
 /// Rows applied in one transaction.
 const CHUNK: usize = 500;
+/// Rows of the first pass between two calls of `Sink::counting`.
+const PASS_PROGRESS: u64 = 10_000;
 /// Attempts at a chunk whose transaction met a concurrent write.
 const ATTEMPTS: usize = 3;
 /// Position of the head of an NPO among its key staff.
@@ -45,6 +47,12 @@ pub trait Sink {
 
     /// Learns the number of rows once the first pass has counted them.
     fn total(&mut self, _conn: &mut AnyConnection, _rows: u64) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Learns that the first pass has read `rows` rows so far, every `PASS_PROGRESS`
+    /// rows, so that a job can keep its lease during a long first pass.
+    fn counting(&mut self, _conn: &mut AnyConnection, _rows: u64) -> Result<(), StoreError> {
         Ok(())
     }
 }
@@ -101,7 +109,7 @@ impl Ingestion<'_> {
         open: Open<'_>,
         sink: &mut dyn Sink,
     ) -> Result<Reading, IngestError> {
-        let (last_lines, total) = self.index(open)?;
+        let (last_lines, total) = self.index(conn, open, sink)?;
         sink.total(conn, total)?;
 
         let mut pending: Vec<Result<Prepared, RowResult>> = Vec::with_capacity(CHUNK);
@@ -151,16 +159,32 @@ impl Ingestion<'_> {
 
     /// First pass: validates every row and returns the line of the last valid row
     /// about each NPO, and the number of rows.
-    fn index(&self, open: Open<'_>) -> Result<(HashMap<Key, u64>, u64), IngestError> {
+    fn index(
+        &self,
+        conn: &mut AnyConnection,
+        open: Open<'_>,
+        sink: &mut dyn Sink,
+    ) -> Result<(HashMap<Key, u64>, u64), IngestError> {
         let mut last_lines = HashMap::new();
         let mut total = 0;
-        rows::read(open()?, self.options.read_options(), |preamble, row| {
+        let mut store_error = None;
+        let read = rows::read(open()?, self.options.read_options(), |preamble, row| {
             total += 1;
             if let Ok(prepared) = self.prepare(preamble, row) {
                 last_lines.insert(prepared.key, prepared.line);
             }
+            if total % PASS_PROGRESS == 0
+                && let Err(error) = sink.counting(conn, total)
+            {
+                store_error = Some(error);
+                return Err(ReadError::Stopped("the database failed".into()));
+            }
             Ok(())
-        })?;
+        });
+        if let Some(error) = store_error {
+            return Err(error.into());
+        }
+        read?;
         Ok((last_lines, total))
     }
 

@@ -16,8 +16,9 @@ use crate::store::imports;
 
 /// Bytes of the body stored per part.
 pub const PART: usize = 1024 * 1024;
-/// How long a job stays taken without progress before another run may take it.
-const LEASE: TimeDelta = TimeDelta::seconds(120);
+/// How long a job stays taken without progress before another run may take it. Each
+/// committed chunk, and every 10,000 rows of the first pass, renews it.
+const LEASE: TimeDelta = TimeDelta::seconds(30);
 /// Interval at which each process looks for jobs that nobody runs.
 const POLL: Duration = Duration::from_secs(5);
 /// Age after which an upload that never completed is deleted.
@@ -71,6 +72,10 @@ impl Sink for JobSink<'_> {
 
     fn total(&mut self, conn: &mut AnyConnection, rows: u64) -> Result<(), StoreError> {
         imports::set_total(conn, self.job, rows)?;
+        imports::renew(conn, self.job, LEASE)
+    }
+
+    fn counting(&mut self, conn: &mut AnyConnection, _rows: u64) -> Result<(), StoreError> {
         imports::renew(conn, self.job, LEASE)
     }
 }
