@@ -13,7 +13,10 @@ use utoipa::OpenApi;
 
 pub use store::territories;
 
-use routes::{Registry, campaigns, catalogues, npos, projects, territories as territory_routes};
+use routes::{
+    Registry, campaigns, catalogues, npos, open_data, projects, search,
+    territories as territory_routes,
+};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -45,6 +48,9 @@ pub const SERVICE: ServiceDef = ServiceDef {
         npos::get_npo,
         npos::update_npo,
         npos::npo_history,
+        search::npo_facets,
+        open_data::export_npos_csv,
+        open_data::export_npos_json,
         projects::create_project,
         projects::list_projects,
         projects::get_project,
@@ -58,7 +64,9 @@ pub const SERVICE: ServiceDef = ServiceDef {
         territory_routes::territory_path,
         catalogues::list_catalogues,
         catalogues::get_catalogue,
-    )
+    ),
+    // Referenced only as the type of the `sort` parameter, which utoipa does not collect.
+    components(schemas(search::NpoSortCode))
 )]
 struct RegistryApi;
 
@@ -73,6 +81,9 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(npos::npo_history)
         .service(npos::get_npo)
         .service(npos::update_npo)
+        .service(search::npo_facets)
+        .service(open_data::export_npos_csv)
+        .service(open_data::export_npos_json)
         .service(projects::create_project)
         .service(projects::list_projects)
         .service(projects::get_project)
@@ -88,8 +99,13 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(catalogues::get_catalogue);
 }
 
-/// Loads the bundled KATO classifier into an empty territory table.
+/// Fills the name collation keys of NPOs stored before they existed, and loads the
+/// bundled KATO classifier into an empty territory table.
 fn on_start(context: &ServiceContext) -> anyhow::Result<()> {
+    let sorted = context.db.run_blocking(store::search::backfill_sort_keys)?;
+    if sorted > 0 {
+        tracing::info!(npos = sorted, "name collation keys filled");
+    }
     let loaded = context.db.run_blocking(territories::count)?;
     if loaded > 0 {
         return Ok(());

@@ -18,6 +18,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         created_by -> Text,
+        sort_ru -> Text,
+        sort_kk -> Text,
     }
 }
 
@@ -32,6 +34,13 @@ diesel::table! {
     npo_spheres (npo_id, sphere) {
         npo_id -> Text,
         sphere -> Text,
+    }
+}
+
+diesel::table! {
+    npo_target_groups (npo_id, target_group) {
+        npo_id -> Text,
+        target_group -> Text,
     }
 }
 
@@ -85,6 +94,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     npos,
     npo_territories,
     npo_spheres,
+    npo_target_groups,
     npo_projects,
     territories
 );

@@ -3,7 +3,9 @@
 pub mod campaigns;
 pub mod catalogues;
 pub mod npos;
+pub mod open_data;
 pub mod projects;
+pub mod search;
 pub mod territories;
 
 use service_kit::ServiceContext;

@@ -3,6 +3,7 @@
 pub mod campaigns;
 pub mod npos;
 pub mod projects;
+pub mod search;
 pub mod territories;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -3,20 +3,18 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use common_models::{
-    Bin, Catalogue, FormOfWork, KatoCode, LegalForm, NpoStatus, Sphere, TargetGroup,
-};
+use common_models::{Bin, Catalogue, FormOfWork, KatoCode, Sphere, TargetGroup};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use service_kit::{AnyConnection, StoreError, with_backend};
 
-use super::{from_code, from_json, like_contains, to_json, utc};
+use super::{from_code, from_json, to_json, utc};
 use crate::domain::npo::{Contacts, FieldSource, KeyStaff, NpoFacts, NpoRecord, WorkProduct};
-use crate::schema::{npo_spheres, npo_territories, npos, territories};
+use crate::schema::{npo_spheres, npo_target_groups, npo_territories, npos};
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = npos)]
-struct NpoRow {
+pub(super) struct NpoRow {
     id: String,
     bin: Option<String>,
     name_ru: Option<String>,
@@ -70,7 +68,7 @@ fn personal_json(facts: &NpoFacts) -> Result<String, StoreError> {
 }
 
 impl NpoRow {
-    fn into_record(self) -> Result<NpoRecord, StoreError> {
+    pub(super) fn into_record(self) -> Result<NpoRecord, StoreError> {
         let bin = self
             .bin
             .map(|raw| Bin::parse(&raw))
@@ -116,6 +114,8 @@ pub struct Author<'a> {
 fn replace_links(conn: &mut AnyConnection, id: &str, facts: &NpoFacts) -> Result<(), StoreError> {
     diesel::delete(npo_territories::table.filter(npo_territories::npo_id.eq(id))).execute(conn)?;
     diesel::delete(npo_spheres::table.filter(npo_spheres::npo_id.eq(id))).execute(conn)?;
+    diesel::delete(npo_target_groups::table.filter(npo_target_groups::npo_id.eq(id)))
+        .execute(conn)?;
     let territory_rows: Vec<_> = facts
         .territories
         .iter()
@@ -144,6 +144,20 @@ fn replace_links(conn: &mut AnyConnection, id: &str, facts: &NpoFacts) -> Result
         let insert = diesel::insert_into(npo_spheres::table).values(sphere_rows);
         with_backend!(conn, |c| insert.execute(c))?;
     }
+    let target_group_rows: Vec<_> = facts
+        .target_groups
+        .iter()
+        .map(|group| {
+            (
+                npo_target_groups::npo_id.eq(id),
+                npo_target_groups::target_group.eq(group.code()),
+            )
+        })
+        .collect();
+    if !target_group_rows.is_empty() {
+        let insert = diesel::insert_into(npo_target_groups::table).values(target_group_rows);
+        with_backend!(conn, |c| insert.execute(c))?;
+    }
     Ok(())
 }
 
@@ -162,6 +176,8 @@ struct FactColumns<'a> {
     profile: String,
     personal: String,
     provenance: String,
+    sort_ru: String,
+    sort_kk: String,
 }
 
 impl<'a> FactColumns<'a> {
@@ -181,6 +197,8 @@ impl<'a> FactColumns<'a> {
             profile: profile_json(facts)?,
             personal: personal_json(facts)?,
             provenance: to_json(provenance)?,
+            sort_ru: super::search::sort_key(facts.name_ru.as_deref()),
+            sort_kk: super::search::sort_key(facts.name_kk.as_deref()),
         })
     }
 }
@@ -256,75 +274,4 @@ pub fn find_by_bin(conn: &mut AnyConnection, bin: &Bin) -> Result<Option<NpoReco
         .optional()?
         .map(NpoRow::into_record)
         .transpose()
-}
-
-/// Filters of an NPO list; every filter present must match.
-#[derive(Debug, Clone, Default)]
-pub struct NpoFilter {
-    /// Folded text that must occur in the Russian or the Kazakh name.
-    pub text: Option<String>,
-    /// A territory; NPOs working in it or in any territory inside it match.
-    pub territory: Option<KatoCode>,
-    pub sphere: Option<Sphere>,
-    pub status: Option<NpoStatus>,
-    pub legal_form: Option<LegalForm>,
-    pub bin: Option<Bin>,
-}
-
-/// Lists NPOs in id order (creation order), after the id `after`, up to `limit`.
-pub fn list(
-    conn: &mut AnyConnection,
-    filter: &NpoFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<NpoRecord>, StoreError> {
-    let mut query = npos::table.select(NpoRow::as_select()).into_boxed();
-    if let Some(text) = &filter.text {
-        query = query.filter(npos::search_text.like(like_contains(text)).escape('\\'));
-    }
-    if let Some(territory) = &filter.territory {
-        // Inside means below in the classifier's tree, which code prefixes do not
-        // always follow: some settlements sit under another settlement's code.
-        let Some(path) = super::territories::path_of(conn, territory.as_str())? else {
-            return Ok(Vec::new());
-        };
-        let inside = territories::table
-            .filter(territories::path.like(format!("{path}%")))
-            .select(territories::code);
-        query = query.filter(
-            npos::id.eq_any(
-                npo_territories::table
-                    .filter(npo_territories::kato_code.eq_any(inside))
-                    .select(npo_territories::npo_id),
-            ),
-        );
-    }
-    if let Some(sphere) = filter.sphere {
-        query = query.filter(
-            npos::id.eq_any(
-                npo_spheres::table
-                    .filter(npo_spheres::sphere.eq(sphere.code()))
-                    .select(npo_spheres::npo_id),
-            ),
-        );
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(npos::status.eq(status.code()));
-    }
-    if let Some(form) = filter.legal_form {
-        query = query.filter(npos::legal_form.eq(form.code()));
-    }
-    if let Some(bin) = &filter.bin {
-        query = query.filter(npos::bin.eq(bin.as_str().to_owned()));
-    }
-    if let Some(after) = after {
-        query = query.filter(npos::id.gt(after.to_owned()));
-    }
-    query
-        .order(npos::id.asc())
-        .limit(limit)
-        .load::<NpoRow>(conn)?
-        .into_iter()
-        .map(NpoRow::into_record)
-        .collect()
 }

@@ -3,6 +3,7 @@
 mod campaigns;
 mod catalogues;
 mod npos;
+mod open_data;
 mod platform;
 mod projects;
 mod search;
