@@ -124,7 +124,9 @@ async fn readme_walkthrough_works() {
             "bin": "940140000385",
             "name_ru": "Общественное объединение «Жастар әлемі»",
             "legal_form": "public_association",
+            "registered_on": "2003-12-15",
             "territories": ["620000000"],
+            "spheres": ["youth"],
             "key_staff": [{"full_name": "Айгерім Сейітова"}],
             "source": "npo_representatives"
         }))
@@ -150,12 +152,42 @@ async fn readme_walkthrough_works() {
         .json()
         .await
         .unwrap();
+    let sorted: Value = client
+        .get(server.url("/v1/npos?sphere=youth&registered_from=2000-01-01&sort=name_kk"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let facets: Value = client
+        .get(server.url("/v1/npo-facets?territory=620000000"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let export = client
+        .get(server.url("/v1/open-data/npos.csv?territory=620000000"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
 
     assert_eq!(health.status(), 200);
     assert_eq!(territories["items"][0]["code"], "620000000");
     assert_eq!(created_status, 201);
     assert_eq!(found["items"][0]["id"], card["id"]);
     assert!(public.get("key_staff").is_none());
+    assert_eq!(sorted["items"][0]["id"], card["id"]);
+    assert_eq!(facets["total"], 1);
+    assert_eq!(facets["regions"], json!({"620000000": 1}));
+    assert!(export.starts_with('\u{feff}'));
+    assert!(export.contains(card["id"].as_str().unwrap()));
+    assert!(!export.contains("Сейітова"));
     assert!(server.terminate(), "the server stops cleanly on SIGTERM");
 }
 

@@ -15,7 +15,7 @@ use utoipa::OpenApi;
 pub use store::territories;
 
 use routes::{
-    Registry, campaigns, catalogues, imports, merges, npos, projects,
+    Registry, campaigns, catalogues, imports, merges, npos, open_data, projects, search,
     territories as territory_routes,
 };
 
@@ -55,6 +55,9 @@ pub const SERVICE: ServiceDef = ServiceDef {
         imports::submit_import,
         imports::get_import,
         imports::import_rows,
+        search::npo_facets,
+        open_data::export_npos_csv,
+        open_data::export_npos_json,
         projects::create_project,
         projects::list_projects,
         projects::get_project,
@@ -68,7 +71,9 @@ pub const SERVICE: ServiceDef = ServiceDef {
         territory_routes::territory_path,
         catalogues::list_catalogues,
         catalogues::get_catalogue,
-    )
+    ),
+    // Referenced only as the type of the `sort` parameter, which utoipa does not collect.
+    components(schemas(search::NpoSortCode))
 )]
 struct RegistryApi;
 
@@ -88,6 +93,9 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(imports::submit_import)
         .service(imports::import_rows)
         .service(imports::get_import)
+        .service(search::npo_facets)
+        .service(open_data::export_npos_csv)
+        .service(open_data::export_npos_json)
         .service(projects::create_project)
         .service(projects::list_projects)
         .service(projects::get_project)
@@ -103,8 +111,13 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(catalogues::get_catalogue);
 }
 
-/// Loads the bundled KATO classifier into an empty territory table.
+/// Fills the name collation keys of NPOs stored before they existed, and loads the
+/// bundled KATO classifier into an empty territory table.
 fn on_start(context: &ServiceContext) -> anyhow::Result<()> {
+    let sorted = context.db.run_blocking(store::search::backfill_sort_keys)?;
+    if sorted > 0 {
+        tracing::info!(npos = sorted, "name collation keys filled");
+    }
     let loaded = context.db.run_blocking(territories::count)?;
     if loaded > 0 {
         return Ok(());

@@ -22,6 +22,8 @@ diesel::table! {
         legal_address -> Nullable<Text>,
         dedup_key -> Nullable<Text>,
         merged_into -> Nullable<Text>,
+        sort_ru -> Text,
+        sort_kk -> Text,
     }
 }
 
@@ -36,6 +38,13 @@ diesel::table! {
     npo_spheres (npo_id, sphere) {
         npo_id -> Text,
         sphere -> Text,
+    }
+}
+
+diesel::table! {
+    npo_target_groups (npo_id, target_group) {
+        npo_id -> Text,
+        target_group -> Text,
     }
 }
 
@@ -89,6 +98,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     npos,
     npo_territories,
     npo_spheres,
+    npo_target_groups,
     npo_projects,
     territories
 );

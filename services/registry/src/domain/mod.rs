@@ -2,6 +2,7 @@
 
 pub mod campaign;
 pub mod npo;
+pub mod open_data;
 pub mod project;
 pub mod territory;
 

@@ -5,7 +5,9 @@ pub mod catalogues;
 pub mod imports;
 pub mod merges;
 pub mod npos;
+pub mod open_data;
 pub mod projects;
+pub mod search;
 pub mod territories;
 
 use service_kit::ServiceContext;

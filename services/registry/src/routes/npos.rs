@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use common_models::event::registry::{
     NPO_REGISTERED, NPO_STATUS_CHANGED, NPO_UPDATED, NpoRegistered, NpoStatusChanged, NpoUpdated,
 };
-use common_models::{Bin, Catalogue, KatoCode, LegalForm, NpoStatus, Sphere};
+use common_models::{Catalogue, KatoCode, LegalForm, NpoStatus, Sphere, TargetGroup};
 use serde::Deserialize;
 use service_kit::app::EventFactory;
 use service_kit::audit::{self, AuditEntry, Change};
@@ -19,11 +19,14 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::Registry;
+use super::search::{
+    NpoFilterQuery, NpoSortCode, cursor_text, invalid_parameters, parse_cursor, parse_sort,
+};
 use crate::domain::npo::{
     NpoCard, NpoFacts, NpoInput, NpoPatch, NpoRecord, Visibility, confirm_fields,
 };
-use crate::domain::parse_code;
-use crate::store::npos::{self, Author, NpoFilter};
+use crate::store::npos::{self, Author};
+use crate::store::search;
 use crate::store::territories;
 
 /// Entity name of NPOs in the audit trail.
@@ -211,7 +214,7 @@ pub async fn create_npo(
         .await
 }
 
-/// Filters of the NPO list.
+/// Filters, order and page of the NPO list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -222,54 +225,45 @@ pub struct NpoQuery {
     pub territory: Option<String>,
     #[param(value_type = Option<Sphere>)]
     pub sphere: Option<String>,
+    #[param(value_type = Option<TargetGroup>)]
+    pub target_group: Option<String>,
     #[param(value_type = Option<NpoStatus>)]
     pub status: Option<String>,
     #[param(value_type = Option<LegalForm>)]
     pub legal_form: Option<String>,
     /// Exact BIN.
     pub bin: Option<String>,
+    /// NPOs registered on this date (YYYY-MM-DD) or later; NPOs without a registration
+    /// date do not match.
+    #[param(value_type = Option<String>, format = Date)]
+    pub registered_from: Option<String>,
+    /// NPOs registered on this date (YYYY-MM-DD) or earlier; NPOs without a
+    /// registration date do not match.
+    #[param(value_type = Option<String>, format = Date)]
+    pub registered_to: Option<String>,
+    /// Order of the items; without it, creation order.
+    #[param(value_type = Option<NpoSortCode>)]
+    pub sort: Option<String>,
     /// Items per page, 1 to 200 (default 50).
     pub limit: Option<i64>,
-    /// Cursor from the previous page.
+    /// Cursor from the previous page, valid only with the same `sort`.
     pub cursor: Option<String>,
 }
 
 impl NpoQuery {
-    fn filter(&self) -> Result<NpoFilter, ApiError> {
-        let mut errors = crate::domain::Errors::default();
-        let text = self
-            .q
-            .as_deref()
-            .map(common_models::text::fold)
-            .filter(|t| !t.is_empty());
-        if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
-            errors.add("#/query/q", "must be at most 200 characters");
+    /// Returns the filters, which the facets and the export share.
+    fn filters(&self) -> NpoFilterQuery {
+        NpoFilterQuery {
+            q: self.q.clone(),
+            territory: self.territory.clone(),
+            sphere: self.sphere.clone(),
+            target_group: self.target_group.clone(),
+            status: self.status.clone(),
+            legal_form: self.legal_form.clone(),
+            bin: self.bin.clone(),
+            registered_from: self.registered_from.clone(),
+            registered_to: self.registered_to.clone(),
         }
-        let filter = NpoFilter {
-            text,
-            territory: self
-                .territory
-                .as_deref()
-                .and_then(|raw| errors.check("#/query/territory", KatoCode::parse(raw))),
-            sphere: self
-                .sphere
-                .as_deref()
-                .and_then(|raw| errors.check("#/query/sphere", parse_code::<Sphere>(raw))),
-            status: self
-                .status
-                .as_deref()
-                .and_then(|raw| errors.check("#/query/status", parse_code::<NpoStatus>(raw))),
-            legal_form: self
-                .legal_form
-                .as_deref()
-                .and_then(|raw| errors.check("#/query/legal_form", parse_code::<LegalForm>(raw))),
-            bin: self
-                .bin
-                .as_deref()
-                .and_then(|raw| errors.check("#/query/bin", Bin::parse(raw))),
-        };
-        errors.into_result()?;
-        Ok(filter)
     }
 }
 
@@ -287,23 +281,48 @@ pub async fn list_npos(
     query: ValidQuery<NpoQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
-    let filter = query.filter()?;
+    let filter = query.filters().filter();
+    let sort = parse_sort(query.sort.as_deref());
     let page = PageParams {
         limit: query.limit,
-        cursor: query.cursor,
+        cursor: None,
     };
-    let limit = page.limit()?;
-    let after = page.after()?;
+    let limit = page.limit();
+    let after = match &sort {
+        Ok(sort) => parse_cursor(*sort, query.cursor.clone()),
+        Err(_) => Ok(None),
+    };
+    let (filter, sort, limit, after) = match (filter, sort, limit, after) {
+        (Ok(filter), Ok(sort), Ok(limit), Ok(after)) => (filter, sort, limit, after),
+        (filter, sort, limit, after) => {
+            return Err(invalid_parameters([
+                filter.err(),
+                sort.err(),
+                limit.err(),
+                after.err(),
+            ]));
+        }
+    };
 
-    let records = registry
+    let rows = registry
         .db
-        .run(move |conn| {
-            npos::list(conn, &filter, after.as_deref(), limit + 1).map_err(ApiError::from)
+        .run(move |conn| match search::resolve(conn, filter)? {
+            Some(filter) => {
+                search::list(conn, &filter, sort, after.as_ref(), limit + 1).map_err(ApiError::from)
+            }
+            None => Ok(Vec::new()),
         })
         .await?;
 
-    let cards: Vec<NpoCard> = records.iter().map(|r| r.card(Visibility::Public)).collect();
-    Ok(HttpResponse::Ok().json(Page::from_overfetch(cards, limit, |card| card.id.clone())))
+    let page = Page::from_overfetch(rows, limit, |(_, position)| cursor_text(sort, position));
+    Ok(HttpResponse::Ok().json(Page {
+        items: page
+            .items
+            .iter()
+            .map(|(record, _)| record.card(Visibility::Public))
+            .collect::<Vec<NpoCard>>(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Returns the NPO that `id` was merged into, if it was.

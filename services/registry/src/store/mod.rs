@@ -4,6 +4,7 @@ pub mod campaigns;
 pub mod imports;
 pub mod npos;
 pub mod projects;
+pub mod search;
 pub mod territories;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -3,20 +3,18 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use common_models::{
-    Bin, Catalogue, FormOfWork, KatoCode, LegalForm, NpoStatus, Oked, Sphere, TargetGroup,
-};
+use common_models::{Bin, Catalogue, FormOfWork, KatoCode, Oked, Sphere, TargetGroup};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use service_kit::{AnyConnection, StoreError, with_backend};
 
-use super::{from_code, from_json, like_contains, to_json, utc};
+use super::{from_code, from_json, to_json, utc};
 use crate::domain::npo::{Contacts, FieldSource, KeyStaff, NpoFacts, NpoRecord, WorkProduct};
-use crate::schema::{npo_spheres, npo_territories, npos, territories};
+use crate::schema::{npo_spheres, npo_target_groups, npo_territories, npos};
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = npos)]
-struct NpoRow {
+pub(super) struct NpoRow {
     id: String,
     bin: Option<String>,
     name_ru: Option<String>,
@@ -72,7 +70,7 @@ fn personal_json(facts: &NpoFacts) -> Result<String, StoreError> {
 }
 
 impl NpoRow {
-    fn into_record(self) -> Result<NpoRecord, StoreError> {
+    pub(super) fn into_record(self) -> Result<NpoRecord, StoreError> {
         let bin = self
             .bin
             .map(|raw| Bin::parse(&raw))
@@ -124,6 +122,8 @@ pub struct Author<'a> {
 fn replace_links(conn: &mut AnyConnection, id: &str, facts: &NpoFacts) -> Result<(), StoreError> {
     diesel::delete(npo_territories::table.filter(npo_territories::npo_id.eq(id))).execute(conn)?;
     diesel::delete(npo_spheres::table.filter(npo_spheres::npo_id.eq(id))).execute(conn)?;
+    diesel::delete(npo_target_groups::table.filter(npo_target_groups::npo_id.eq(id)))
+        .execute(conn)?;
     let territory_rows: Vec<_> = facts
         .territories
         .iter()
@@ -152,6 +152,20 @@ fn replace_links(conn: &mut AnyConnection, id: &str, facts: &NpoFacts) -> Result
         let insert = diesel::insert_into(npo_spheres::table).values(sphere_rows);
         with_backend!(conn, |c| insert.execute(c))?;
     }
+    let target_group_rows: Vec<_> = facts
+        .target_groups
+        .iter()
+        .map(|group| {
+            (
+                npo_target_groups::npo_id.eq(id),
+                npo_target_groups::target_group.eq(group.code()),
+            )
+        })
+        .collect();
+    if !target_group_rows.is_empty() {
+        let insert = diesel::insert_into(npo_target_groups::table).values(target_group_rows);
+        with_backend!(conn, |c| insert.execute(c))?;
+    }
     Ok(())
 }
 
@@ -173,6 +187,8 @@ struct FactColumns<'a> {
     oked: Option<&'a str>,
     legal_address: Option<&'a str>,
     dedup_key: Option<String>,
+    sort_ru: String,
+    sort_kk: String,
 }
 
 impl<'a> FactColumns<'a> {
@@ -195,6 +211,8 @@ impl<'a> FactColumns<'a> {
             oked: facts.oked.as_ref().map(Oked::as_str),
             legal_address: facts.legal_address.as_deref(),
             dedup_key: facts.dedup_key(),
+            sort_ru: super::search::sort_key(facts.name_ru.as_deref()),
+            sort_kk: super::search::sort_key(facts.name_kk.as_deref()),
         })
     }
 }
@@ -287,6 +305,21 @@ pub fn insert_many(
             let insert = diesel::insert_into(npo_spheres::table).values(part);
             with_backend!(conn, |c| insert.execute(c))?;
         }
+        let target_group_rows: Vec<_> = chunk
+            .iter()
+            .flat_map(|npo| {
+                npo.facts.target_groups.iter().map(|group| {
+                    (
+                        npo_target_groups::npo_id.eq(npo.id),
+                        npo_target_groups::target_group.eq(group.code()),
+                    )
+                })
+            })
+            .collect();
+        for part in target_group_rows.chunks(INSERT_ROWS * 4) {
+            let insert = diesel::insert_into(npo_target_groups::table).values(part);
+            with_backend!(conn, |c| insert.execute(c))?;
+        }
     }
     Ok(())
 }
@@ -377,80 +410,6 @@ pub fn find_by_bin(conn: &mut AnyConnection, bin: &Bin) -> Result<Option<NpoReco
         .transpose()
 }
 
-/// Filters of an NPO list; every filter present must match.
-#[derive(Debug, Clone, Default)]
-pub struct NpoFilter {
-    /// Folded text that must occur in the Russian or the Kazakh name.
-    pub text: Option<String>,
-    /// A territory; NPOs working in it or in any territory inside it match.
-    pub territory: Option<KatoCode>,
-    pub sphere: Option<Sphere>,
-    pub status: Option<NpoStatus>,
-    pub legal_form: Option<LegalForm>,
-    pub bin: Option<Bin>,
-}
-
-/// Lists NPOs in id order (creation order), after the id `after`, up to `limit`.
-pub fn list(
-    conn: &mut AnyConnection,
-    filter: &NpoFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<Vec<NpoRecord>, StoreError> {
-    let mut query = npos::table
-        .select(NpoRow::as_select())
-        .filter(npos::merged_into.is_null())
-        .into_boxed();
-    if let Some(text) = &filter.text {
-        query = query.filter(npos::search_text.like(like_contains(text)).escape('\\'));
-    }
-    if let Some(territory) = &filter.territory {
-        // Inside means below in the classifier's tree, which code prefixes do not
-        // always follow: some settlements sit under another settlement's code.
-        let Some(path) = super::territories::path_of(conn, territory.as_str())? else {
-            return Ok(Vec::new());
-        };
-        let inside = territories::table
-            .filter(territories::path.like(format!("{path}%")))
-            .select(territories::code);
-        query = query.filter(
-            npos::id.eq_any(
-                npo_territories::table
-                    .filter(npo_territories::kato_code.eq_any(inside))
-                    .select(npo_territories::npo_id),
-            ),
-        );
-    }
-    if let Some(sphere) = filter.sphere {
-        query = query.filter(
-            npos::id.eq_any(
-                npo_spheres::table
-                    .filter(npo_spheres::sphere.eq(sphere.code()))
-                    .select(npo_spheres::npo_id),
-            ),
-        );
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(npos::status.eq(status.code()));
-    }
-    if let Some(form) = filter.legal_form {
-        query = query.filter(npos::legal_form.eq(form.code()));
-    }
-    if let Some(bin) = &filter.bin {
-        query = query.filter(npos::bin.eq(bin.as_str().to_owned()));
-    }
-    if let Some(after) = after {
-        query = query.filter(npos::id.gt(after.to_owned()));
-    }
-    query
-        .order(npos::id.asc())
-        .limit(limit)
-        .load::<NpoRow>(conn)?
-        .into_iter()
-        .map(NpoRow::into_record)
-        .collect()
-}
-
 /// Returns the id of the NPO that `id` was merged into, if it was.
 pub fn merged_into(conn: &mut AnyConnection, id: &str) -> Result<Option<String>, StoreError> {
     Ok(npos::table
@@ -471,8 +430,9 @@ pub fn merged_ids(conn: &mut AnyConnection, id: &str) -> Result<Vec<String>, Sto
 }
 
 /// Marks `id`, at `expected_version`, as merged into `keep`. It gives up its BIN and
-/// dedup key so that batches match only the NPO it was merged into. Returns whether
-/// the version still matched.
+/// dedup key so that batches match only the NPO it was merged into, and its link rows
+/// so that filters and facets count only that one. Returns whether the version still
+/// matched.
 pub fn mark_merged(
     conn: &mut AnyConnection,
     id: &str,
@@ -493,7 +453,14 @@ pub fn mark_merged(
         npos::updated_at.eq(now.naive_utc()),
     ))
     .execute(conn)?;
-    Ok(updated == 1)
+    if updated == 0 {
+        return Ok(false);
+    }
+    diesel::delete(npo_territories::table.filter(npo_territories::npo_id.eq(id))).execute(conn)?;
+    diesel::delete(npo_spheres::table.filter(npo_spheres::npo_id.eq(id))).execute(conn)?;
+    diesel::delete(npo_target_groups::table.filter(npo_target_groups::npo_id.eq(id)))
+        .execute(conn)?;
+    Ok(true)
 }
 
 /// Lists groups of NPOs without a BIN that share a dedup key (the same normalised

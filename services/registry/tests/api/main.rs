@@ -5,6 +5,7 @@ mod catalogues;
 mod imports;
 mod merges;
 mod npos;
+mod open_data;
 mod platform;
 mod projects;
 mod search;
