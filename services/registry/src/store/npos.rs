@@ -324,6 +324,15 @@ pub fn insert_many(
     Ok(())
 }
 
+/// A condition that is always true and keeps diesel from caching the statement.
+///
+/// A batch starts on a database that may be empty, and PostgreSQL plans a cached
+/// statement once for the table as it was then. A sequential scan chosen for an empty
+/// table makes every later lookup of a 100,000-row batch read the whole table.
+fn uncached() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql::<diesel::sql_types::Bool>("TRUE")
+}
+
 /// Finds the NPOs, not merged into another, that hold any of `bins`.
 pub fn find_by_bins(conn: &mut AnyConnection, bins: &[&str]) -> Result<Vec<NpoRecord>, StoreError> {
     if bins.is_empty() {
@@ -332,6 +341,7 @@ pub fn find_by_bins(conn: &mut AnyConnection, bins: &[&str]) -> Result<Vec<NpoRe
     npos::table
         .filter(npos::bin.eq_any(bins))
         .filter(npos::merged_into.is_null())
+        .filter(uncached())
         .select(NpoRow::as_select())
         .load(conn)?
         .into_iter()
@@ -351,6 +361,7 @@ pub fn find_by_dedup_keys(
     let rows: Vec<(Option<String>, NpoRow)> = npos::table
         .filter(npos::dedup_key.eq_any(keys))
         .filter(npos::merged_into.is_null())
+        .filter(uncached())
         .order(npos::id.asc())
         .select((npos::dedup_key, NpoRow::as_select()))
         .load(conn)?;
