@@ -368,14 +368,13 @@ async fn bench_postgres(
     let search = http_search(cli, &server).await?;
     eprintln!("search with pgbench…");
     let script = data.path().join("search.sql");
-    std::fs::write(
-        &script,
-        queries::pgbench_search_script(FRAGMENTS, REGIONS, SEARCH_LIMIT)?,
-    )?;
+    let search_script = queries::pgbench_search_script(FRAGMENTS, REGIONS, SEARCH_LIMIT)?;
+    std::fs::write(&script, &search_script.text)?;
     let search_baseline = postgres::pgbench(
         &pgbench,
         &pg.database_url(),
         &script,
+        search_script.mode,
         cli.clients,
         Duration::from_secs(cli.warmup),
         Duration::from_secs(cli.duration),
@@ -387,11 +386,13 @@ async fn bench_postgres(
     let by_id = http_by_id(cli, &server, ids).await?;
     eprintln!("reads by id with pgbench…");
     let script = data.path().join("by-id.sql");
-    std::fs::write(&script, queries::pgbench_find_script(id_count)?)?;
+    let find_script = queries::pgbench_find_script(id_count)?;
+    std::fs::write(&script, &find_script.text)?;
     let by_id_baseline = postgres::pgbench(
         &pgbench,
         &pg.database_url(),
         &script,
+        find_script.mode,
         cli.clients,
         Duration::from_secs(cli.warmup),
         Duration::from_secs(cli.duration),

@@ -207,27 +207,50 @@ pub fn find_pgbench(configured: Option<&Path>) -> anyhow::Result<PathBuf> {
     )
 }
 
-/// Runs `pgbench -n -M prepared -c <clients> -j 2 -T <seconds> -f <script>` against the
+/// The protocol that pgbench uses to send a script's statements (its `-M` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryMode {
+    /// Parse, bind and execute in one round trip, planned with the values each time:
+    /// what diesel does for a statement it keeps out of its cache (`PQsendQueryParams`).
+    Extended,
+    /// Prepared once per connection, then executed: what diesel does for a statement
+    /// it caches.
+    Prepared,
+}
+
+impl QueryMode {
+    /// Returns the value of pgbench's `-M` option.
+    pub fn pgbench_arg(self) -> &'static str {
+        match self {
+            Self::Extended => "extended",
+            Self::Prepared => "prepared",
+        }
+    }
+}
+
+/// Runs `pgbench -n -M <mode> -c <clients> -j 2 -T <seconds> -f <script>` against the
 /// benchmark's database: first for the warm-up, unmeasured, then for the measured
 /// interval.
 pub fn pgbench(
     binary: &Path,
     database_url: &str,
     script: &Path,
+    mode: QueryMode,
     clients: usize,
     warmup: Duration,
     duration: Duration,
 ) -> anyhow::Result<PgbenchResult> {
     if !warmup.is_zero() {
-        run_pgbench(binary, database_url, script, clients, warmup)?;
+        run_pgbench(binary, database_url, script, mode, clients, warmup)?;
     }
-    run_pgbench(binary, database_url, script, clients, duration)
+    run_pgbench(binary, database_url, script, mode, clients, duration)
 }
 
 fn run_pgbench(
     binary: &Path,
     database_url: &str,
     script: &Path,
+    mode: QueryMode,
     clients: usize,
     duration: Duration,
 ) -> anyhow::Result<PgbenchResult> {
@@ -236,7 +259,15 @@ fn run_pgbench(
     let threads = if clients == "1" { "1" } else { "2" };
     let output = Command::new(binary)
         .args([
-            "-n", "-M", "prepared", "-c", &clients, "-j", threads, "-T", &seconds,
+            "-n",
+            "-M",
+            mode.pgbench_arg(),
+            "-c",
+            &clients,
+            "-j",
+            threads,
+            "-T",
+            &seconds,
         ])
         .arg("-f")
         .arg(script)

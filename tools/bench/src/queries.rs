@@ -1,15 +1,20 @@
 //! The SQL the registry runs for a search and for a read by id, written with the same
-//! diesel expressions as `services/registry/src/store/{npos,territories}.rs` over the
-//! registry's own table definitions, so the baselines run the registry's SQL.
+//! diesel expressions as `services/registry/src/store/{search,npos,territories}.rs` over
+//! the registry's own table definitions, so the baselines run the registry's SQL.
 //!
-//! NOTE: the expressions are copies. A change to `store::npos::list`, `store::npos::find`
-//! or `store::territories::path_of` must be repeated here, or the baselines drift.
+//! NOTE: the expressions are copies. A change to `store::search::resolve`,
+//! `store::search::list`, `store::npos::find`, `store::npos::merged_into` or
+//! `store::territories::path_of` must be repeated here, or the baselines drift.
 
 use anyhow::ensure;
+use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::QueryFragment;
+use diesel::sql_types::Bool;
 use registry::schema::{npo_territories, npos, territories};
+
+use crate::postgres::QueryMode;
 
 /// The columns the registry loads for a card (`NpoRow` in the registry's store).
 #[derive(Debug, Queryable, Selectable)]
@@ -32,7 +37,13 @@ pub struct NpoRow {
     version: i32,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
+    oked: Option<String>,
+    legal_address: Option<String>,
 }
+
+/// A row of a search page: the card's columns and the two collation keys that the
+/// registry reads for its cursors.
+type SearchRow = (NpoRow, String, String);
 
 /// Builds `store::territories::path_of`: the stored path of one territory.
 macro_rules! path_of_query {
@@ -44,27 +55,49 @@ macro_rules! path_of_query {
     };
 }
 
-/// Builds `store::npos::list` with a name filter and a territory filter: NPOs whose
-/// folded names contain the text and that work in the territory or below it.
-macro_rules! search_query {
-    ($pattern:expr, $path_pattern:expr, $limit:expr) => {{
-        let inside = territories::table
+/// Builds the second statement of `store::search::resolve`: the codes of the
+/// territories whose path starts with the pattern's prefix.
+macro_rules! subtree_codes_query {
+    ($path_pattern:expr) => {
+        territories::table
             .filter(territories::path.like($path_pattern))
-            .select(territories::code);
+            .select(territories::code)
+    };
+}
+
+/// Builds the statement of `store::search::list` for the first page in the default
+/// (id) order, with a name filter and the territory codes that `resolve` read.
+macro_rules! search_query {
+    ($pattern:expr, $codes:expr, $limit:expr) => {
         npos::table
-            .select(NpoRow::as_select())
+            .select((NpoRow::as_select(), npos::sort_ru, npos::sort_kk))
             .into_boxed()
+            // The registry adds this literal so that diesel does not cache the
+            // statement. It keeps the copy uncached on SQLite too.
+            .filter(sql::<Bool>("TRUE"))
+            .filter(npos::merged_into.is_null())
             .filter(npos::search_text.like($pattern).escape('\\'))
             .filter(
                 npos::id.eq_any(
                     npo_territories::table
-                        .filter(npo_territories::kato_code.eq_any(inside))
+                        .filter(npo_territories::kato_code.eq_any($codes))
                         .select(npo_territories::npo_id),
                 ),
             )
             .order(npos::id.asc())
             .limit($limit)
-    }};
+    };
+}
+
+/// Builds `store::npos::merged_into`: the NPO that an id was merged into, which the
+/// registry reads before the card, so that it can return a redirect.
+macro_rules! merged_into_query {
+    ($id:expr) => {
+        npos::table
+            .filter(npos::id.eq($id))
+            .select(npos::merged_into)
+            .limit(1)
+    };
 }
 
 /// Builds `store::npos::find`: one NPO by id.
@@ -99,7 +132,8 @@ pub fn like_contains(text: &str) -> String {
     pattern
 }
 
-/// Runs the two queries of a search on SQLite; returns whether it found nothing.
+/// Runs the three statements of a search on SQLite: the path of the region, the codes
+/// of the territories inside it, then the page. Returns whether it found nothing.
 pub fn search_sqlite(
     conn: &mut SqliteConnection,
     pattern: &str,
@@ -109,56 +143,88 @@ pub fn search_sqlite(
     let Some(path) = path_of_query!(region).first::<String>(conn).optional()? else {
         return Ok(true);
     };
-    let rows: Vec<NpoRow> =
-        search_query!(pattern, format!("{path}%"), fetched_rows(limit)).load(conn)?;
+    let codes: Vec<String> = subtree_codes_query!(format!("{path}%")).load(conn)?;
+    let rows: Vec<SearchRow> = search_query!(pattern, codes, fetched_rows(limit)).load(conn)?;
     Ok(rows.is_empty())
 }
 
-/// Runs the query of a read by id on SQLite; returns whether it found nothing.
+/// Runs the two statements of a read by id on SQLite: the merge look-up, then the
+/// card. Returns whether it found nothing.
 pub fn find_sqlite(conn: &mut SqliteConnection, id: &str) -> QueryResult<bool> {
+    let _merged_into: Option<Option<String>> = merged_into_query!(id).first(conn).optional()?;
     let row: Option<NpoRow> = find_query!(id).first(conn).optional()?;
     Ok(row.is_none())
 }
 
+/// A pgbench script and the query mode that runs its statements the way diesel runs
+/// the registry's.
+#[derive(Debug, Clone)]
+pub struct PgbenchScript {
+    pub text: String,
+    pub mode: QueryMode,
+}
+
 /// Returns a pgbench script that runs the registry's search SQL for a random fragment
-/// and region from the lists: the path look-up, whose result `\gset` keeps, then the
-/// list query. Run it with `-M prepared`, because diesel also prepares these
-/// statements once per connection and caches them by their SQL.
+/// and region from the lists, in three statements as the registry does:
+///
+/// 1. the path of the region, which `\gset` keeps in `:path`;
+/// 2. the registry's statement for the codes of the territories under that path,
+///    wrapped in `array_agg` so that `\gset` can keep its rows in `:codes` as one
+///    array value;
+/// 3. the list statement, with `:codes` as the array value that the registry binds.
+///
+/// The script runs in the extended query mode: each statement is parsed and planned
+/// with its values, which is what diesel does for the list statement, because the
+/// registry keeps it out of the statement cache. The registry does cache the two
+/// territory statements, so the baseline pays a parse and a plan for them that the
+/// registry does not.
 pub fn pgbench_search_script(
     fragments: &[&str],
     regions: &[&str],
     limit: i64,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<PgbenchScript> {
     let patterns: Vec<String> = fragments.iter().map(|f| like_contains(f)).collect();
     let path_sql = substitute_binds(
         &path_of_query!("750000000"),
         &[&pick_literal(regions, "r"), "1"],
     )?;
+    let codes_sql = substitute_binds(&subtree_codes_query!("/%".to_owned()), &[":path || '%'"])?;
     let search_sql = substitute_binds(
-        &search_query!("%", "/%".to_owned(), fetched_rows(limit)),
+        &search_query!("%", Vec::<String>::new(), fetched_rows(limit)),
         &[
             &pick_literal(&patterns, "f"),
             r"E'\\'",
-            ":path || '%'",
+            ":codes",
             &fetched_rows(limit).to_string(),
         ],
     )?;
-    Ok(format!(
-        "\\set f random(1, {})\n\\set r random(1, {})\n{path_sql} \\gset\n{search_sql};\n",
+    let text = format!(
+        "\\set f random(1, {})\n\\set r random(1, {})\n{path_sql} \\gset\n\
+         SELECT array_agg(code) AS codes FROM ({codes_sql}) AS subtree \\gset\n\
+         {search_sql};\n",
         patterns.len(),
         regions.len()
-    ))
+    );
+    Ok(PgbenchScript {
+        text,
+        mode: QueryMode::Extended,
+    })
 }
 
 /// Returns a pgbench script that runs the registry's read by id for a random id of
-/// the table `bench_ids (k, id)`, numbered from 1 to `count`. The sub-select replaces
-/// the id the registry binds; it costs one primary-key look-up in a small table.
-pub fn pgbench_find_script(count: usize) -> anyhow::Result<String> {
-    let find_sql = substitute_binds(
-        &find_query!("id"),
-        &["(SELECT id FROM bench_ids WHERE k = :k)", "1"],
-    )?;
-    Ok(format!("\\set k random(1, {count})\n{find_sql};\n"))
+/// the table `bench_ids (k, id)`, numbered from 1 to `count`: the merge look-up, then
+/// the card. A sub-select replaces the id that the registry binds in each statement,
+/// and costs one primary-key look-up in a small table. The script runs in the
+/// prepared query mode, because diesel prepares both statements once per connection
+/// and caches them by their SQL.
+pub fn pgbench_find_script(count: usize) -> anyhow::Result<PgbenchScript> {
+    let id = "(SELECT id FROM bench_ids WHERE k = :k)";
+    let merged_sql = substitute_binds(&merged_into_query!("id"), &[id, "1"])?;
+    let find_sql = substitute_binds(&find_query!("id"), &[id, "1"])?;
+    Ok(PgbenchScript {
+        text: format!("\\set k random(1, {count})\n{merged_sql};\n{find_sql};\n"),
+        mode: QueryMode::Prepared,
+    })
 }
 
 /// `(ARRAY['a', 'b'])[:variable]`: one of the values, chosen by a pgbench variable.
@@ -205,27 +271,81 @@ mod tests {
     #[test]
     fn search_script_has_no_binds_left() {
         let script = pgbench_search_script(&["Жастар", "ҚОРЫ"], &["750000000"], 20).unwrap();
+        let text = &script.text;
 
-        assert!(script.contains("'%жастар%', '%қоры%'"), "{script}");
+        assert_eq!(script.mode, QueryMode::Extended);
+        assert!(text.contains("'%жастар%', '%қоры%'"), "{text}");
+        assert!(text.contains("ESCAPE E'\\\\'"), "{text}");
+        assert!(text.contains("LIMIT 21"), "{text}");
+        assert!(!text.contains('$'), "{text}");
+    }
+
+    #[test]
+    fn search_script_reads_codes_first() {
+        let script = pgbench_search_script(&["Жастар"], &["750000000"], 20).unwrap();
+        let lines: Vec<&str> = script.text.lines().collect();
+
+        assert_eq!(lines.len(), 5, "{}", script.text);
+        assert!(lines[2].ends_with(" \\gset"), "{}", lines[2]);
         assert!(
-            script.contains(r#""territories"."path" LIKE :path || '%'"#),
-            "{script}"
+            lines[3].starts_with("SELECT array_agg(code) AS codes FROM (SELECT"),
+            "{}",
+            lines[3]
         );
-        assert!(script.contains("ESCAPE E'\\\\'"), "{script}");
-        assert!(script.contains("LIMIT 21"), "{script}");
-        assert!(script.contains("\\gset\n"), "{script}");
-        assert!(!script.contains('$'), "{script}");
+        assert!(
+            lines[3].contains(r#""territories"."path" LIKE :path || '%'"#),
+            "{}",
+            lines[3]
+        );
+        assert!(lines[3].ends_with(") AS subtree \\gset"), "{}", lines[3]);
+        assert!(
+            lines[4].contains(r#""npo_territories"."kato_code" = ANY(:codes)"#),
+            "{}",
+            lines[4]
+        );
+    }
+
+    #[test]
+    fn search_script_keeps_registry_conditions() {
+        let script = pgbench_search_script(&["Жастар"], &["750000000"], 20).unwrap();
+        let list = script.text.lines().last().unwrap();
+
+        assert!(list.contains("WHERE (((TRUE AND"), "{list}");
+        assert!(list.contains(r#""npos"."merged_into" IS NULL"#), "{list}");
+        assert!(
+            list.contains(r#""npos"."sort_ru", "npos"."sort_kk""#),
+            "{list}"
+        );
+        assert!(list.contains(r#""npos"."legal_address""#), "{list}");
     }
 
     #[test]
     fn find_script_reads_bench_ids() {
         let script = pgbench_find_script(100).unwrap();
+        let text = &script.text;
 
-        assert!(script.starts_with("\\set k random(1, 100)\n"), "{script}");
-        assert!(
-            script.contains(r#""npos"."id" = (SELECT id FROM bench_ids WHERE k = :k)"#),
-            "{script}"
+        assert_eq!(script.mode, QueryMode::Prepared);
+        assert!(text.starts_with("\\set k random(1, 100)\n"), "{text}");
+        assert_eq!(
+            text.matches(r#""npos"."id" = (SELECT id FROM bench_ids WHERE k = :k)"#)
+                .count(),
+            2,
+            "{text}"
         );
-        assert!(!script.contains('$'), "{script}");
+        assert!(!text.contains('$'), "{text}");
+    }
+
+    #[test]
+    fn find_script_checks_merge_first() {
+        let script = pgbench_find_script(100).unwrap();
+        let lines: Vec<&str> = script.text.lines().collect();
+
+        assert_eq!(lines.len(), 3, "{}", script.text);
+        assert!(
+            lines[1].starts_with(r#"SELECT "npos"."merged_into" FROM "npos""#),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].contains(r#""npos"."profile""#), "{}", lines[2]);
     }
 }

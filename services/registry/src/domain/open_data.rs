@@ -130,8 +130,13 @@ impl OpenDataNpo {
         }
     }
 
-    /// Returns the cells of the CSV row, in the order of [`CSV_COLUMNS`].
+    /// Returns the cells of the CSV row, in the order of [`CSV_COLUMNS`]. A cell that
+    /// a spreadsheet would run as a formula gets a leading `'`.
     pub fn csv_record(&self) -> [String; CSV_COLUMNS.len()] {
+        self.raw_csv_record().map(defuse_formula)
+    }
+
+    fn raw_csv_record(&self) -> [String; CSV_COLUMNS.len()] {
         let optional = |value: &Option<String>| value.clone().unwrap_or_default();
         let date = |value: Option<NaiveDate>| value.map(|d| d.to_string()).unwrap_or_default();
         [
@@ -156,6 +161,16 @@ impl OpenDataNpo {
             self.updated_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ]
+    }
+}
+
+/// Prefixes `'` to a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return, which spreadsheets read as the start of a formula (CSV injection, OWASP).
+fn defuse_formula(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
     }
 }
 
@@ -234,6 +249,19 @@ mod tests {
         assert_eq!(row[11], "г. Астана, ул. Абая, 1");
         assert_eq!(row[13], "youth;ecology");
         assert_eq!(row[5], LegalForm::PublicFoundation.labels().ru);
+    }
+
+    #[test]
+    fn formula_cells_defused() {
+        let mut npo = OpenDataNpo::from_record(&record());
+        npo.name_ru = Some("=HYPERLINK(\"http://x\")".into());
+        npo.legal_address = Some("+7 @SUM(1)".into());
+
+        let row = npo.csv_record();
+
+        assert_eq!(row[2], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(row[11], "'+7 @SUM(1)");
+        assert_eq!(row[8], "2003-12-15");
     }
 
     #[test]

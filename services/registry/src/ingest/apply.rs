@@ -1,12 +1,12 @@
 //! Applying the rows of a batch to the registry: two passes over the input, chunks
 //! of rows in one transaction each, events through the outbox.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use common_models::event::registry::NPO_REGISTERED;
-use common_models::{Catalogue, KatoCode, LegalForm, NpoStatus};
+use common_models::{Catalogue, LegalForm, NpoStatus};
 use serde_json::{Map, Value};
 use service_kit::app::EventFactory;
 use service_kit::audit::{self, Change};
@@ -49,6 +49,9 @@ pub trait Sink {
     fn total(&mut self, _conn: &mut AnyConnection, _rows: u64) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Learns that the rows up to and including line `last_line` are committed.
+    fn committed(&mut self, _last_line: u64) {}
 
     /// Learns that the first pass has read `rows` rows so far, every `PASS_PROGRESS`
     /// rows, so that a job can keep its lease during a long first pass.
@@ -109,7 +112,8 @@ impl Ingestion<'_> {
         open: Open<'_>,
         sink: &mut dyn Sink,
     ) -> Result<Reading, IngestError> {
-        let (last_lines, total) = self.index(conn, open, sink)?;
+        let known = territories::all_codes(conn)?;
+        let (last_lines, total) = self.index(conn, open, sink, &known)?;
         sink.total(conn, total)?;
 
         let mut pending: Vec<Result<Prepared, RowResult>> = Vec::with_capacity(CHUNK);
@@ -119,7 +123,7 @@ impl Ingestion<'_> {
             if row.line <= self.resume_after {
                 return Ok(());
             }
-            let entry = match self.prepare(preamble, row) {
+            let entry = match self.prepare(preamble, row, &known) {
                 Err(result) => Err(result),
                 Ok(prepared) => match last_lines.get(&prepared.key) {
                     Some(&last) if last != prepared.line => Err(RowResult {
@@ -164,13 +168,14 @@ impl Ingestion<'_> {
         conn: &mut AnyConnection,
         open: Open<'_>,
         sink: &mut dyn Sink,
+        known: &HashSet<String>,
     ) -> Result<(HashMap<Key, u64>, u64), IngestError> {
         let mut last_lines = HashMap::new();
         let mut total = 0;
         let mut store_error = None;
         let read = rows::read(open()?, self.options.read_options(), |preamble, row| {
             total += 1;
-            if let Ok(prepared) = self.prepare(preamble, row) {
+            if let Ok(prepared) = self.prepare(preamble, row, known) {
                 last_lines.insert(prepared.key, prepared.line);
             }
             if total % PASS_PROGRESS == 0
@@ -190,7 +195,12 @@ impl Ingestion<'_> {
 
     /// Checks a row on its own, without the registry: every field valid, and enough to
     /// identify the NPO.
-    fn prepare(&self, preamble: &Preamble, row: RawRow) -> Result<Prepared, RowResult> {
+    fn prepare(
+        &self,
+        preamble: &Preamble,
+        row: RawRow,
+        known: &HashSet<String>,
+    ) -> Result<Prepared, RowResult> {
         let columns = preamble.columns.as_ref();
         let line = row.line;
         let reject = |bin: Option<String>, errors: Vec<RowError>| RowResult {
@@ -219,6 +229,10 @@ impl Ingestion<'_> {
         let as_of = match fields.remove("as_of") {
             None | Some(Value::Null) => self.options.as_of,
             Some(value) => match value.as_str().and_then(parse_as_of) {
+                Some(at) if is_future(at) => {
+                    errors.push(RowError::new("/as_of", "must not be in the future"));
+                    self.options.as_of
+                }
                 Some(at) => at,
                 None => {
                     errors.push(RowError::new(
@@ -261,6 +275,23 @@ impl Ingestion<'_> {
             .patch(&fields)
             .and_then(|patch| patch_facts(&patch, &probe))
             .map_err(|errors| reject(raw_bin.clone(), errors))?;
+        // Every check that can reject the row happens in this pass, so that a rejected
+        // row never supersedes an earlier valid row about the same NPO.
+        let unknown: Vec<RowError> = facts
+            .territories
+            .iter()
+            .enumerate()
+            .filter(|(_, code)| !known.contains(code.as_str()))
+            .map(|(i, code)| {
+                RowError::new(
+                    format!("/territories/{i}"),
+                    format!("{code} is not in the KATO classifier"),
+                )
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(reject(raw_bin, unknown));
+        }
         let bin = facts.bin.as_ref().map(|bin| bin.as_str().to_owned());
         let key = match &bin {
             Some(bin) => Key::Bin(bin.clone()),
@@ -337,6 +368,10 @@ impl Ingestion<'_> {
                 sink.chunk(conn, &results, last_line)
             });
             match outcome {
+                Ok(()) => {
+                    sink.committed(last_line);
+                    return Ok(());
+                }
                 Err(StoreError::Conflict(message)) if attempt < ATTEMPTS => {
                     tracing::info!(attempt, reason = %message, "batch chunk met a concurrent write; retrying");
                 }
@@ -354,7 +389,6 @@ impl Ingestion<'_> {
         let columns = preamble.columns.as_ref();
         let prepared: Vec<&Prepared> = chunk.iter().filter_map(|e| e.as_ref().ok()).collect();
         let mut existing = self.load_existing(conn, &prepared)?;
-        let unknown_territories = self.unknown_territories(conn, &prepared)?;
 
         let now = service_kit::now();
         let mut inserts: Vec<Insert> = Vec::new();
@@ -386,21 +420,7 @@ impl Ingestion<'_> {
                 Err(errors) => result.errors = with_columns(errors, columns),
                 Ok(None) => result.outcome = Outcome::Unchanged,
                 Ok(Some((facts, provenance, named))) => {
-                    let unknown: Vec<RowError> = facts
-                        .territories
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, code)| unknown_territories.contains(code))
-                        .map(|(i, code)| {
-                            RowError::new(
-                                format!("/territories/{i}"),
-                                format!("{code} is not in the KATO classifier"),
-                            )
-                        })
-                        .collect();
-                    if !unknown.is_empty() {
-                        result.errors = with_columns(unknown, columns);
-                    } else if let Some(record) = current {
+                    if let Some(record) = current {
                         result.outcome = Outcome::Updated;
                         updates.push(Update {
                             record,
@@ -454,22 +474,6 @@ impl Ingestion<'_> {
             existing.entry(Key::Name(key)).or_insert(record);
         }
         Ok(existing)
-    }
-
-    fn unknown_territories(
-        &self,
-        conn: &mut AnyConnection,
-        prepared: &[&Prepared],
-    ) -> Result<Vec<KatoCode>, StoreError> {
-        let mut codes: Vec<KatoCode> = prepared
-            .iter()
-            .filter_map(|row| row.fields.get("territories").and_then(Value::as_array))
-            .flatten()
-            .filter_map(|code| code.as_str().and_then(|c| KatoCode::parse(c).ok()))
-            .collect();
-        codes.sort();
-        codes.dedup();
-        territories::unknown(conn, &codes)
     }
 
     /// Decides the facts of a new NPO, or why the row cannot create one.
@@ -790,6 +794,12 @@ pub fn normalise_date(raw: &str) -> String {
         return format!("{year}-{month:0>2}-{day:0>2}");
     }
     date.to_owned()
+}
+
+/// Returns whether `at` is later than now, with an hour's allowance for the clocks of
+/// other systems. A future `as_of` would keep the sender's later rows from applying.
+pub fn is_future(at: DateTime<Utc>) -> bool {
+    at > service_kit::now() + chrono::TimeDelta::hours(1)
 }
 
 /// Parses when a row was current: an RFC 3339 instant, or a local date in Kazakhstan

@@ -51,8 +51,9 @@ impl Encoding {
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     #[error(
-        "the file is declared as UTF-8 but is not valid UTF-8 near byte {0}; it looks like \
-         Windows-1251: send it with charset=windows-1251, or save it as CSV UTF-8"
+        "the file is declared as UTF-8 (by a parameter, the Content-Type or a byte-order \
+         mark) but is not valid UTF-8 near byte {0}; it looks like Windows-1251: send it \
+         with charset=windows-1251, or save it as CSV UTF-8"
     )]
     NotUtf8(usize),
     #[error("the file cannot be read: {0}")]
@@ -133,6 +134,11 @@ fn strip_utf8_bom(bytes: &[u8]) -> &[u8] {
 fn sniff(head: &[u8]) -> Encoding {
     if head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF") {
         return Encoding::Utf16;
+    }
+    // A UTF-8 byte-order mark settles it: a body that is not UTF-8 after one is
+    // rejected rather than read as Windows-1251 with the mark turned into `п»ї`.
+    if head.starts_with(UTF8_BOM) {
+        return Encoding::Utf8;
     }
     match std::str::from_utf8(strip_utf8_bom(head)) {
         Ok(_) => Encoding::Utf8,

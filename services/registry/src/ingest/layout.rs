@@ -256,6 +256,11 @@ pub enum HeaderError {
     NoColumnOfLayout { layout: String, found: String },
     #[error("columns '{0}' and '{1}' both fill the field {2}; keep one of them")]
     Duplicate(String, String, &'static str),
+    #[error(
+        "the {0} layout identifies NPOs by BIN, but no column is the BIN; name it 'БИН' \
+         or 'bin'"
+    )]
+    NoBin(String),
 }
 
 impl ColumnMap {
@@ -276,6 +281,10 @@ impl ColumnMap {
                 layout: format!("{layout:?}").to_lowercase(),
                 found: found.join(", "),
             });
+        }
+        let has_bin = columns.iter().any(|(_, field)| *field == Some(Field::Bin));
+        if layout != Layout::Platform && !has_bin {
+            return Err(HeaderError::NoBin(format!("{layout:?}").to_lowercase()));
         }
         for (i, (header, field)) in columns.iter().enumerate() {
             let Some(field) = field else { continue };
@@ -366,6 +375,11 @@ fn cell_value(field: Field, cell: &str) -> Option<Value> {
                 .collect(),
         )),
         _ if cell.is_empty() => Some(Value::Null),
+        // A spreadsheet cell may hold line breaks (Alt+Enter in Excel); names and
+        // addresses are one line, so the breaks become spaces.
+        _ if cell.contains(['\r', '\n']) => Some(Value::String(
+            cell.split_whitespace().collect::<Vec<_>>().join(" "),
+        )),
         _ => Some(Value::String(cell.to_owned())),
     }
 }

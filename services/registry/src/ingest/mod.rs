@@ -57,7 +57,7 @@ impl Options {
     }
 }
 
-/// What happened to one row.
+/// Outcome of one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -114,7 +114,7 @@ pub struct RowResult {
     /// Line of the later row that replaced this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<u64>,
-    /// Why the row was rejected.
+    /// Reasons the row was rejected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<RowError>,
 }

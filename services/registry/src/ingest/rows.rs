@@ -56,7 +56,7 @@ pub struct RawRow {
     pub fields: Result<Map<String, Value>, Vec<RowError>>,
 }
 
-/// What reading a batch found out before its rows.
+/// Facts about a batch found before its rows: encoding, separator and columns.
 #[derive(Debug, Clone)]
 pub struct Preamble {
     pub encoding: Encoding,

@@ -66,11 +66,11 @@ pub struct ImportJob {
     /// Rows with a committed result.
     pub rows_done: i32,
     pub summary: Summary,
-    /// How the batch was read, once the job has finished.
+    /// Format, layout, separator and encoding of the batch, once the job has finished.
     pub reading: Option<Reading>,
-    /// Why the job failed; rows before the failure stay applied.
+    /// Reason the job failed; rows before the failure stay applied.
     pub error: Option<String>,
-    /// Where the result of every row is listed.
+    /// Path of the list of row results.
     pub rows_url: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -172,7 +172,9 @@ fn options(
                 if encoding.is_none() {
                     errors.add(
                         "#/header/content-type",
-                        format!("charset '{raw}' is not supported; use utf-8 or windows-1251"),
+                        format!(
+                            "charset '{raw}' is not supported; use utf-8, utf-16 or windows-1251"
+                        ),
                     );
                 }
                 encoding
@@ -197,6 +199,9 @@ fn options(
                     "#/query/as_of",
                     "must be an RFC 3339 instant or a date (YYYY-MM-DD or DD.MM.YYYY)",
                 );
+            }
+            if parsed.is_some_and(crate::ingest::apply::is_future) {
+                errors.add("#/query/as_of", "must not be in the future");
             }
             parsed
         }
@@ -224,6 +229,8 @@ fn options(
 #[derive(Debug, Default)]
 struct Collect {
     results: Vec<RowResult>,
+    /// Last line whose chunk is committed.
+    committed: u64,
 }
 
 impl Sink for Collect {
@@ -235,6 +242,10 @@ impl Sink for Collect {
     ) -> Result<(), StoreError> {
         self.results.extend_from_slice(results);
         Ok(())
+    }
+
+    fn committed(&mut self, last_line: u64) {
+        self.committed = last_line;
     }
 }
 
@@ -325,9 +336,18 @@ pub async fn submit_import(
                 events: &events,
                 resume_after: 0,
             };
-            let reading = ingestion
-                .run(conn, &open, &mut sink)
-                .map_err(ingest_error)?;
+            let reading = match ingestion.run(conn, &open, &mut sink) {
+                Ok(reading) => reading,
+                Err(IngestError::Store(error)) if sink.committed > 0 => {
+                    tracing::warn!(error = %error, committed_through = sink.committed, "batch stopped after some chunks were committed");
+                    return Err(ApiError::Unavailable(format!(
+                        "the database failed after the rows up to line {} were committed; \
+                         send the whole batch again, because committed rows come back unchanged",
+                        sink.committed
+                    )));
+                }
+                Err(error) => return Err(ingest_error(error)),
+            };
             Ok::<_, ApiError>((reading, sink.results))
         })
         .await?;

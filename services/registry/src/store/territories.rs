@@ -403,6 +403,17 @@ pub fn unknown(conn: &mut AnyConnection, codes: &[KatoCode]) -> Result<Vec<KatoC
         .collect())
 }
 
+/// Returns every code of the classifier, for checking many codes at once.
+pub fn all_codes(
+    conn: &mut AnyConnection,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    Ok(territories::table
+        .select(territories::code)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

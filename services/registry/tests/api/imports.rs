@@ -337,6 +337,59 @@ backend_tests! {
         problem(anonymous, StatusCode::UNAUTHORIZED).await;
     }
 
+    async fn rejected_row_supersedes_nothing(app) {
+        let csv = "bin;name_ru;legal_form;kato\n031240100010;ОО Первое;public_association;620000000\n031240100010;ОО Второе;public_association;999999999\n";
+
+        let report = report(&app, "", "text/csv", csv.as_bytes().to_vec()).await;
+
+        assert_eq!(row(&report, 2)["outcome"], "created", "{report}");
+        assert_eq!(row(&report, 3)["outcome"], "rejected");
+        assert_eq!(row(&report, 3)["errors"][0]["field"], "/territories/0");
+        assert_eq!(row(&report, 3)["errors"][0]["column"], "kato");
+        assert_eq!(find_by_bin(&app, "031240100010").await["name_ru"], "ОО Первое");
+    }
+
+    async fn register_layout_needs_bin(app) {
+        let csv = "БИН/ИИН;Наименование на русском языке;Руководитель\n031240100010;ОО Первое;Иванов\n";
+
+        let response = push(&app, "", "text/csv", csv.as_bytes().to_vec()).await;
+
+        let problem = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("BIN"), "{problem}");
+        assert_eq!(count_npos(&app).await, 0);
+    }
+
+    async fn bom_means_utf8(app) {
+        let (body, _, _) = encoding_rs::WINDOWS_1251.encode("bin;name_ru;legal_form\r\n031240100010;Фонд;public_foundation\r\n");
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(&body);
+
+        let response = push(&app, "", "text/csv", bytes).await;
+
+        problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(count_npos(&app).await, 0);
+    }
+
+    async fn future_as_of_rejected(app) {
+        let csv = "bin,name_ru,legal_form,as_of\n031240100010,Фонд,public_foundation,2099-01-01\n";
+
+        let by_row = report(&app, "", "text/csv", csv.as_bytes().to_vec()).await;
+        let by_query = push(&app, "?as_of=2099-01-01", "text/csv", CASE.to_vec()).await;
+
+        assert_eq!(row(&by_row, 2)["errors"][0]["field"], "/as_of");
+        let problem = problem(by_query, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(problem["errors"][0]["pointer"], "#/query/as_of");
+        assert_eq!(count_npos(&app).await, 0);
+    }
+
+    async fn cell_line_breaks_become_spaces(app) {
+        let csv = "bin,name_ru,legal_form,legal_address\n031240100010,Фонд,public_foundation,\"г. Астана,\r\nул. Абая, 1\"\n";
+
+        report(&app, "", "text/csv", csv.as_bytes().to_vec()).await;
+
+        assert_eq!(find_by_bin(&app, "031240100010").await["legal_address"], "г. Астана, ул. Абая, 1");
+    }
+
     async fn unreadable_batches_rejected(app) {
         let no_format = push(&app, "", "application/octet-stream", b"x".to_vec()).await;
         let bad_header = push(&app, "", "text/csv", b"colour,size\nred,1\n".to_vec()).await;
