@@ -258,9 +258,14 @@ impl Ingestion<'_> {
                 None
             }
         };
+        let mut original_dates = Vec::new();
         for field in ["registered_on", "founded_on"] {
             if let Some(Value::String(raw)) = fields.get_mut(field) {
-                *raw = normalise_date(raw);
+                let normalised = normalise_date(raw);
+                if normalised != *raw {
+                    original_dates.push((format!("/{field}"), raw.clone()));
+                    *raw = normalised;
+                }
             }
         }
         if !errors.is_empty() {
@@ -274,7 +279,16 @@ impl Ingestion<'_> {
         let (facts, _) = self
             .patch(&fields)
             .and_then(|patch| patch_facts(&patch, &probe))
-            .map_err(|errors| reject(raw_bin.clone(), errors))?;
+            .map_err(|mut errors| {
+                // Name the date as the row wrote it, not as it was rewritten.
+                for error in &mut errors {
+                    if let Some((_, raw)) = original_dates.iter().find(|(f, _)| *f == error.field) {
+                        error.message =
+                            format!("'{raw}' is not a date in the form DD.MM.YYYY or YYYY-MM-DD");
+                    }
+                }
+                reject(raw_bin.clone(), errors)
+            })?;
         // Every check that can reject the row happens in this pass, so that a rejected
         // row never supersedes an earlier valid row about the same NPO.
         let unknown: Vec<RowError> = facts
@@ -494,9 +508,9 @@ impl Ingestion<'_> {
             fields.insert("legal_form".into(), Value::String(form.code().into()));
         }
         let patch = self.patch(&fields)?;
-        let mut base = blank();
-        base.key_staff = head_staff(&[], row.head.as_ref());
-        let (facts, _) = patch_facts(&patch, &base)?;
+        let (mut facts, _) = patch_facts(&patch, &blank())?;
+        // The head joins any key staff the row sends, whichever field comes first.
+        facts.key_staff = head_staff(&facts.key_staff, row.head.as_ref());
         let mut provenance = BTreeMap::new();
         let named = facts.present_fields();
         self.stamp(&mut provenance, &named, row.as_of);
@@ -523,16 +537,13 @@ impl Ingestion<'_> {
         if fields.is_empty() && head.is_none() {
             return Ok(None);
         }
-        let mut base = record.facts.clone();
-        if head.is_some() {
-            base.key_staff = head_staff(&base.key_staff, head);
-        }
-        let (facts, mut named) = if fields.is_empty() {
-            (base, Vec::new())
+        let (mut facts, mut named) = if fields.is_empty() {
+            (record.facts.clone(), Vec::new())
         } else {
-            patch_facts(&self.patch(&fields)?, &base)?
+            patch_facts(&self.patch(&fields)?, &record.facts)?
         };
         if head.is_some() {
+            facts.key_staff = head_staff(&facts.key_staff, head);
             named.push("key_staff".into());
         }
         let changed = record.facts.changed_fields(&facts);

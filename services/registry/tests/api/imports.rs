@@ -382,6 +382,27 @@ backend_tests! {
         assert_eq!(count_npos(&app).await, 0);
     }
 
+    async fn impossible_date_named_as_written(app) {
+        let csv = "bin;name_ru;legal_form;registered_on\n031240100010;Фонд;public_foundation;31.02.2020\n";
+
+        let report = report(&app, "", "text/csv", csv.as_bytes().to_vec()).await;
+
+        let error = &row(&report, 2)["errors"][0];
+        assert_eq!(error["field"], "/registered_on");
+        assert!(error["message"].as_str().unwrap().contains("'31.02.2020'"), "{report}");
+    }
+
+    async fn head_joins_key_staff(app) {
+        let rows = json!([{"bin": "031240100010", "name_ru": "Фонд", "legal_form": "public_foundation",
+            "key_staff": [{"full_name": "Бухгалтер Б.", "position": "Бухгалтер"}], "head": "Иванов И."}]);
+
+        report(&app, "", "application/json", rows.to_string().into_bytes()).await;
+
+        let staff = find_by_bin(&app, "031240100010").await["key_staff"].clone();
+        assert_eq!(staff.as_array().unwrap().len(), 2, "{staff}");
+        assert_eq!(staff[0]["full_name"], "Иванов И.");
+    }
+
     async fn cell_line_breaks_become_spaces(app) {
         let csv = "bin,name_ru,legal_form,legal_address\n031240100010,Фонд,public_foundation,\"г. Астана,\r\nул. Абая, 1\"\n";
 
