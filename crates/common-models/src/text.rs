@@ -73,10 +73,10 @@ pub const COLLATION_KEY_LAST: &str = "\u{E000}";
 /// Letter case is ignored, quotes and other punctuation are skipped, and runs of
 /// whitespace separate words. Digits come first and compare as numbers (`2` before
 /// `10`, leading zeros ignored). Latin letters follow, then Cyrillic letters in the
-/// order of the Kazakh alphabet (А Ә Б В Г Ғ Д Е Ё Ж … Ы І Ь Э Ю Я). Latin letters with diacritics sort
-/// as their base letter, the legacy look-alikes `ќ` and `ў` as `қ` and `ұ`, and a Latin
-/// `i` next to a Cyrillic letter as the Kazakh `і`, which keyboards without Kazakh
-/// letters put in its place. Other characters sort after all letters, by code point.
+/// order of the Kazakh alphabet (А Ә Б В Г Ғ Д Е Ё Ж … Ы І Ь Э Ю Я). Latin letters
+/// with diacritics sort as their base letter. The legacy look-alikes `ќ` and `ў` sort
+/// as `қ` and `ұ`. A Latin `i` next to a Cyrillic letter sorts as the Kazakh `і`,
+/// because keyboards without Kazakh letters put it in its place. Other characters sort after all letters, by code point.
 /// The key is never empty: text without letters or digits sorts by its other characters.
 ///
 /// Equal keys do not imply equal names, so callers add a unique tie-breaker such as the

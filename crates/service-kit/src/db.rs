@@ -183,7 +183,7 @@ impl r2d2::ManageConnection for ConnectionManager {
                 // second writer wait instead of failing with "database is locked".
                 // The busy timeout comes first, so a connection that finds another one
                 // switching the file to WAL waits for it instead of failing. The page
-                // cache of up to 16 MiB (the default is 2 MiB) holds the index pages
+                // cache of up to 16 MiB (the default is 2 MiB) keeps the index pages
                 // that a large batch touches at random, which SQLite would otherwise
                 // read again from the file for every chunk.
                 conn.batch_execute(

@@ -3,7 +3,7 @@
 //!
 //! Spreadsheets saved in Kazakhstan are often in the Cyrillic Windows code page
 //! (Windows-1251) rather than UTF-8. Text in that code page is almost never valid
-//! UTF-8, so the first block of a file tells the two apart. Windows-1251 has no
+//! UTF-8, so the first block of a file distinguishes the two. Windows-1251 has no
 //! Kazakh letters: a program that saves Kazakh text in it writes `?` in their place,
 //! and such values are rejected rather than stored garbled.
 

@@ -1,6 +1,6 @@
 //! Large batches run as jobs. The body is stored in the database in parts as it
 //! arrives, so a job survives a restart and any instance can run it. A job is
-//! taken under a lease that each committed chunk renews; when a process dies, the
+//! claimed under a lease that each committed chunk renews. When a process dies, the
 //! lease runs out and the job resumes after its last committed line.
 
 use std::io::Read;
@@ -19,7 +19,7 @@ pub const PART: usize = 1024 * 1024;
 /// How long a job stays taken without progress before another run may take it. Each
 /// committed chunk, and every 10,000 rows of the first pass, renews it.
 const LEASE: TimeDelta = TimeDelta::seconds(30);
-/// Interval at which each process looks for jobs that nobody runs.
+/// Interval at which each process looks for jobs that no process runs.
 const POLL: Duration = Duration::from_secs(5);
 /// Age after which an upload that never completed is deleted.
 const ABANDONED: TimeDelta = TimeDelta::hours(1);
@@ -80,7 +80,7 @@ impl Sink for JobSink<'_> {
     }
 }
 
-/// Starts running job `id` in the background, if no other run holds it.
+/// Starts running job `id` in the background, unless another run has claimed it.
 pub fn start(context: ServiceContext, id: String) {
     tokio::spawn(async move {
         let running = context.clone();

@@ -391,8 +391,8 @@ fn split_list(cell: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Finds the code of a legal form written as a code, a catalogue label or a
-/// common abbreviation; anything else is returned as given, so that the
-/// validation names it.
+/// common abbreviation. Anything else is returned as given, so that the validation
+/// names it.
 pub fn legal_form_code(raw: &str) -> String {
     let key = normalise_header(raw);
     let alias = match key.as_str() {

@@ -3,8 +3,8 @@
 //! register and the statistical business register, with a result for every row.
 //!
 //! A batch is read twice. The first pass validates every row and finds, for each NPO,
-//! the last valid row about it; the second applies those rows in chunks, each chunk in
-//! one transaction, so accepted rows are committed even when other rows are rejected.
+//! the last valid row about it. The second pass applies those rows in chunks of one
+//! transaction each, so accepted rows are committed even when other rows are rejected.
 //! Earlier rows about the same NPO are reported as superseded and not applied, which
 //! makes a resent batch change nothing.
 
@@ -38,7 +38,7 @@ pub struct Options {
     pub source: InformationSource,
     /// The system that pushed the batch: the subject of its token.
     pub origin: String,
-    /// When the rows were current at the origin, unless a row says otherwise.
+    /// When the rows were current at the origin, unless a row sets its own `as_of`.
     pub as_of: DateTime<Utc>,
     /// Validate and report without writing.
     pub dry_run: bool,
@@ -70,7 +70,7 @@ pub enum Outcome {
     Unchanged,
     /// A later row of the same batch is about the same NPO and was applied instead.
     Superseded,
-    /// The row is invalid; `errors` says why.
+    /// The row is invalid, and `errors` lists the reasons.
     Rejected,
 }
 
@@ -143,7 +143,7 @@ impl Summary {
     }
 }
 
-/// How a batch was read.
+/// Format, layout, separator and encoding of a batch, with its unknown columns.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reading {
     #[schema(value_type = Option<Format>)]

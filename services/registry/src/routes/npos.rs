@@ -214,7 +214,9 @@ pub async fn create_npo(
         .await
 }
 
-/// Filters, order and page of the NPO list.
+/// Filters, order and page of the NPO list. The filter fields repeat
+/// [`NpoFilterQuery`] because serde does not support `deny_unknown_fields` together
+/// with `flatten`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]

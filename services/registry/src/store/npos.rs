@@ -119,54 +119,72 @@ pub struct Author<'a> {
     pub body: Option<&'a str>,
 }
 
-fn replace_links(conn: &mut AnyConnection, id: &str, facts: &NpoFacts) -> Result<(), StoreError> {
+/// Deletes the link rows of NPO `id`.
+fn delete_links(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     diesel::delete(npo_territories::table.filter(npo_territories::npo_id.eq(id))).execute(conn)?;
     diesel::delete(npo_spheres::table.filter(npo_spheres::npo_id.eq(id))).execute(conn)?;
     diesel::delete(npo_target_groups::table.filter(npo_target_groups::npo_id.eq(id)))
         .execute(conn)?;
-    let territory_rows: Vec<_> = facts
-        .territories
+    Ok(())
+}
+
+/// Link rows written by one INSERT; two columns each.
+const LINK_ROWS: usize = 2_000;
+
+/// Inserts the territory, sphere and target group link rows of `npos`, given as id
+/// and facts.
+fn insert_links(conn: &mut AnyConnection, npos: &[(&str, &NpoFacts)]) -> Result<(), StoreError> {
+    let territory_rows: Vec<_> = npos
         .iter()
-        .map(|code| {
-            (
-                npo_territories::npo_id.eq(id),
-                npo_territories::kato_code.eq(code.as_str()),
-            )
+        .flat_map(|(id, facts)| {
+            facts.territories.iter().map(move |code| {
+                (
+                    npo_territories::npo_id.eq(*id),
+                    npo_territories::kato_code.eq(code.as_str()),
+                )
+            })
         })
         .collect();
-    if !territory_rows.is_empty() {
-        let insert = diesel::insert_into(npo_territories::table).values(territory_rows);
+    for part in territory_rows.chunks(LINK_ROWS) {
+        let insert = diesel::insert_into(npo_territories::table).values(part);
         with_backend!(conn, |c| insert.execute(c))?;
     }
-    let sphere_rows: Vec<_> = facts
-        .spheres
+    let sphere_rows: Vec<_> = npos
         .iter()
-        .map(|sphere| {
-            (
-                npo_spheres::npo_id.eq(id),
-                npo_spheres::sphere.eq(sphere.code()),
-            )
+        .flat_map(|(id, facts)| {
+            facts.spheres.iter().map(move |sphere| {
+                (
+                    npo_spheres::npo_id.eq(*id),
+                    npo_spheres::sphere.eq(sphere.code()),
+                )
+            })
         })
         .collect();
-    if !sphere_rows.is_empty() {
-        let insert = diesel::insert_into(npo_spheres::table).values(sphere_rows);
+    for part in sphere_rows.chunks(LINK_ROWS) {
+        let insert = diesel::insert_into(npo_spheres::table).values(part);
         with_backend!(conn, |c| insert.execute(c))?;
     }
-    let target_group_rows: Vec<_> = facts
-        .target_groups
+    let target_group_rows: Vec<_> = npos
         .iter()
-        .map(|group| {
-            (
-                npo_target_groups::npo_id.eq(id),
-                npo_target_groups::target_group.eq(group.code()),
-            )
+        .flat_map(|(id, facts)| {
+            facts.target_groups.iter().map(move |group| {
+                (
+                    npo_target_groups::npo_id.eq(*id),
+                    npo_target_groups::target_group.eq(group.code()),
+                )
+            })
         })
         .collect();
-    if !target_group_rows.is_empty() {
-        let insert = diesel::insert_into(npo_target_groups::table).values(target_group_rows);
+    for part in target_group_rows.chunks(LINK_ROWS) {
+        let insert = diesel::insert_into(npo_target_groups::table).values(part);
         with_backend!(conn, |c| insert.execute(c))?;
     }
     Ok(())
+}
+
+fn replace_links(conn: &mut AnyConnection, id: &str, facts: &NpoFacts) -> Result<(), StoreError> {
+    delete_links(conn, id)?;
+    insert_links(conn, &[(id, facts)])
 }
 
 /// The columns that hold an NPO's facts, written alike by an insert and an update.
@@ -275,56 +293,13 @@ pub fn insert_many(
         let insert = diesel::insert_into(npos::table).values(rows);
         with_backend!(conn, |c| insert.execute(c))?;
 
-        let territory_rows: Vec<_> = chunk
-            .iter()
-            .flat_map(|npo| {
-                npo.facts.territories.iter().map(|code| {
-                    (
-                        npo_territories::npo_id.eq(npo.id),
-                        npo_territories::kato_code.eq(code.as_str()),
-                    )
-                })
-            })
-            .collect();
-        for part in territory_rows.chunks(INSERT_ROWS * 4) {
-            let insert = diesel::insert_into(npo_territories::table).values(part);
-            with_backend!(conn, |c| insert.execute(c))?;
-        }
-        let sphere_rows: Vec<_> = chunk
-            .iter()
-            .flat_map(|npo| {
-                npo.facts.spheres.iter().map(|sphere| {
-                    (
-                        npo_spheres::npo_id.eq(npo.id),
-                        npo_spheres::sphere.eq(sphere.code()),
-                    )
-                })
-            })
-            .collect();
-        for part in sphere_rows.chunks(INSERT_ROWS * 4) {
-            let insert = diesel::insert_into(npo_spheres::table).values(part);
-            with_backend!(conn, |c| insert.execute(c))?;
-        }
-        let target_group_rows: Vec<_> = chunk
-            .iter()
-            .flat_map(|npo| {
-                npo.facts.target_groups.iter().map(|group| {
-                    (
-                        npo_target_groups::npo_id.eq(npo.id),
-                        npo_target_groups::target_group.eq(group.code()),
-                    )
-                })
-            })
-            .collect();
-        for part in target_group_rows.chunks(INSERT_ROWS * 4) {
-            let insert = diesel::insert_into(npo_target_groups::table).values(part);
-            with_backend!(conn, |c| insert.execute(c))?;
-        }
+        let links: Vec<(&str, &NpoFacts)> = chunk.iter().map(|npo| (npo.id, npo.facts)).collect();
+        insert_links(conn, &links)?;
     }
     Ok(())
 }
 
-/// A condition that is always true and keeps diesel from caching the statement.
+/// Returns a condition that is always true and keeps diesel from caching the statement.
 ///
 /// A batch starts on a database that may be empty, and PostgreSQL plans a cached
 /// statement once for the table as it was then. A sequential scan chosen for an empty
@@ -467,10 +442,7 @@ pub fn mark_merged(
     if updated == 0 {
         return Ok(false);
     }
-    diesel::delete(npo_territories::table.filter(npo_territories::npo_id.eq(id))).execute(conn)?;
-    diesel::delete(npo_spheres::table.filter(npo_spheres::npo_id.eq(id))).execute(conn)?;
-    diesel::delete(npo_target_groups::table.filter(npo_target_groups::npo_id.eq(id)))
-        .execute(conn)?;
+    delete_links(conn, id)?;
     Ok(true)
 }
 
