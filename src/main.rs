@@ -16,7 +16,7 @@ use service_kit::{Role, ServiceDef, Settings};
 
 /// Returns every service this binary can run, in start order.
 fn services() -> Vec<ServiceDef> {
-    vec![registry::SERVICE]
+    vec![registry::SERVICE, needs::SERVICE]
 }
 
 const SETTINGS_HELP: &str = "\

@@ -191,6 +191,137 @@ async fn readme_walkthrough_works() {
     assert!(server.terminate(), "the server stops cleanly on SIGTERM");
 }
 
+/// Sends `request` and returns the status and the JSON body, or `Value::Null`.
+async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+#[tokio::test]
+async fn readme_assessment_works() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let client = reqwest::Client::new();
+    let officer = token(
+        data.path(),
+        &["--role", "officer", "--body", "akimat-ulytau"],
+    );
+    let npo = token(data.path(), &["--role", "npo", "--bin", "940140000385"]);
+    let registered = client
+        .post(server.url("/v1/npos"))
+        .bearer_auth(&officer)
+        .json(&json!({
+            "bin": "940140000385",
+            "name_ru": "Общественное объединение «Жастар әлемі»",
+            "legal_form": "public_association",
+            "territories": ["620000000"],
+            "source": "npo_representatives"
+        }));
+    assert_eq!(send(registered).await.0, 201);
+
+    let (created, assessment) = send(
+        client
+            .post(server.url("/v1/needs-assessments"))
+            .bearer_auth(&officer)
+            .json(&json!({
+                "title": "Потребности молодежи области Ұлытау",
+                "spheres": ["youth"],
+                "territory": "620000000",
+                "period_start": "2024-02-01",
+                "period_end": "2024-05-31",
+                "target_groups": [{"group": "youth", "participants": 120}],
+                "methods": "Анкетирование и фокус-группы в районах области",
+                "instruments": [{"description": "Анкета из 20 вопросов"}],
+                "information_sources": [{"source": "official_statistics"}, {"source": "npo_meetings"}]
+            })),
+    )
+    .await;
+    let a = server.url(&format!(
+        "/v1/needs-assessments/{}",
+        assessment["id"].as_str().unwrap()
+    ));
+    let status = |etag: &str, to: &str| {
+        client
+            .post(format!("{a}/status"))
+            .bearer_auth(&officer)
+            .header("If-Match", format!("\"{etag}\""))
+            .json(&json!({"status": to}))
+    };
+    let collecting = send(status("1", "collecting")).await.0;
+    let (proposed, proposal) = send(
+        client
+            .post(format!("{a}/npo-proposals"))
+            .bearer_auth(&npo)
+            .json(&json!({"text": "В селах нет кружков для подростков"})),
+    )
+    .await;
+    let activity = send(
+        client.post(format!("{a}/activities")).bearer_auth(&officer).json(&json!({
+            "held_on": "2024-03-12", "form": "round_table",
+            "participant_categories": ["npo", "experts"], "responsible_staff": ["Айгерим Сейтова"]
+        })),
+    )
+    .await
+    .0;
+    let reported = send(
+        client
+            .patch(&a)
+            .bearer_auth(&officer)
+            .header("If-Match", "\"2\"")
+            .json(&json!({"report": {"conclusions": "Досуг подростков в селах не организован"}})),
+    )
+    .await
+    .0;
+    let priority = send(
+        client
+            .post(format!("{a}/priorities"))
+            .bearer_auth(&officer)
+            .json(&json!({
+                "sphere": "youth", "territory": "620000000", "target_group": "youth",
+                "problem": "Нет кружков в сельских округах", "information_source": "npo_meetings",
+                "risks": "Отток молодежи", "risk_level": "high", "people_affected": 4200
+            })),
+    )
+    .await
+    .0;
+    let analysed = send(status("3", "analysed")).await.0;
+    let published = send(status("4", "published")).await.0;
+    let (_, public) = send(client.get(&a)).await;
+    let (_, activities) = send(client.get(format!("{a}/activities"))).await;
+    let form = client
+        .get(format!("{a}/priorities.xlsx"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (_, schedule) = send(
+        client
+            .get(server.url("/v1/needs-assessment-schedule"))
+            .bearer_auth(&officer),
+    )
+    .await;
+
+    assert_eq!(created, 201, "{assessment}");
+    assert_eq!(collecting, 200);
+    assert_eq!(proposed, 201, "{proposal}");
+    assert!(proposal["npo_id"].is_string());
+    assert_eq!(activity, 201);
+    assert_eq!(reported, 200);
+    assert_eq!(priority, 201);
+    assert_eq!(analysed, 200);
+    assert_eq!(published, 200);
+    assert_eq!(public["status"], "published");
+    assert_eq!(public["priorities"][0]["risk_level"], "high");
+    assert!(activities["items"][0].get("responsible_staff").is_none());
+    assert!(form.starts_with(b"PK"));
+    assert_eq!(schedule["items"][0]["state"], "overdue");
+    assert!(server.terminate(), "the server stops cleanly on SIGTERM");
+}
+
 #[tokio::test]
 async fn data_survives_restart() {
     let data = tempfile::tempdir().unwrap();

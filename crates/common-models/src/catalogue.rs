@@ -732,5 +732,178 @@ impl NeedsInformationSource {
     }
 }
 
+catalogue! {
+    /// Stage of a needs assessment: drafted, collecting information, analysed, and
+    /// published as a public report.
+    pub enum AssessmentStatus as "assessment_status" {
+        Draft = "draft" {
+            ru: "Черновик",
+            kk: "Жоба",
+            en: "Draft",
+        },
+        Collecting = "collecting" {
+            ru: "Сбор информации",
+            kk: "Ақпарат жинау",
+            en: "Collecting information",
+        },
+        Analysed = "analysed" {
+            ru: "Анализ завершен",
+            kk: "Талдау аяқталды",
+            en: "Analysed",
+        },
+        Published = "published" {
+            ru: "Опубликован",
+            kk: "Жарияланды",
+            en: "Published",
+        },
+    }
+}
+
+catalogue! {
+    /// Likelihood that the risk of leaving a problem unsolved materialises.
+    pub enum RiskLevel as "risk_level" {
+        High = "high" {
+            ru: "высокий",
+            kk: "жоғары",
+            en: "High",
+        },
+        Medium = "medium" {
+            ru: "средний",
+            kk: "орташа",
+            en: "Medium",
+        },
+        Low = "low" {
+            ru: "низкий",
+            kk: "төмен",
+            en: "Low",
+        },
+    }
+}
+
+impl RiskLevel {
+    /// Returns the rank of the level in priority lists: 1 for high, 3 for low.
+    pub fn rank(self) -> i32 {
+        match self {
+            Self::High => 1,
+            Self::Medium => 2,
+            Self::Low => 3,
+        }
+    }
+}
+
+catalogue! {
+    /// Form of an event held to identify society's needs.
+    pub enum AssessmentActivityForm as "assessment_activity_form" {
+        Meeting = "meeting" {
+            ru: "Встреча",
+            kk: "Кездесу",
+            en: "Meeting",
+        },
+        RoundTable = "round_table" {
+            ru: "Круглый стол",
+            kk: "Дөңгелек үстел",
+            en: "Round table",
+        },
+        FocusGroup = "focus_group" {
+            ru: "Фокус-группа",
+            kk: "Фокус-топ",
+            en: "Focus group",
+        },
+        Survey = "survey" {
+            ru: "Анкетирование",
+            kk: "Сауалнама",
+            en: "Survey",
+        },
+        Interview = "interview" {
+            ru: "Интервью",
+            kk: "Сұхбат",
+            en: "Interview",
+        },
+        Study = "study" {
+            ru: "Исследование",
+            kk: "Зерттеу",
+            en: "Study",
+        },
+        PublicHearing = "public_hearing" {
+            ru: "Общественные слушания",
+            kk: "Қоғамдық тыңдау",
+            en: "Public hearing",
+        },
+        OnlineConsultation = "online_consultation" {
+            ru: "Онлайн-консультация",
+            kk: "Онлайн кеңес",
+            en: "Online consultation",
+        },
+        Other = "other" {
+            ru: "Иная форма",
+            kk: "Өзге нысан",
+            en: "Other",
+        },
+    }
+}
+
+catalogue! {
+    /// Category of the people taking part in an event.
+    pub enum ParticipantCategory as "participant_category" {
+        Npo = "npo" {
+            ru: "Представители НПО",
+            kk: "ҮЕҰ өкілдері",
+            en: "NPO representatives",
+        },
+        GovernmentBodies = "government_bodies" {
+            ru: "Государственные органы",
+            kk: "Мемлекеттік органдар",
+            en: "Government bodies",
+        },
+        Citizens = "citizens" {
+            ru: "Граждане",
+            kk: "Азаматтар",
+            en: "Citizens",
+        },
+        Experts = "experts" {
+            ru: "Эксперты",
+            kk: "Сарапшылар",
+            en: "Experts",
+        },
+        Business = "business" {
+            ru: "Бизнес",
+            kk: "Бизнес өкілдері",
+            en: "Business",
+        },
+        Media = "media" {
+            ru: "СМИ",
+            kk: "БАҚ",
+            en: "Media",
+        },
+        InternationalOrganisations = "international_organisations" {
+            ru: "Международные организации",
+            kk: "Халықаралық ұйымдар",
+            en: "International organisations",
+        },
+        Other = "other" {
+            ru: "Иные участники",
+            kk: "Өзге қатысушылар",
+            en: "Other",
+        },
+    }
+}
+
+catalogue! {
+    /// Stage of a proposal for joint action: drafted by the officer, or agreed with the
+    /// management of the government body.
+    pub enum ProposalStatus as "proposal_status" {
+        Draft = "draft" {
+            ru: "Проект",
+            kk: "Жоба",
+            en: "Draft",
+        },
+        Agreed = "agreed" {
+            ru: "Согласовано",
+            kk: "Келісілді",
+            en: "Agreed",
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests;

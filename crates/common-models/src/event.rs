@@ -138,3 +138,70 @@ pub mod registry {
         pub npos_updated: i32,
     }
 }
+
+/// Event types and payloads of the needs assessments.
+pub mod needs {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Serialize};
+    use utoipa::ToSchema;
+
+    /// An assessment's public report was published.
+    pub const ASSESSMENT_PUBLISHED: &str = "needs.assessment.published";
+    /// A priority was added to an assessment that is not yet published.
+    pub const PRIORITY_IDENTIFIED: &str = "needs.priority.identified";
+    /// A sphere and territory of a government body went two years without a completed
+    /// assessment.
+    pub const ASSESSMENT_OVERDUE: &str = "needs.assessment.overdue";
+    /// The management of a government body agreed a proposal for joint action.
+    pub const PROPOSAL_AGREED: &str = "needs.proposal.agreed";
+
+    /// Payload of `needs.assessment.published`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct AssessmentPublished {
+        pub assessment_id: String,
+        pub government_body: String,
+        pub spheres: Vec<String>,
+        pub territory: String,
+        pub period_start: NaiveDate,
+        pub period_end: NaiveDate,
+        /// The priorities of the published report, which supersede those announced
+        /// by `needs.priority.identified` while the report was drafted.
+        pub priorities: Vec<PriorityIdentified>,
+        /// Number of people of the target groups involved in the assessment.
+        pub participants: i64,
+    }
+
+    /// Payload of `needs.priority.identified`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct PriorityIdentified {
+        pub priority_id: String,
+        pub assessment_id: String,
+        pub government_body: String,
+        pub sphere: String,
+        pub territory: String,
+        pub target_group: String,
+        pub risk_level: String,
+        pub people_affected: Option<i64>,
+    }
+
+    /// Payload of `needs.assessment.overdue`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct AssessmentOverdue {
+        pub government_body: String,
+        pub sphere: String,
+        pub territory: String,
+        pub last_assessment_id: String,
+        pub last_completed_on: NaiveDate,
+        pub next_due_on: NaiveDate,
+    }
+
+    /// Payload of `needs.proposal.agreed`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct ProposalAgreed {
+        pub proposal_id: String,
+        pub assessment_id: String,
+        pub government_body: String,
+        pub priority_ids: Vec<String>,
+        pub agreed_on: NaiveDate,
+    }
+}

@@ -16,9 +16,10 @@ pub mod time;
 
 pub use bin::{Bin, BinError};
 pub use catalogue::{
-    Catalogue, CatalogueEntry, FormOfWork, InformationSource, InteractionChannel, InteractionForm,
-    Labels, LegalForm, NeedsInformationSource, NpoStatus, Sphere, TargetGroup, UnknownCode,
-    entries,
+    AssessmentActivityForm, AssessmentStatus, Catalogue, CatalogueEntry, FormOfWork,
+    InformationSource, InteractionChannel, InteractionForm, Labels, LegalForm,
+    NeedsInformationSource, NpoStatus, ParticipantCategory, ProposalStatus, RiskLevel, Sphere,
+    TargetGroup, UnknownCode, entries,
 };
 pub use kato::{KatoCode, KatoError};
 pub use oked::{Oked, OkedError};

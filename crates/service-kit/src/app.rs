@@ -2,7 +2,7 @@
 //! metrics, the event logs and the OpenAPI documents.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
@@ -19,6 +19,7 @@ use crate::db::{Database, MigrationSet, redact};
 use crate::extract::BodyLimit;
 use crate::inbox::Consumer;
 use crate::outbox::{OutgoingEvent, Relay};
+use crate::peer::Peer;
 use crate::problem::ApiError;
 use crate::settings::Settings;
 use crate::{PLATFORM_MIGRATIONS, platform, telemetry};
@@ -40,6 +41,9 @@ pub struct ServiceDef {
     /// Background loops of the service, such as a job runner. Each one returns when
     /// the token is cancelled.
     pub background: fn(&ServiceContext, CancellationToken) -> Vec<BackgroundTask>,
+    /// Services this one calls over REST. Each must run in the same process or have
+    /// its address in `LIAISON_SERVICE_URL_<NAME>`.
+    pub peers: &'static [&'static str],
 }
 
 /// A background loop of a service, started once the server has bound its address.
@@ -60,6 +64,9 @@ pub struct ServiceContext {
     pub db: Database,
     pub settings: Arc<Settings>,
     relay_wake: Arc<Notify>,
+    /// Clients of the services in `ServiceDef::peers`, set once the server has bound
+    /// its address, because a peer in the same process is called on that address.
+    peers: Arc<OnceLock<Vec<Peer>>>,
 }
 
 impl ServiceContext {
@@ -118,6 +125,19 @@ impl ServiceContext {
     /// Tells the relay that new events are committed.
     pub fn events_committed(&self) {
         self.relay_wake.notify_one();
+    }
+
+    /// Returns the client of service `name`, which must be one of the service's peers.
+    pub fn peer(&self, name: &str) -> Result<&Peer, ApiError> {
+        self.peers
+            .get()
+            .and_then(|peers| peers.iter().find(|peer| peer.name() == name))
+            .ok_or_else(|| {
+                ApiError::Unavailable(format!(
+                    "the {name} service is not among the peers of {}",
+                    self.name
+                ))
+            })
     }
 }
 
@@ -216,6 +236,7 @@ async fn prepare(settings: &Arc<Settings>, service: &ServiceDef) -> anyhow::Resu
         db,
         settings: settings.clone(),
         relay_wake: Arc::new(Notify::new()),
+        peers: Arc::new(OnceLock::new()),
     };
     let on_start = service.on_start;
     let starting = context.clone();
@@ -229,6 +250,7 @@ pub async fn start(
     services: &[ServiceDef],
     handle_signals: bool,
 ) -> anyhow::Result<Running> {
+    check_peers(&settings, services)?;
     let settings = Arc::new(settings);
     let verifier = web::Data::new(Verifier::from_settings(&settings).await?);
     let bus = bus::open(
@@ -360,6 +382,7 @@ pub async fn start(
         .first()
         .copied()
         .ok_or_else(|| anyhow::anyhow!("the server bound no address"))?;
+    connect_peers(services, &contexts, addr)?;
     let server = server.run();
     let handle = server.handle();
     let server_task = tokio::spawn(server);
@@ -379,6 +402,56 @@ pub async fn start(
         contexts,
         bus,
     })
+}
+
+/// Fails when a service calls another that neither runs in this process nor has an
+/// address in the settings.
+fn check_peers(settings: &Settings, services: &[ServiceDef]) -> anyhow::Result<()> {
+    for service in services {
+        for peer in service.peers {
+            let local = services.iter().any(|s| s.name == *peer);
+            if !local && settings.service_url(peer).is_none() {
+                anyhow::bail!(
+                    "the {} service calls the {peer} service, which this process does not run: \
+                     run both, or set {}SERVICE_URL_{} to its address",
+                    service.name,
+                    crate::settings::PREFIX,
+                    peer.to_uppercase().replace('-', "_")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gives every service its peer clients: the configured address of a peer, or this
+/// process's own address for a peer running here.
+fn connect_peers(
+    services: &[ServiceDef],
+    contexts: &[ServiceContext],
+    addr: SocketAddr,
+) -> anyhow::Result<()> {
+    let mut loopback = addr;
+    if loopback.ip().is_unspecified() {
+        loopback.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let local = format!("http://{loopback}");
+    for (service, context) in services.iter().zip(contexts) {
+        let mut peers = Vec::new();
+        for name in service.peers {
+            let base = context
+                .settings
+                .service_url(name)
+                .unwrap_or_else(|| local.clone());
+            peers.push(Peer::new(name, &base)?);
+        }
+        // A context is connected once; a second set would only repeat the same clients.
+        drop(context.peers.set(peers));
+    }
+    Ok(())
 }
 
 fn workers() -> usize {

@@ -7,7 +7,9 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod bus;
+pub mod columns;
 pub mod db;
+pub mod export;
 pub mod extract;
 pub mod idempotency;
 pub mod inbox;
@@ -15,11 +17,13 @@ pub mod metrics;
 pub mod openapi;
 pub mod outbox;
 pub mod pagination;
+pub mod peer;
 pub mod platform;
 pub mod problem;
 pub mod schema;
 pub mod settings;
 pub mod telemetry;
+pub mod validate;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 

@@ -8,6 +8,9 @@ use utoipa::ToSchema;
 /// Media type of every error response.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Seconds a client should wait before retrying a 503, sent as `Retry-After`.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
 /// One invalid input field: where it is (a JSON pointer) and why it is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
@@ -200,6 +203,9 @@ impl ResponseError for ApiError {
         response.content_type(PROBLEM_JSON);
         if matches!(self, Self::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header(("Retry-After", RETRY_AFTER_SECS.to_string()));
         }
         response.json(self.problem())
     }

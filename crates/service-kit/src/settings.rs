@@ -50,6 +50,9 @@ pub struct Settings {
     pub development_tokens: bool,
     /// Database URLs of single services, from `LIAISON_DATABASE_URL_<SERVICE>`.
     pub database_url_overrides: Vec<(String, String)>,
+    /// Base URLs of services that run in other processes, from
+    /// `LIAISON_SERVICE_URL_<SERVICE>`, such as `http://registry:8080`.
+    pub service_urls: Vec<(String, String)>,
 }
 
 /// Output format of the log.
@@ -74,14 +77,8 @@ impl Settings {
     /// Reads every setting from the process environment.
     pub fn from_env() -> Result<Self, SettingsError> {
         let mut settings = Self::from_lookup(|name| std::env::var(name).ok())?;
-        let prefix = format!("{PREFIX}DATABASE_URL_");
-        settings.database_url_overrides = std::env::vars()
-            .filter(|(_, value)| !value.is_empty())
-            .filter_map(|(name, value)| {
-                let service = name.strip_prefix(&prefix)?;
-                Some((service.to_lowercase().replace('_', "-"), value))
-            })
-            .collect();
+        settings.database_url_overrides = per_service("DATABASE_URL_");
+        settings.service_urls = per_service("SERVICE_URL_");
         Ok(settings)
     }
 
@@ -142,7 +139,16 @@ impl Settings {
             publish_timeout_secs,
             development_tokens,
             database_url_overrides: Vec::new(),
+            service_urls: Vec::new(),
         })
+    }
+
+    /// Returns the configured base URL of service `service`, if it runs elsewhere.
+    pub fn service_url(&self, service: &str) -> Option<String> {
+        self.service_urls
+            .iter()
+            .find(|(name, _)| name == service)
+            .map(|(_, url)| url.clone())
     }
 
     /// Returns the database URL of one service: its own variable, or the template.
@@ -161,6 +167,19 @@ impl Settings {
     pub fn uses_development_key(&self) -> bool {
         self.jwt_public_keys.is_empty() && self.jwt_jwks_url.is_none()
     }
+}
+
+/// Reads the non-empty variables `LIAISON_<kind><SERVICE>` as (service name, value),
+/// where the service name is lower case with `-` for `_`.
+fn per_service(kind: &str) -> Vec<(String, String)> {
+    let prefix = format!("{PREFIX}{kind}");
+    std::env::vars()
+        .filter(|(_, value)| !value.is_empty())
+        .filter_map(|(name, value)| {
+            let service = name.strip_prefix(&prefix)?;
+            Some((service.to_lowercase().replace('_', "-"), value))
+        })
+        .collect()
 }
 
 fn resolve(address: &str) -> Option<SocketAddr> {

@@ -80,6 +80,16 @@ impl TestApp {
     /// Starts `services` on `backend`. Returns `None` for PostgreSQL in the SQLite-only
     /// run; fails with instructions when PostgreSQL or RabbitMQ is unreachable.
     pub async fn spawn(services: &[ServiceDef], backend: TestBackend) -> Option<Self> {
+        Self::spawn_with(services, backend, &[]).await
+    }
+
+    /// Starts `services` on `backend` with extra settings, as `(variable, value)` pairs
+    /// such as `("LIAISON_SERVICE_URL_REGISTRY", "http://127.0.0.1:9")`.
+    pub async fn spawn_with(
+        services: &[ServiceDef],
+        backend: TestBackend,
+        extra: &[(&str, &str)],
+    ) -> Option<Self> {
         if backend == TestBackend::Postgres && sqlite_only() {
             eprintln!("skipped on PostgreSQL and RabbitMQ: LIAISON_TEST_SQLITE_ONLY is set");
             return None;
@@ -121,19 +131,35 @@ impl TestApp {
             }
         };
 
-        let settings = Settings::from_lookup(|name| match name {
-            "LIAISON_DATA_DIR" => Some(data.path().display().to_string()),
-            "LIAISON_DATABASE_URL" => Some(database_url.clone()),
-            "LIAISON_BROKER_URL" => Some(broker_url.clone()),
-            "LIAISON_EXCHANGE" => Some(exchange.clone()),
-            "LIAISON_LISTEN" => Some("127.0.0.1:0".into()),
-            "LIAISON_BODY_LIMIT" => Some("262144".into()),
-            "LIAISON_BATCH_LIMIT" => Some("1048576".into()),
-            "LIAISON_BATCH_JOB_THRESHOLD" => Some("8192".into()),
-            "LIAISON_DEVELOPMENT_TOKENS" => Some("1".into()),
-            _ => None,
+        let mut settings = Settings::from_lookup(|name| {
+            if let Some((_, value)) = extra.iter().find(|(variable, _)| *variable == name) {
+                return Some((*value).to_owned());
+            }
+            match name {
+                "LIAISON_DATA_DIR" => Some(data.path().display().to_string()),
+                "LIAISON_DATABASE_URL" => Some(database_url.clone()),
+                "LIAISON_BROKER_URL" => Some(broker_url.clone()),
+                "LIAISON_EXCHANGE" => Some(exchange.clone()),
+                "LIAISON_LISTEN" => Some("127.0.0.1:0".into()),
+                "LIAISON_BODY_LIMIT" => Some("262144".into()),
+                "LIAISON_BATCH_LIMIT" => Some("1048576".into()),
+                "LIAISON_BATCH_JOB_THRESHOLD" => Some("8192".into()),
+                "LIAISON_DEVELOPMENT_TOKENS" => Some("1".into()),
+                _ => None,
+            }
         })
         .expect("test settings are valid");
+        let service_url_prefix = format!("{}SERVICE_URL_", crate::settings::PREFIX);
+        settings.service_urls = extra
+            .iter()
+            .filter_map(|(variable, value)| {
+                let service = variable.strip_prefix(&service_url_prefix)?;
+                Some((
+                    service.to_lowercase().replace('_', "-"),
+                    (*value).to_owned(),
+                ))
+            })
+            .collect();
 
         if backend == TestBackend::Postgres {
             check_broker(&settings).await;

@@ -50,6 +50,11 @@ macro_rules! for_each_catalogue {
         $check::<InteractionForm>();
         $check::<InteractionChannel>();
         $check::<NeedsInformationSource>();
+        $check::<AssessmentStatus>();
+        $check::<RiskLevel>();
+        $check::<AssessmentActivityForm>();
+        $check::<ParticipantCategory>();
+        $check::<ProposalStatus>();
     };
 }
 
@@ -235,6 +240,11 @@ fn catalogue_names_are_unique() {
         InteractionForm::NAME,
         InteractionChannel::NAME,
         NeedsInformationSource::NAME,
+        AssessmentStatus::NAME,
+        RiskLevel::NAME,
+        AssessmentActivityForm::NAME,
+        ParticipantCategory::NAME,
+        ProposalStatus::NAME,
     ];
     let unique: HashSet<&str> = names.iter().copied().collect();
     assert_eq!(unique.len(), names.len());

@@ -2,8 +2,9 @@
 
 use actix_web::{HttpResponse, get, web};
 use common_models::{
-    CatalogueEntry, FormOfWork, InformationSource, InteractionChannel, InteractionForm, LegalForm,
-    NeedsInformationSource, NpoStatus, Sphere, TargetGroup, entries,
+    AssessmentActivityForm, AssessmentStatus, CatalogueEntry, FormOfWork, InformationSource,
+    InteractionChannel, InteractionForm, LegalForm, NeedsInformationSource, NpoStatus,
+    ParticipantCategory, ProposalStatus, RiskLevel, Sphere, TargetGroup, entries,
 };
 use serde::Serialize;
 use service_kit::{ApiError, ApiResult};
@@ -20,6 +21,11 @@ const NAMES: &[&str] = &[
     "needs-information-sources",
     "interaction-forms",
     "interaction-channels",
+    "assessment-statuses",
+    "risk-levels",
+    "assessment-activity-forms",
+    "participant-categories",
+    "proposal-statuses",
 ];
 
 fn catalogue(name: &str) -> Option<Vec<CatalogueEntry>> {
@@ -33,6 +39,11 @@ fn catalogue(name: &str) -> Option<Vec<CatalogueEntry>> {
         "needs-information-sources" => entries::<NeedsInformationSource>(),
         "interaction-forms" => entries::<InteractionForm>(),
         "interaction-channels" => entries::<InteractionChannel>(),
+        "assessment-statuses" => entries::<AssessmentStatus>(),
+        "risk-levels" => entries::<RiskLevel>(),
+        "assessment-activity-forms" => entries::<AssessmentActivityForm>(),
+        "participant-categories" => entries::<ParticipantCategory>(),
+        "proposal-statuses" => entries::<ProposalStatus>(),
         _ => return None,
     })
 }

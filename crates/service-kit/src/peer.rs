@@ -1,0 +1,148 @@
+//! REST calls to another service of the platform, for checks whose result a write
+//! needs at once, such as whether an NPO is in the registry.
+//!
+//! Reads are retried with backoff, because they are idempotent. When the other service
+//! stays unreachable the call fails with [`ApiError::Unavailable`], which the caller
+//! returns as a 503 with `Retry-After` before writing anything.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use crate::problem::ApiError;
+use crate::telemetry;
+
+/// Attempts of one read before the other service counts as unavailable.
+const ATTEMPTS: u32 = 3;
+/// Wait before the second attempt; each later wait doubles it.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// Time one attempt may take, connection included.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Client of one other service at a base URL, such as `http://127.0.0.1:8080`.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    name: &'static str,
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Peer {
+    /// Creates a client of service `name` at `base`.
+    pub fn new(name: &'static str, base: &str) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .connect_timeout(ATTEMPT_TIMEOUT)
+            .build()?;
+        Ok(Self {
+            name,
+            base: base.trim_end_matches('/').to_owned(),
+            client,
+        })
+    }
+
+    /// Returns the name of the service this client calls.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Reads `path` with `query` as JSON. Returns `None` on 404. Connection
+    /// failures, timeouts and 5xx responses are retried, then fail with a 503 problem.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Option<T>, ApiError> {
+        let url = format!("{}{path}", self.base);
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            match self.attempt(&url, query).await {
+                Ok(answer) => return self.decode(path, answer).await,
+                Err(reason) if attempt < ATTEMPTS => {
+                    tracing::warn!(
+                        peer = self.name,
+                        path,
+                        attempt,
+                        retry_in_ms = backoff.as_millis() as u64,
+                        reason = %reason,
+                        "call to another service failed; retrying"
+                    );
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                Err(reason) => {
+                    return Err(ApiError::Unavailable(format!(
+                        "no response from the {} service to {path} after {ATTEMPTS} attempts ({reason})",
+                        self.name
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Sends one request; an error is a failure worth retrying.
+    async fn attempt(
+        &self,
+        url: &str,
+        query: &[(&str, &str)],
+    ) -> Result<reqwest::Response, String> {
+        let mut request = self.client.get(url).query(query);
+        if let Some(traceparent) = telemetry::current_traceparent() {
+            request = request.header("traceparent", traceparent);
+        }
+        let response = request.send().await.map_err(|e| describe(&e))?;
+        if response.status().is_server_error() {
+            return Err(format!("status {}", response.status()));
+        }
+        Ok(response)
+    }
+
+    async fn decode<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        response: reqwest::Response,
+    ) -> Result<Option<T>, ApiError> {
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "the {} service responded to {path} with status {status}",
+                self.name
+            )));
+        }
+        let body = response.bytes().await.map_err(|e| {
+            ApiError::Unavailable(format!(
+                "the response of the {} service to {path} broke off ({})",
+                self.name,
+                describe(&e)
+            ))
+        })?;
+        serde_json::from_slice(&body).map(Some).map_err(|e| {
+            ApiError::internal(anyhow::anyhow!(
+                "the {} service responded to {path} with an unexpected body: {e}",
+                self.name
+            ))
+        })
+    }
+}
+
+/// Describes a request failure without its URL, which may carry query values.
+fn describe(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "connection failed"
+    } else if error.is_body() || error.is_decode() {
+        "reading the body failed"
+    } else {
+        "request failed"
+    };
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{kind}: {cause}"),
+        None => kind.to_owned(),
+    }
+}
