@@ -491,6 +491,38 @@ impl EventObserver {
     }
 }
 
+/// Reads a problem body and checks its media type and status.
+pub async fn problem(
+    response: reqwest::Response,
+    status: reqwest::StatusCode,
+) -> serde_json::Value {
+    let url = response.url().to_string();
+    let actual = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body: serde_json::Value = response.json().await.expect("a problem body");
+    assert_eq!(actual, status, "{url}: {body}");
+    assert_eq!(content_type, "application/problem+json");
+    body
+}
+
+/// JSON pointers of the invalid fields a problem lists.
+pub fn pointers(problem: &serde_json::Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["pointer"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Declares a test module per case with one test on SQLite and one on PostgreSQL.
 ///
 /// ```ignore

@@ -15,6 +15,7 @@ use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use service_kit::Role;
 use service_kit::testing::TestApp;
+pub use service_kit::testing::{pointers, problem};
 
 /// Services every test starts. The needs service calls the registry for NPO and KATO lookups.
 pub const SERVICES: &[service_kit::ServiceDef] = &[registry::SERVICE, needs::SERVICE];
@@ -281,35 +282,6 @@ pub async fn register_npo(app: &TestApp, bin: &str, name: &str) -> Value {
 /// Mints a token of an NPO user whose organisation has `bin`.
 pub fn npo_token(app: &TestApp, bin: &str) -> String {
     app.token(Role::Npo, None, Some(bin))
-}
-
-/// Reads a problem body and checks its media type and status.
-pub async fn problem(response: Response, status: StatusCode) -> Value {
-    let url = response.url().to_string();
-    let actual = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body: Value = response.json().await.expect("a problem body");
-    assert_eq!(actual, status, "{url}: {body}");
-    assert_eq!(content_type, "application/problem+json");
-    body
-}
-
-/// JSON pointers of the invalid fields a problem lists.
-pub fn pointers(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["pointer"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// JSON pointers of the invalid fields a problem lists, sorted, so that a check does not

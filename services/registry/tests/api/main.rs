@@ -15,6 +15,7 @@ mod tokens;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use service_kit::testing::TestApp;
+pub use service_kit::testing::{pointers, problem};
 
 /// Services every test starts.
 pub const SERVICES: &[service_kit::ServiceDef] = &[registry::SERVICE];
@@ -49,35 +50,6 @@ pub async fn create_npo(app: &TestApp, body: &Value) -> Value {
     let text = response.text().await.expect("a body");
     assert_eq!(status, StatusCode::CREATED, "create failed: {text}");
     serde_json::from_str(&text).expect("a JSON card")
-}
-
-/// Reads a problem body and checks its media type and status.
-pub async fn problem(response: Response, status: StatusCode) -> Value {
-    let url = response.url().to_string();
-    let actual = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body: Value = response.json().await.expect("a problem body");
-    assert_eq!(actual, status, "{url}: {body}");
-    assert_eq!(content_type, "application/problem+json");
-    body
-}
-
-/// JSON pointers of the invalid fields a problem lists.
-pub fn pointers(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["pointer"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Counts the NPOs a public list returns (first page of up to 200).
