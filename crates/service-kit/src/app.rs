@@ -410,7 +410,9 @@ fn check_peers(settings: &Settings, services: &[ServiceDef]) -> anyhow::Result<(
     for service in services {
         for peer in service.peers {
             let local = services.iter().any(|s| s.name == *peer);
-            if !local && settings.service_url(peer).is_none() {
+            if let Some(url) = settings.service_url(peer) {
+                check_service_url(peer, &url)?;
+            } else if !local {
                 anyhow::bail!(
                     "the {} service calls the {peer} service, which this process does not run: \
                      run both, or set {}SERVICE_URL_{} to its address",
@@ -420,6 +422,31 @@ fn check_peers(settings: &Settings, services: &[ServiceDef]) -> anyhow::Result<(
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// Fails unless `url` is an http or https address with a host and nothing after it,
+/// because the service's routes are appended to it.
+fn check_service_url(service: &str, url: &str) -> anyhow::Result<()> {
+    let variable = format!(
+        "{}SERVICE_URL_{}",
+        crate::settings::PREFIX,
+        service.to_uppercase().replace('-', "_")
+    );
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| anyhow::anyhow!("invalid setting {variable}={url:?}: {e}"))?;
+    let bare = matches!(parsed.scheme(), "http" | "https")
+        && parsed.host().is_some()
+        && parsed.path() == "/"
+        && parsed.query().is_none()
+        && parsed.fragment().is_none()
+        && parsed.username().is_empty();
+    if !bare {
+        anyhow::bail!(
+            "invalid setting {variable}={url:?}: expected http(s)://host:port with no path, \
+             such as http://registry:8080"
+        );
     }
     Ok(())
 }

@@ -133,9 +133,20 @@ pub fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> HttpRe
 
 fn cell_text(cell: &Cell) -> String {
     match cell {
-        Cell::Text(text) => text.clone(),
+        Cell::Text(text) => defuse_formula(text.clone()),
         Cell::Number(number) => number.to_string(),
         Cell::Empty => String::new(),
+    }
+}
+
+/// Prefixes a quote to text that a spreadsheet would run as a formula (starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return), so a downloaded file cannot
+/// execute what a user typed.
+pub fn defuse_formula(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
     }
 }
 
@@ -180,6 +191,19 @@ mod tests {
         assert!(csv.starts_with(b"\xEF\xBB\xBF"));
         let text = String::from_utf8(csv[3..].to_vec()).unwrap();
         assert_eq!(text, "№,Сфера\r\n1,\"Образование, \"\"наука\"\"\"\r\n");
+    }
+
+    #[test]
+    fn csv_defuses_formulas() {
+        let table = Table {
+            title: "t".into(),
+            headings: vec!["a".into()],
+            rows: vec![vec!["=HYPERLINK(1)".into()], vec!["-2+3".into()]],
+        };
+
+        let csv = String::from_utf8(table.to_csv().unwrap()[3..].to_vec()).unwrap();
+
+        assert_eq!(csv, "a\r\n'=HYPERLINK(1)\r\n'-2+3\r\n");
     }
 
     #[test]

@@ -47,10 +47,19 @@ pub struct ActivityFacts {
 
 impl ActivityInput {
     /// Parses the request, listing every invalid field.
-    pub fn parse(&self) -> Result<ActivityFacts, service_kit::ApiError> {
+    /// The activity must have been held by `today`.
+    pub fn parse(&self, today: NaiveDate) -> Result<ActivityFacts, service_kit::ApiError> {
         let mut errors = Errors::default();
         let held_on = present(&mut errors, "/held_on", &self.held_on)
             .and_then(|raw| errors.check("/held_on", parse_date(raw)));
+        if let Some(date) = held_on
+            && date > today
+        {
+            errors.add(
+                "/held_on",
+                format!("{date} is after today ({today}); record an activity once it is held"),
+            );
+        }
         let form = present(&mut errors, "/form", &self.form)
             .and_then(|raw| errors.check("/form", parse_code::<AssessmentActivityForm>(raw)));
         let participant_categories = parse_codes::<ParticipantCategory>(

@@ -472,6 +472,12 @@ impl AssessmentRecord {
         Ok(())
     }
 
+    /// Removes the analysis report, which public readers see only once it is published.
+    pub fn without_report(mut self) -> Self {
+        self.facts.report = Report::default();
+        self
+    }
+
     /// Builds the response body, with `priorities` in ranking order.
     pub fn view(&self, priorities: Vec<Priority>) -> Assessment {
         let facts = &self.facts;

@@ -234,6 +234,40 @@ impl Priority {
     }
 }
 
+/// Fails with 422 when a priority falls outside the spheres or the territory of
+/// `assessment`, as after a change of its scope.
+pub fn check_fit(
+    assessment: &AssessmentFacts,
+    priorities: &[Priority],
+) -> Result<(), service_kit::ApiError> {
+    let mut errors = Errors::default();
+    for priority in priorities {
+        if !assessment.spheres.contains(&priority.sphere) {
+            errors.add(
+                "/spheres",
+                format!(
+                    "priority {} is in sphere {}; keep the sphere or remove the priority first",
+                    priority.id, priority.sphere
+                ),
+            );
+        }
+        let inside = match (&assessment.territory, KatoCode::parse(&priority.territory)) {
+            (Some(covered), Ok(territory)) => covered.contains(&territory),
+            _ => false,
+        };
+        if !inside {
+            errors.add(
+                "/territory",
+                format!(
+                    "priority {} is in territory {}; cover it or remove the priority first",
+                    priority.id, priority.territory
+                ),
+            );
+        }
+    }
+    errors.into_result()
+}
+
 /// Builds the "identified priorities" form from priorities in ranking order, with the
 /// Russian labels of the codes.
 pub fn form(priorities: &[Priority]) -> Table {

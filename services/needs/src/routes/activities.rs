@@ -36,7 +36,7 @@ pub async fn create_activity(
     body: ValidJson<ActivityInput>,
 ) -> ApiResult<HttpResponse> {
     let government_body = caller.officer_body()?.to_owned();
-    let facts = body.value.parse()?;
+    let facts = body.value.parse(common_models::time::today())?;
     let assessment_id = assessment_id.into_inner();
     let scope = caller.idempotency_scope(&format!(
         "POST /v1/needs-assessments/{assessment_id}/activities"

@@ -19,7 +19,7 @@ use crate::domain::assessment::{
     Assessment, AssessmentFacts, AssessmentInput, AssessmentPatch, AssessmentRecord, StatusChange,
     check_transition, next_status,
 };
-use crate::domain::priority::Priority;
+use crate::domain::priority::{self, Priority};
 use crate::domain::{Errors, Reader, Viewer, parse_code};
 use crate::store::assessments::{self, AssessmentFilter};
 use crate::store::{Scope, priorities};
@@ -174,7 +174,17 @@ pub async fn list_assessments(
         })
         .await?;
 
-    let views: Vec<Assessment> = items.iter().map(|record| record.view(Vec::new())).collect();
+    let views: Vec<Assessment> = items
+        .into_iter()
+        .map(|record| {
+            let owner = viewer.reader_of(&record.government_body) == Reader::Owner;
+            if owner || record.status == AssessmentStatus::Published {
+                record.view(Vec::new())
+            } else {
+                record.without_report().view(Vec::new())
+            }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(Page::from_overfetch(views, limit, |a| a.id.clone())))
 }
 
@@ -207,6 +217,11 @@ pub async fn get_assessment(
                 priorities::for_assessment(conn, &record.id)?
             } else {
                 Vec::new()
+            };
+            let record = if report_visible {
+                record
+            } else {
+                record.without_report()
             };
             Ok::<_, ApiError>((record, priorities))
         })
@@ -258,6 +273,10 @@ pub async fn update_assessment(
             current.check_editable()?;
             if_match.check(&etag(current.version))?;
             let facts = body.value.apply(&current.facts)?;
+            if facts == current.facts {
+                return load_with_priorities(conn, &id);
+            }
+            priority::check_fit(&facts, &priorities::for_assessment(conn, &id)?)?;
             // A change may not undo what the current stage required.
             if current.status != AssessmentStatus::Draft {
                 let priority_count = priorities::count(conn, &id)?;
@@ -392,6 +411,7 @@ pub async fn change_status(
             let listed = priorities::for_assessment(conn, &id)?;
             let today = common_models::time::today();
             check_transition(&current.facts, target, listed.len() as i64, today)?;
+            priority::check_fit(&current.facts, &listed)?;
 
             let completed_on = match target {
                 AssessmentStatus::Analysed | AssessmentStatus::Published => {

@@ -20,8 +20,8 @@ use uuid::Uuid;
 use super::{Needs, owned, readable_report, registry};
 use crate::domain::priority::{MAX_PER_ASSESSMENT, Priority, PriorityInput, form};
 use crate::domain::{Errors, Viewer, parse_code};
-use crate::store::Scope;
 use crate::store::priorities::{self, PriorityFilter, RankPosition};
+use crate::store::{Scope, proposals};
 
 /// Audit trail entity name of priorities.
 const ENTITY: &str = "needs_priority";
@@ -190,6 +190,17 @@ pub async fn delete_priority(
         .transaction(move |conn| {
             let assessment = owned(conn, &assessment_id, &caller)?;
             assessment.check_editable()?;
+            let linked: Vec<String> = proposals::list_joint(conn, &assessment_id, None, i64::MAX)?
+                .into_iter()
+                .filter(|p| p.priority_ids.contains(&priority_id))
+                .map(|p| p.id)
+                .collect();
+            if !linked.is_empty() {
+                return Err(ApiError::Conflict(format!(
+                    "priority {priority_id} is linked from proposals for joint action {}",
+                    linked.join(", ")
+                )));
+            }
             if !priorities::delete(conn, &assessment_id, &priority_id)? {
                 return Err(ApiError::NotFound(format!("priority {priority_id}")));
             }

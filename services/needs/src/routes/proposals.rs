@@ -14,7 +14,7 @@ use service_kit::problem::Problem;
 use service_kit::{ApiError, ApiResult, Caller, Role};
 use uuid::Uuid;
 
-use super::{Needs, existing, owned, registry};
+use super::{Needs, existing, owned, readable, registry};
 use crate::domain::proposal::{
     ApprovalInput, JointActionProposal, JointActionProposalInput, NpoProposal, NpoProposalInput,
 };
@@ -131,8 +131,8 @@ pub async fn list_joint_proposals(
     let items = needs
         .db
         .run(move |conn| {
-            let record = existing(conn, &assessment_id)?;
-            if viewer.reader_of(&record.government_body) != Reader::Owner {
+            let (record, reader) = readable(conn, &assessment_id, &viewer)?;
+            if reader != Reader::Owner {
                 return Err(ApiError::Forbidden(format!(
                     "proposals for joint action of {assessment_id} are for the officer of {} and the ministry",
                     record.government_body
@@ -242,6 +242,9 @@ pub async fn create_npo_proposal(
         .cloned()
         .ok_or_else(|| ApiError::Forbidden("the token of an NPO user carries no BIN".into()))?;
     let facts = body.value.parse()?;
+    if let Some(territory) = &facts.territory {
+        registry::territory_name(&needs, territory, "/territory").await?;
+    }
     let assessment_id = assessment_id.into_inner();
     let proposer = registry::npo_by_bin(&needs, &bin).await?.ok_or_else(|| {
         ApiError::field(
@@ -256,6 +259,9 @@ pub async fn create_npo_proposal(
     needs
         .create(key, scope, body.raw.clone(), move |conn| {
             let assessment = existing(conn, &assessment_id)?;
+            if assessment.status == AssessmentStatus::Draft {
+                return Err(ApiError::NotFound(format!("needs assessment {assessment_id}")));
+            }
             if assessment.status != AssessmentStatus::Collecting {
                 return Err(ApiError::Conflict(format!(
                     "assessment {assessment_id} is {}; it takes NPO proposals only while collecting information",
@@ -325,8 +331,16 @@ pub async fn list_npo_proposals(
                 Viewer::Npo(bin) => Some(bin.to_string()),
                 _ => None,
             };
-            // An NPO reads its own proposals whatever the stage of the assessment.
+            // An NPO reads its own proposals at any later stage of an assessment it could
+            // send them to; a draft never took any, so it stays hidden.
             let record = existing(conn, &assessment_id)?;
+            let hidden = match &bin {
+                Some(_) => record.status == AssessmentStatus::Draft,
+                None => readable(conn, &assessment_id, &viewer).is_err(),
+            };
+            if hidden {
+                return Err(ApiError::NotFound(format!("needs assessment {assessment_id}")));
+            }
             if bin.is_none() && viewer.reader_of(&record.government_body) != Reader::Owner {
                 return Err(ApiError::Forbidden(format!(
                     "NPO proposals of {assessment_id} are for the officer of {}, the ministry and the NPOs that sent them",

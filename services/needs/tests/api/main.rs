@@ -4,6 +4,7 @@
 mod activities;
 mod assessments;
 mod exports;
+mod guards;
 mod lifecycle;
 mod platform;
 mod priorities;

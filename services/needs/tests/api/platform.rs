@@ -49,3 +49,25 @@ async fn start_without_registry_address_fails() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn service_url_with_path_rejected() {
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = Settings::from_lookup(|name| match name {
+        "LIAISON_DATA_DIR" => Some(data.path().display().to_string()),
+        "LIAISON_LISTEN" => Some("127.0.0.1:0".into()),
+        _ => None,
+    })
+    .unwrap();
+    settings.service_urls = vec![("registry".into(), "http://127.0.0.1:9/v1".into())];
+
+    let error = service_kit::app::start(settings, &[needs::SERVICE], false)
+        .await
+        .expect_err("a registry address with a path is rejected at start");
+
+    let message = error.to_string();
+    assert!(
+        message.contains("LIAISON_SERVICE_URL_REGISTRY"),
+        "{message}"
+    );
+}

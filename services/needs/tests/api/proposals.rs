@@ -104,9 +104,9 @@ backend_tests! {
         let by_ministry = get_json(&app, &list_path, Some(&app.ministry())).await;
         assert_eq!(by_ministry["items"][0]["status"], "agreed");
         let by_other_body = app.client.get(app.url(&list_path)).bearer_auth(app.officer(OTHER_BODY)).send().await.unwrap();
-        problem(by_other_body, StatusCode::FORBIDDEN).await;
+        problem(by_other_body, StatusCode::NOT_FOUND).await;
         let by_npo = app.client.get(app.url(&list_path)).bearer_auth(npo_token(&app, NPO_BIN)).send().await.unwrap();
-        problem(by_npo, StatusCode::FORBIDDEN).await;
+        problem(by_npo, StatusCode::NOT_FOUND).await;
     }
 
     async fn foreign_priority_ids_rejected(app) {
@@ -161,7 +161,7 @@ backend_tests! {
         let by_officer = app.client.post(app.url(&path)).bearer_auth(app.officer(BODY))
             .json(&npo_proposal_body("Открыть кружок")).send().await.unwrap();
 
-        problem(in_draft, StatusCode::CONFLICT).await;
+        problem(in_draft, StatusCode::NOT_FOUND).await;
         problem(after_analysis, StatusCode::CONFLICT).await;
         problem(by_officer, StatusCode::FORBIDDEN).await;
         let listed = get_json(&app, &path, Some(&app.officer(BODY))).await;
@@ -187,6 +187,6 @@ backend_tests! {
         assert_eq!(by_officer["items"].as_array().unwrap().len(), 2);
         assert_eq!(by_ministry["items"].as_array().unwrap().len(), 2);
         problem(anonymous, StatusCode::UNAUTHORIZED).await;
-        problem(other_body, StatusCode::FORBIDDEN).await;
+        problem(other_body, StatusCode::NOT_FOUND).await;
     }
 }

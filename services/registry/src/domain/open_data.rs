@@ -133,7 +133,8 @@ impl OpenDataNpo {
     /// Returns the cells of the CSV row, in the order of [`CSV_COLUMNS`]. A cell that
     /// a spreadsheet would run as a formula gets a leading `'`.
     pub fn csv_record(&self) -> [String; CSV_COLUMNS.len()] {
-        self.raw_csv_record().map(defuse_formula)
+        self.raw_csv_record()
+            .map(service_kit::export::defuse_formula)
     }
 
     fn raw_csv_record(&self) -> [String; CSV_COLUMNS.len()] {
@@ -166,14 +167,6 @@ impl OpenDataNpo {
 
 /// Prefixes `'` to a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
 /// return, which spreadsheets read as the start of a formula (CSV injection, OWASP).
-fn defuse_formula(cell: String) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell
-    }
-}
-
 fn codes<C: Catalogue>(values: &[C]) -> Vec<String> {
     values.iter().map(|value| value.code().to_owned()).collect()
 }
