@@ -149,6 +149,8 @@ pub mod needs {
     pub const ASSESSMENT_PUBLISHED: &str = "needs.assessment.published";
     /// A priority was added to an assessment that is not yet published.
     pub const PRIORITY_IDENTIFIED: &str = "needs.priority.identified";
+    /// A priority was removed from an assessment before its report was published.
+    pub const PRIORITY_WITHDRAWN: &str = "needs.priority.withdrawn";
     /// A sphere and territory of a government body went two years without a completed
     /// assessment.
     pub const ASSESSMENT_OVERDUE: &str = "needs.assessment.overdue";
@@ -182,6 +184,14 @@ pub mod needs {
         pub target_group: String,
         pub risk_level: String,
         pub people_affected: Option<i64>,
+    }
+
+    /// Payload of `needs.priority.withdrawn`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct PriorityWithdrawn {
+        pub priority_id: String,
+        pub assessment_id: String,
+        pub government_body: String,
     }
 
     /// Payload of `needs.assessment.overdue`.

@@ -113,8 +113,14 @@ pub struct Approval {
 }
 
 impl ApprovalInput {
-    /// Parses the request; the date may not lie after `today`.
-    pub fn parse(&self, today: NaiveDate) -> Result<Approval, service_kit::ApiError> {
+    /// Parses the request. The date lies between `started_on`, the first day of the
+    /// assessment the proposal comes from, and `today`. Proposals may be recorded after
+    /// the fact, so the day a proposal was entered is no bound.
+    pub fn parse(
+        &self,
+        started_on: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<Approval, service_kit::ApiError> {
         let mut errors = Errors::default();
         let approved_on = present(&mut errors, "/approved_on", &self.approved_on)
             .and_then(|raw| errors.check("/approved_on", parse_date(raw)));
@@ -122,6 +128,14 @@ impl ApprovalInput {
             && date > today
         {
             errors.add("/approved_on", format!("{date} is after today ({today})"));
+        }
+        if let (Some(date), Some(start)) = (approved_on, started_on)
+            && date < start
+        {
+            errors.add(
+                "/approved_on",
+                format!("{date} is before the assessment began ({start})"),
+            );
         }
         let approved_by = errors
             .check("/approved_by", text(Some(&self.approved_by), 300))

@@ -3,7 +3,7 @@
 //! priorities" form in CSV and XLSX.
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use common_models::event::needs::PRIORITY_IDENTIFIED;
+use common_models::event::needs::{PRIORITY_IDENTIFIED, PRIORITY_WITHDRAWN, PriorityWithdrawn};
 use common_models::{KatoCode, RiskLevel, Sphere, TargetGroup};
 use serde::Deserialize;
 use service_kit::audit::{self, Change};
@@ -184,6 +184,7 @@ pub async fn delete_priority(
 ) -> ApiResult<HttpResponse> {
     let government_body = caller.officer_body()?.to_owned();
     let (assessment_id, priority_id) = path.into_inner();
+    let events = needs.events_for(Some(&caller));
 
     needs
         .db
@@ -215,10 +216,17 @@ pub async fn delete_priority(
                     fields: &[],
                 },
             )?;
+            let payload = PriorityWithdrawn {
+                priority_id: priority_id.clone(),
+                assessment_id: assessment_id.clone(),
+                government_body: government_body.clone(),
+            };
+            outbox::enqueue(conn, &events.event(PRIORITY_WITHDRAWN, payload)?)?;
             tracing::info!(assessment.id = %assessment_id, priority.id = %priority_id, "priority removed");
             Ok::<_, ApiError>(())
         })
         .await?;
+    needs.events_committed();
 
     Ok(HttpResponse::NoContent().finish())
 }

@@ -166,16 +166,18 @@ pub async fn approve_joint_proposal(
     body: ValidJson<ApprovalInput>,
 ) -> ApiResult<HttpResponse> {
     let government_body = caller.officer_body()?.to_owned();
-    let approval = body.value.parse(common_models::time::today())?;
     let (assessment_id, proposal_id) = path.into_inner();
     let events = needs.events_for(Some(&caller));
 
     let proposal = needs
         .db
         .transaction(move |conn| {
-            owned(conn, &assessment_id, &caller)?;
+            let assessment = owned(conn, &assessment_id, &caller)?;
             let current = proposals::find_joint(conn, &assessment_id, &proposal_id)?
                 .ok_or_else(|| ApiError::NotFound(format!("proposal {proposal_id}")))?;
+            let approval = body
+                .value
+                .parse(assessment.facts.period_start, common_models::time::today())?;
             if !proposals::agree(conn, &proposal_id, &approval)? {
                 return Err(ApiError::Conflict(format!(
                     "proposal {proposal_id} is already {}",

@@ -19,6 +19,7 @@ struct Territory {
 struct NpoCard {
     id: String,
     name_ru: Option<String>,
+    status: String,
 }
 
 /// Returns the Russian name of a KATO territory, or a 422 for `pointer` when the
@@ -35,7 +36,8 @@ pub async fn territory_name(
         .ok_or_else(|| ApiError::field(pointer, format!("{code} is not in the KATO classifier")))
 }
 
-/// Finds the NPO with `bin` in the registry.
+/// Finds the NPO with `bin` in the registry. A liquidated NPO gets a 422, because it no
+/// longer acts.
 pub async fn npo_by_bin(
     context: &ServiceContext,
     bin: &Bin,
@@ -46,6 +48,14 @@ pub async fn npo_by_bin(
         .get_json("/v1/npos", &[("bin", bin_text.as_str()), ("limit", "1")])
         .await?;
     let card = page.and_then(|page| page.items.into_iter().next());
+    if let Some(card) = &card
+        && card.status == common_models::NpoStatus::Liquidated.to_string()
+    {
+        return Err(ApiError::field(
+            "#/token/bin",
+            format!("the NPO with BIN {bin_text} is liquidated in the registry"),
+        ));
+    }
     Ok(card.map(|card| ProposingNpo {
         id: card.id,
         bin: bin_text,

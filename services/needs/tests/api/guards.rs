@@ -111,4 +111,55 @@ backend_tests! {
 
         problem(deleted, StatusCode::CONFLICT).await;
     }
+
+    async fn deleted_priority_withdrawn(app) {
+        let id = id_of(&create_assessment(&app, &complete_assessment_body()).await);
+        let priority = add_priority(&app, &id, &priority_body("Нет кружков", "high", None)).await;
+        let priority_id = priority["id"].as_str().unwrap().to_owned();
+        let mut events = app.observe(&["needs.priority.withdrawn"]).await;
+
+        let deleted = app.client
+            .delete(app.url(&format!("/v1/needs-assessments/{id}/priorities/{priority_id}")))
+            .bearer_auth(app.officer(BODY)).send().await.unwrap();
+
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+        let observed = events.expect("needs.priority.withdrawn").await;
+        assert_eq!(observed.event.payload["priority_id"], priority_id.as_str());
+        assert_eq!(observed.event.payload["assessment_id"], id.as_str());
+        events.close().await;
+    }
+
+    async fn liquidated_npo_cannot_propose(app) {
+        let npo = register_npo(&app, NPO_BIN, "Жастар әлемі").await;
+        let liquidated = app.client.patch(app.url(&format!("/v1/npos/{}", npo["id"].as_str().unwrap())))
+            .bearer_auth(app.officer(BODY)).header("If-Match", "\"1\"")
+            .json(&json!({"status": "liquidated", "source": "registration_data"}))
+            .send().await.unwrap();
+        assert_eq!(liquidated.status(), StatusCode::OK);
+        let id = id_of(&create_assessment(&app, &complete_assessment_body()).await);
+        advance_through(&app, &id, &["collecting"]).await;
+
+        let response = post_npo_proposal(&app, &id, NPO_BIN, &npo_proposal_body("Открыть кружок")).await;
+
+        assert_eq!(pointers(&problem(response, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["#/token/bin"]);
+    }
+
+    async fn approval_before_assessment_rejected(app) {
+        let id = id_of(&create_assessment(&app, &complete_assessment_body()).await);
+        advance_through(&app, &id, &["collecting", "analysed"]).await;
+        let path = format!("/v1/needs-assessments/{id}/joint-action-proposals");
+        let proposal = json_body(
+            app.client.post(app.url(&path)).bearer_auth(app.officer(BODY))
+                .json(&json!({"title": "Кружки в селах"})).send().await.unwrap(),
+            StatusCode::CREATED,
+        ).await;
+
+        let response = app.client
+            .post(app.url(&format!("{path}/{}/approval", proposal["id"].as_str().unwrap())))
+            .bearer_auth(app.officer(BODY))
+            .json(&json!({"approved_on": "2000-01-01", "approved_by": "Заместитель акима"}))
+            .send().await.unwrap();
+
+        assert_eq!(pointers(&problem(response, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/approved_on"]);
+    }
 }
