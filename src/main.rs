@@ -16,14 +16,14 @@ use service_kit::{Role, ServiceDef, Settings};
 
 /// Returns every service this binary can run, in start order.
 fn services() -> Vec<ServiceDef> {
-    vec![registry::SERVICE, needs::SERVICE]
+    vec![registry::SERVICE, needs::SERVICE, joint_actions::SERVICE]
 }
 
 const SETTINGS_HELP: &str = "\
 Settings come from environment variables, among them:
   LIAISON_LISTEN         address the HTTP server binds [default: 127.0.0.1:8080]
   LIAISON_DATA_DIR       folder for SQLite files and the development key [default: ./data]
-  LIAISON_DATABASE_URL   database URL; {service} is replaced by the service name
+  LIAISON_DATABASE_URL   database URL; {service} is replaced by the service name (_ for -)
                          [default: sqlite://<LIAISON_DATA_DIR>/{service}.db]
   LIAISON_BROKER_URL     `memory` for in-process events, or an amqp:// URL [default: memory]
   LIAISON_LOG_FORMAT     `pretty` or `json` [default: pretty]

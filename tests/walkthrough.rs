@@ -323,6 +323,115 @@ async fn readme_assessment_works() {
 }
 
 #[tokio::test]
+async fn readme_joint_action_works() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let client = reqwest::Client::new();
+    let officer = token(
+        data.path(),
+        &["--role", "officer", "--body", "akimat-ulytau"],
+    );
+    let (_, npo) = send(
+        client
+            .post(server.url("/v1/npos"))
+            .bearer_auth(&officer)
+            .json(&json!({
+                "bin": "940140000385",
+                "name_ru": "Общественное объединение «Жастар әлемі»",
+                "legal_form": "public_association",
+                "source": "npo_representatives"
+            })),
+    )
+    .await;
+    let j = server.url("/v1/joint-actions");
+    let post = |path: String, body: Value| client.post(path).bearer_auth(&officer).json(&body);
+    let (created, action) = send(post(j.clone(), json!({
+        "title": "Кружки для подростков в селах", "initiator": "officer", "spheres": ["youth"],
+        "territory": "620000000", "goals": ["Досуг подростков в селах"], "tasks": ["Открыть 5 кружков"]
+    })))
+    .await;
+    let a = format!("{j}/{}", action["id"].as_str().unwrap());
+    let at = |etag: &str, to: &str| {
+        client
+            .post(format!("{a}/status"))
+            .bearer_auth(&officer)
+            .header("If-Match", format!("\"{etag}\""))
+            .json(&json!({"status": to}))
+    };
+    let (_, party) = send(post(
+        format!("{a}/parties"),
+        json!({
+            "kind": "npo", "npo_id": npo["id"], "zone_of_responsibility": "Занятия в кружках",
+            "consent_on": "2026-11-20", "consent_document": "письмо №12"
+        }),
+    ))
+    .await;
+    let own = send(post(
+        format!("{a}/parties"),
+        json!({
+            "kind": "government_body", "name": "Акимат области Ұлытау",
+            "zone_of_responsibility": "Помещения", "representative": "Ерлан Сапаров"
+        }),
+    ))
+    .await
+    .0;
+    let step = send(post(format!("{a}/steps"), json!({
+        "order": 1, "title": "Набор участников", "deadline": "2027-02-01", "expected_result": "100 подростков"
+    })))
+    .await
+    .0;
+    let agreed = send(at("4", "agreed")).await.0;
+    let (premature, blocked) = send(at("5", "in_progress")).await;
+    let named = send(
+        client
+            .patch(format!("{a}/parties/{}", party["id"].as_str().unwrap()))
+            .bearer_auth(&officer)
+            .json(&json!({"representative": "Айгерім Сейітова"})),
+    )
+    .await
+    .0;
+    let started = send(at("6", "in_progress")).await.0;
+    let (_, row) = send(post(format!("{a}/monitoring-rows"), json!({
+        "activity": "Занятия кружков", "frequency": "monthly",
+        "indicators": [{"name": "Участники", "unit": "человек", "target": 100, "higher_is_better": true}]
+    })))
+    .await;
+    let today = common_models::time::today().to_string();
+    let measured = send(post(
+        format!("{a}/monitoring-rows/{}/measurements", row["id"].as_str().unwrap()),
+        json!({"indicator": "Участники", "measured_on": today, "value": 112, "evidence": "журнал посещений"}),
+    ))
+    .await
+    .0;
+    let completed = send(at("8", "completed")).await.0;
+    let (evaluated, final_action) = send(
+        client
+            .post(format!("{a}/evaluation"))
+            .bearer_auth(&officer)
+            .header("If-Match", "\"9\"")
+            .json(&json!({"effectiveness": "Цели достигнуты", "results": "112 подростков в 5 кружках"})),
+    )
+    .await;
+    let (_, monitoring) = send(client.get(format!("{a}/monitoring")).bearer_auth(&officer)).await;
+
+    assert_eq!(created, 201, "{action}");
+    assert_eq!(own, 201);
+    assert_eq!(step, 201);
+    assert_eq!(agreed, 200);
+    assert_eq!(premature, 409);
+    let pointer = format!("/parties/{}/representative", party["id"].as_str().unwrap());
+    assert_eq!(blocked["errors"][0]["pointer"], pointer.as_str());
+    assert_eq!(named, 200);
+    assert_eq!(started, 200);
+    assert_eq!(measured, 201);
+    assert_eq!(completed, 200);
+    assert_eq!(evaluated, 200, "{final_action}");
+    assert_eq!(final_action["status"], "evaluated");
+    assert_eq!(monitoring["indicators_met"], 1);
+    assert!(server.terminate(), "the server stops cleanly on SIGTERM");
+}
+
+#[tokio::test]
 async fn data_survives_restart() {
     let data = tempfile::tempdir().unwrap();
     let first = Server::start(data.path());

@@ -2,3 +2,5 @@
 -- so the databases need no particular collation; UTF-8 is required for names in
 -- Kazakh and Russian.
 CREATE DATABASE liaison_registry ENCODING 'UTF8' TEMPLATE template0;
+CREATE DATABASE liaison_needs ENCODING 'UTF8' TEMPLATE template0;
+CREATE DATABASE liaison_joint_actions ENCODING 'UTF8' TEMPLATE template0;

@@ -905,5 +905,85 @@ catalogue! {
     }
 }
 
+catalogue! {
+    /// Stage of a joint action of a government body with NPOs.
+    pub enum ActionStatus as "action_status" {
+        Draft = "draft" {
+            ru: "Проект",
+            kk: "Жоба",
+            en: "Draft",
+        },
+        Agreed = "agreed" {
+            ru: "Согласовано",
+            kk: "Келісілді",
+            en: "Agreed",
+        },
+        InProgress = "in_progress" {
+            ru: "Выполняется",
+            kk: "Орындалуда",
+            en: "In progress",
+        },
+        Completed = "completed" {
+            ru: "Завершено",
+            kk: "Аяқталды",
+            en: "Completed",
+        },
+        Evaluated = "evaluated" {
+            ru: "Оценено",
+            kk: "Бағаланды",
+            en: "Evaluated",
+        },
+        Cancelled = "cancelled" {
+            ru: "Отменено",
+            kk: "Тоқтатылды",
+            en: "Cancelled",
+        },
+    }
+}
+
+catalogue! {
+    /// How often an indicator of a monitoring plan is measured.
+    pub enum MeasurementFrequency as "measurement_frequency" {
+        Monthly = "monthly" {
+            ru: "Ежемесячно",
+            kk: "Ай сайын",
+            en: "Monthly",
+        },
+        Quarterly = "quarterly" {
+            ru: "Ежеквартально",
+            kk: "Тоқсан сайын",
+            en: "Quarterly",
+        },
+        HalfYearly = "half_yearly" {
+            ru: "Раз в полугодие",
+            kk: "Жарты жылда бір рет",
+            en: "Half-yearly",
+        },
+        Yearly = "yearly" {
+            ru: "Ежегодно",
+            kk: "Жыл сайын",
+            en: "Yearly",
+        },
+        Once = "once" {
+            ru: "Однократно",
+            kk: "Бір рет",
+            en: "Once",
+        },
+    }
+}
+
+impl MeasurementFrequency {
+    /// Returns the months between two measurements, or `None` for a single one.
+    pub fn months(self) -> Option<u32> {
+        match self {
+            Self::Monthly => Some(1),
+            Self::Quarterly => Some(3),
+            Self::HalfYearly => Some(6),
+            Self::Yearly => Some(12),
+            Self::Once => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -215,3 +215,61 @@ pub mod needs {
         pub agreed_on: NaiveDate,
     }
 }
+
+/// Event types and payloads of joint planning and joint actions.
+pub mod joint_actions {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Serialize};
+    use utoipa::ToSchema;
+
+    /// A joint work plan was approved.
+    pub const PLAN_APPROVED: &str = "joint_actions.plan.approved";
+    /// An approved joint work plan got a new version.
+    pub const PLAN_CHANGED: &str = "joint_actions.plan.changed";
+    /// A joint action moved to another stage.
+    pub const ACTION_STATE_CHANGED: &str = "joint_actions.action.state_changed";
+    /// A measurement of a monitoring indicator was recorded.
+    pub const MEASUREMENT_RECORDED: &str = "joint_actions.measurement.recorded";
+    /// The final evaluation of a joint action was recorded.
+    pub const EVALUATION_COMPLETED: &str = "joint_actions.evaluation.completed";
+
+    /// Payload of `joint_actions.plan.approved` and `joint_actions.plan.changed`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct PlanVersioned {
+        pub plan_id: String,
+        pub government_body: String,
+        pub version: i32,
+        pub activities: i64,
+    }
+
+    /// Payload of `joint_actions.action.state_changed`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct ActionStateChanged {
+        pub action_id: String,
+        pub government_body: String,
+        pub from: String,
+        pub to: String,
+        pub npo_ids: Vec<String>,
+    }
+
+    /// Payload of `joint_actions.measurement.recorded`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct MeasurementRecorded {
+        pub action_id: String,
+        pub government_body: String,
+        pub row_id: String,
+        pub indicator: String,
+        pub measured_on: NaiveDate,
+        pub value: f64,
+    }
+
+    /// Payload of `joint_actions.evaluation.completed`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct EvaluationCompleted {
+        pub action_id: String,
+        pub government_body: String,
+        /// Indicators whose latest value reached the target.
+        pub indicators_met: i64,
+        pub indicators_total: i64,
+    }
+}

@@ -16,10 +16,10 @@ pub mod time;
 
 pub use bin::{Bin, BinError};
 pub use catalogue::{
-    AssessmentActivityForm, AssessmentStatus, Catalogue, CatalogueEntry, FormOfWork,
+    ActionStatus, AssessmentActivityForm, AssessmentStatus, Catalogue, CatalogueEntry, FormOfWork,
     InformationSource, InteractionChannel, InteractionForm, Labels, LegalForm,
-    NeedsInformationSource, NpoStatus, ParticipantCategory, ProposalStatus, RiskLevel, Sphere,
-    TargetGroup, UnknownCode, entries,
+    MeasurementFrequency, NeedsInformationSource, NpoStatus, ParticipantCategory, ProposalStatus,
+    RiskLevel, Sphere, TargetGroup, UnknownCode, entries,
 };
 pub use kato::{KatoCode, KatoError};
 pub use oked::{Oked, OkedError};

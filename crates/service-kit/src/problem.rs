@@ -69,6 +69,12 @@ pub enum ApiError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A state change that the record is not ready for (409), with each missing item.
+    #[error("conflict: {reason}: {}", summarise(.missing))]
+    NotReady {
+        reason: String,
+        missing: Vec<FieldError>,
+    },
     #[error("the resource changed since it was read; read it again and retry with the new ETag")]
     PreconditionFailed,
     #[error("this update needs an If-Match header with the ETag from the last read")]
@@ -120,7 +126,7 @@ impl ApiError {
             Self::Unauthorized(_) => "Unauthorized",
             Self::Forbidden(_) => "Forbidden",
             Self::NotFound(_) => "Not found",
-            Self::Conflict(_) => "Conflict",
+            Self::Conflict(_) | Self::NotReady { .. } => "Conflict",
             Self::PreconditionFailed => "Precondition failed",
             Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge(_) => "Payload too large",
@@ -140,7 +146,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
-            Self::Conflict(_) => "conflict",
+            Self::Conflict(_) | Self::NotReady { .. } => "conflict",
             Self::PreconditionFailed => "precondition-failed",
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge(_) => "payload-too-large",
@@ -157,6 +163,7 @@ impl ApiError {
                 Some(format!("{} invalid field(s)", errors.len())),
                 errors.clone(),
             ),
+            Self::NotReady { reason, missing } => (Some(reason.clone()), missing.clone()),
             Self::Internal(_) => (
                 Some("the request failed; the request id in the response header identifies it in the log".into()),
                 Vec::new(),
@@ -181,7 +188,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::NotReady { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -13,7 +13,7 @@ pub const PREFIX: &str = "LIAISON_";
 pub struct Settings {
     /// Folder for SQLite files and the development signing key (`LIAISON_DATA_DIR`).
     pub data_dir: PathBuf,
-    /// Database URL template; `{service}` is replaced by the service name
+    /// Database URL template; `{service}` is replaced by the service name, with `_` for `-`
     /// (`LIAISON_DATABASE_URL`). A service-specific URL wins
     /// (`LIAISON_DATABASE_URL_REGISTRY`).
     pub database_url: String,
@@ -157,7 +157,12 @@ impl Settings {
             .iter()
             .find(|(name, _)| name == service)
             .map_or_else(
-                || self.database_url.replace("{service}", service),
+                // Database names cannot hold `-` without quoting, so `joint-actions`
+                // becomes `joint_actions`.
+                || {
+                    self.database_url
+                        .replace("{service}", &service.replace('-', "_"))
+                },
                 |(_, url)| url.clone(),
             )
     }

@@ -55,6 +55,8 @@ macro_rules! for_each_catalogue {
         $check::<AssessmentActivityForm>();
         $check::<ParticipantCategory>();
         $check::<ProposalStatus>();
+        $check::<ActionStatus>();
+        $check::<MeasurementFrequency>();
     };
 }
 
@@ -245,6 +247,8 @@ fn catalogue_names_are_unique() {
         AssessmentActivityForm::NAME,
         ParticipantCategory::NAME,
         ProposalStatus::NAME,
+        ActionStatus::NAME,
+        MeasurementFrequency::NAME,
     ];
     let unique: HashSet<&str> = names.iter().copied().collect();
     assert_eq!(unique.len(), names.len());

@@ -2,9 +2,10 @@
 
 use actix_web::{HttpResponse, get, web};
 use common_models::{
-    AssessmentActivityForm, AssessmentStatus, CatalogueEntry, FormOfWork, InformationSource,
-    InteractionChannel, InteractionForm, LegalForm, NeedsInformationSource, NpoStatus,
-    ParticipantCategory, ProposalStatus, RiskLevel, Sphere, TargetGroup, entries,
+    ActionStatus, AssessmentActivityForm, AssessmentStatus, CatalogueEntry, FormOfWork,
+    InformationSource, InteractionChannel, InteractionForm, LegalForm, MeasurementFrequency,
+    NeedsInformationSource, NpoStatus, ParticipantCategory, ProposalStatus, RiskLevel, Sphere,
+    TargetGroup, entries,
 };
 use serde::Serialize;
 use service_kit::{ApiError, ApiResult};
@@ -26,6 +27,8 @@ const NAMES: &[&str] = &[
     "assessment-activity-forms",
     "participant-categories",
     "proposal-statuses",
+    "action-statuses",
+    "measurement-frequencies",
 ];
 
 fn catalogue(name: &str) -> Option<Vec<CatalogueEntry>> {
@@ -44,6 +47,8 @@ fn catalogue(name: &str) -> Option<Vec<CatalogueEntry>> {
         "assessment-activity-forms" => entries::<AssessmentActivityForm>(),
         "participant-categories" => entries::<ParticipantCategory>(),
         "proposal-statuses" => entries::<ProposalStatus>(),
+        "action-statuses" => entries::<ActionStatus>(),
+        "measurement-frequencies" => entries::<MeasurementFrequency>(),
         _ => return None,
     })
 }

@@ -1,0 +1,12 @@
+DROP TABLE joint_plan_versions;
+DROP TABLE joint_plans;
+DROP TABLE consultative_progress;
+DROP TABLE consultative_bodies;
+DROP TABLE working_group_meetings;
+DROP TABLE working_group_reports;
+DROP TABLE working_groups;
+DROP TABLE measurements;
+DROP TABLE monitoring_rows;
+DROP TABLE joint_action_steps;
+DROP TABLE joint_action_parties;
+DROP TABLE joint_actions;

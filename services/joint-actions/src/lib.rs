@@ -1,0 +1,120 @@
+//! Joint planning and joint actions of government bodies with NPOs: working groups and
+//! their meetings, consultative bodies, versioned joint work plans, joint actions with
+//! their parties and steps, and the monitoring and evaluation of each action.
+
+pub mod domain;
+pub mod routes;
+pub mod schema;
+pub mod store;
+
+use actix_web::web;
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use service_kit::{MigrationSet, ServiceContext, ServiceDef};
+use utoipa::OpenApi;
+
+use routes::{JointActions, actions, groups, monitoring, parties, plans, registry};
+
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// The joint-actions service as the binary runs it.
+pub const SERVICE: ServiceDef = ServiceDef {
+    name: "joint-actions",
+    migrations: MigrationSet {
+        name: "joint-actions",
+        postgres: &POSTGRES,
+        sqlite: &SQLITE,
+    },
+    openapi,
+    configure,
+    on_start: |_| Ok(()),
+    consumers: |_| Vec::new(),
+    background: |_, _| Vec::new(),
+    peers: &[registry::REGISTRY],
+};
+
+/// The joint-actions service's OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Joint planning and joint actions",
+        description = "Cross-sector working groups, consultative bodies and versioned joint work plans of the government bodies of Kazakhstan, and their joint actions with NPOs: parties with zones of responsibility, steps, and monitoring and evaluation."
+    ),
+    paths(
+        actions::create_action,
+        actions::list_actions,
+        actions::get_action,
+        actions::change_status,
+        actions::evaluate_action,
+        parties::add_party,
+        parties::update_party,
+        parties::add_step,
+        monitoring::add_row,
+        monitoring::record_measurement,
+        monitoring::monitoring_report,
+        monitoring::export_plan_csv,
+        monitoring::export_plan_xlsx,
+        monitoring::overdue_measurements,
+        groups::create_group,
+        groups::list_groups,
+        groups::get_group,
+        groups::add_report,
+        groups::add_meeting,
+        groups::list_meetings,
+        groups::create_consultative,
+        groups::list_consultative,
+        groups::get_consultative,
+        groups::add_progress,
+        plans::create_plan,
+        plans::list_plans,
+        plans::get_plan,
+        plans::replace_rows,
+        plans::approve_plan,
+        plans::list_versions,
+        plans::plan_changes,
+        plans::export_plan_csv,
+        plans::export_plan_xlsx,
+    )
+)]
+struct JointActionsApi;
+
+fn openapi() -> utoipa::openapi::OpenApi {
+    JointActionsApi::openapi()
+}
+
+fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
+    cfg.app_data(web::Data::new(JointActions(context.clone())))
+        .service(actions::create_action)
+        .service(actions::list_actions)
+        .service(actions::get_action)
+        .service(actions::change_status)
+        .service(actions::evaluate_action)
+        .service(parties::add_party)
+        .service(parties::update_party)
+        .service(parties::add_step)
+        .service(monitoring::add_row)
+        .service(monitoring::record_measurement)
+        .service(monitoring::monitoring_report)
+        .service(monitoring::export_plan_csv)
+        .service(monitoring::export_plan_xlsx)
+        .service(monitoring::overdue_measurements)
+        .service(groups::create_group)
+        .service(groups::list_groups)
+        .service(groups::get_group)
+        .service(groups::add_report)
+        .service(groups::add_meeting)
+        .service(groups::list_meetings)
+        .service(groups::create_consultative)
+        .service(groups::list_consultative)
+        .service(groups::get_consultative)
+        .service(groups::add_progress)
+        .service(plans::create_plan)
+        .service(plans::list_plans)
+        .service(plans::get_plan)
+        .service(plans::replace_rows)
+        .service(plans::approve_plan)
+        .service(plans::list_versions)
+        .service(plans::plan_changes)
+        .service(plans::export_plan_csv)
+        .service(plans::export_plan_xlsx);
+}

@@ -1,0 +1,61 @@
+//! HTTP handlers: extract, authorise, call the store, respond.
+
+pub mod actions;
+pub mod groups;
+pub mod monitoring;
+pub mod parties;
+pub mod plans;
+pub mod registry;
+
+use service_kit::{ApiError, Caller, Role, ServiceContext};
+
+/// The joint-actions service's state, shared by its handlers.
+#[derive(Debug, Clone)]
+pub struct JointActions(pub ServiceContext);
+
+impl std::ops::Deref for JointActions {
+    type Target = ServiceContext;
+
+    fn deref(&self) -> &ServiceContext {
+        &self.0
+    }
+}
+
+/// Returns the government body whose records the caller reads: their own for an
+/// officer, every body (`None`) for the ministry. Other roles get 403.
+pub(crate) fn reading_scope(caller: &Caller) -> Result<Option<String>, ApiError> {
+    caller.require(&[Role::Officer, Role::Ministry])?;
+    match caller.role {
+        Role::Officer => Ok(Some(caller.officer_body()?.to_owned())),
+        _ => Ok(None),
+    }
+}
+
+/// Fails with 404 unless the caller reads records of `government_body`, so another
+/// body's records stay private.
+pub(crate) fn check_read(
+    caller: &Caller,
+    government_body: &str,
+    what: impl FnOnce() -> String,
+) -> Result<(), ApiError> {
+    match reading_scope(caller)? {
+        Some(body) if body != government_body => Err(ApiError::NotFound(what())),
+        _ => Ok(()),
+    }
+}
+
+/// Fails with 403 unless the caller is the officer of `government_body`.
+pub(crate) fn check_write(
+    caller: &Caller,
+    government_body: &str,
+    what: impl FnOnce() -> String,
+) -> Result<(), ApiError> {
+    let body = caller.officer_body()?;
+    if body != government_body {
+        return Err(ApiError::Forbidden(format!(
+            "{} belongs to {government_body}; only its officer changes it",
+            what()
+        )));
+    }
+    Ok(())
+}
