@@ -386,6 +386,7 @@ async fn readme_joint_action_works() {
         client
             .patch(format!("{a}/parties/{}", party["id"].as_str().unwrap()))
             .bearer_auth(&officer)
+            .header("If-Match", "\"5\"")
             .json(&json!({"representative": "Айгерім Сейітова"})),
     )
     .await

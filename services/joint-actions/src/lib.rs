@@ -44,6 +44,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
         actions::create_action,
         actions::list_actions,
         actions::get_action,
+        actions::update_action,
         actions::change_status,
         actions::evaluate_action,
         parties::add_party,
@@ -87,6 +88,7 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(actions::create_action)
         .service(actions::list_actions)
         .service(actions::get_action)
+        .service(actions::update_action)
         .service(actions::change_status)
         .service(actions::evaluate_action)
         .service(parties::add_party)

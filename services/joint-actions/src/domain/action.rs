@@ -143,6 +143,53 @@ impl ActionInput {
     }
 }
 
+/// Body of a request that changes an action while it is a draft or agreed: fields
+/// left out stay as they are. The initiator and the initiating NPO never change.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionPatch {
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub fit_assessment: Option<Option<String>>,
+    #[schema(value_type = Option<Vec<Sphere>>)]
+    pub spheres: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "service_kit::extract::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub territory: Option<Option<String>>,
+    pub goals: Option<Vec<String>>,
+    pub tasks: Option<Vec<String>>,
+}
+
+impl ActionPatch {
+    /// Lays the patch over `current` and parses the result with the checks of a create.
+    pub fn apply(&self, current: &Action) -> Result<ActionFacts, ApiError> {
+        let input = ActionInput {
+            title: self.title.clone().unwrap_or_else(|| current.title.clone()),
+            initiator: match current.initiator {
+                Initiator::Officer => "officer".to_owned(),
+                Initiator::Npo => "npo".to_owned(),
+            },
+            initiating_npo_id: current.initiating_npo_id.clone(),
+            fit_assessment: match &self.fit_assessment {
+                Some(value) => value.clone(),
+                None => current.fit_assessment.clone(),
+            },
+            spheres: self
+                .spheres
+                .clone()
+                .unwrap_or_else(|| current.spheres.iter().map(ToString::to_string).collect()),
+            territory: match &self.territory {
+                Some(value) => value.clone(),
+                None => current.territory.clone(),
+            },
+            goals: self.goals.clone().unwrap_or_else(|| current.goals.clone()),
+            tasks: self.tasks.clone().unwrap_or_else(|| current.tasks.clone()),
+        };
+        input.parse()
+    }
+}
+
 /// Parses a list of short texts, each required.
 fn lines(errors: &mut Errors, pointer: &str, raw: &[String]) -> Vec<String> {
     if raw.len() > MAX_ITEMS {
@@ -561,6 +608,14 @@ pub fn check_ready(action: &Action, to: ActionStatus) -> Result<(), ApiError> {
         // Practical work starts only once every party has a zone of responsibility and
         // a named responsible representative.
         ActionStatus::InProgress => {
+            for party in action.parties.iter().filter(|p| p.kind == PartyKind::Npo) {
+                if party.consent_on.is_none() {
+                    missing.push(FieldError::new(
+                        format!("/parties/{}/consent_on", party.id),
+                        format!("{} has not consented", party.name),
+                    ));
+                }
+            }
             for party in &action.parties {
                 if party.zone_of_responsibility.is_none() {
                     missing.push(FieldError::new(

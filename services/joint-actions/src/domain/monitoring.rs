@@ -185,11 +185,12 @@ pub struct Measurement {
 }
 
 impl MeasurementInput {
-    /// Parses the request against the row's indicators; the date may not lie after
-    /// `today`.
+    /// Parses the request against the row's indicators. The date lies between
+    /// `started_on`, the day the action started, and `today`.
     pub fn parse(
         &self,
         indicators: &[Indicator],
+        started_on: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Result<Measurement, ApiError> {
         let mut errors = Errors::default();
@@ -212,6 +213,14 @@ impl MeasurementInput {
             && date > today
         {
             errors.add("/measured_on", format!("{date} is after today ({today})"));
+        }
+        if let (Some(date), Some(start)) = (measured_on, started_on)
+            && date < start
+        {
+            errors.add(
+                "/measured_on",
+                format!("{date} is before the action started ({start})"),
+            );
         }
         let value = match self.value {
             Some(value) if value.is_finite() => Some(value),

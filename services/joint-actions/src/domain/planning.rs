@@ -15,6 +15,8 @@ use super::{Errors, multiline_text, parse_code, parse_codes, parse_date, present
 
 /// Maximum number of members of a group or rows of a plan.
 const MAX_ENTRIES: usize = 200;
+/// Maximum number of responsible staff members of one meeting.
+const MAX_STAFF: usize = 20;
 
 /// Headings of the "joint work plan" form, in the regulation's order.
 pub const PLAN_HEADINGS: [&str; 7] = [
@@ -119,11 +121,23 @@ impl GroupInput {
         if self.members.len() > MAX_ENTRIES {
             errors.add("/members", format!("at most {MAX_ENTRIES} members"));
         }
-        let mut members = Vec::new();
+        let mut members: Vec<Member> = Vec::new();
         for (index, member) in self.members.iter().take(MAX_ENTRIES).enumerate() {
-            if let Some(member) = parse_member(&mut errors, &format!("/members/{index}"), member) {
-                members.push(member);
+            let pointer = format!("/members/{index}");
+            let Some(member) = parse_member(&mut errors, &pointer, member) else {
+                continue;
+            };
+            let repeated = members.iter().any(|m| {
+                m.kind == member.kind
+                    && m.npo_id == member.npo_id
+                    && m.government_body == member.government_body
+                    && m.name == member.name
+            });
+            if repeated {
+                errors.add(pointer, "the same member is listed twice");
+                continue;
             }
+            members.push(member);
         }
         errors.into_result()?;
         Ok(GroupFacts {
@@ -160,6 +174,10 @@ fn parse_member(errors: &mut Errors, pointer: &str, member: &Member) -> Option<M
         "officer" if parsed.government_body.is_none() => errors.add(
             format!("{pointer}/government_body"),
             "an officer member names the government body",
+        ),
+        "officer" | "other" if parsed.npo_id.is_some() => errors.add(
+            format!("{pointer}/npo_id"),
+            "only an NPO member has a registry id",
         ),
         "other" if parsed.name.is_none() => errors.add(format!("{pointer}/name"), "is required"),
         "npo" | "officer" | "other" => {}
@@ -232,8 +250,8 @@ pub struct ReportInput {
 }
 
 impl ReportInput {
-    /// Parses the request into a report with id `id`.
-    pub fn parse(&self, id: String) -> Result<GroupReport, ApiError> {
+    /// Parses the request into a report with id `id`, dated no later than `today`.
+    pub fn parse(&self, id: String, today: NaiveDate) -> Result<GroupReport, ApiError> {
         let mut errors = Errors::default();
         let kind = present(&mut errors, "/kind", &self.kind).and_then(|raw| match raw {
             "intermediate" => Some(ReportKind::Intermediate),
@@ -248,6 +266,7 @@ impl ReportInput {
         });
         let reported_on = present(&mut errors, "/reported_on", &self.reported_on)
             .and_then(|raw| errors.check("/reported_on", parse_date(raw)));
+        not_after(&mut errors, "/reported_on", reported_on, today);
         let summary = required_text(&mut errors, "/summary", &self.summary, 20_000);
         errors.into_result()?;
         match (kind, reported_on, summary) {
@@ -335,8 +354,11 @@ impl MeetingInput {
                 "name at least one responsible staff member",
             );
         }
+        if self.responsible_staff.len() > MAX_STAFF {
+            errors.add("/responsible_staff", format!("at most {MAX_STAFF} names"));
+        }
         let mut responsible_staff = Vec::new();
-        for (index, name) in self.responsible_staff.iter().take(20).enumerate() {
+        for (index, name) in self.responsible_staff.iter().take(MAX_STAFF).enumerate() {
             let pointer = format!("/responsible_staff/{index}");
             match errors.check(&pointer, text(Some(name), 200)) {
                 Some(Some(name)) => responsible_staff.push(name),
@@ -414,8 +436,8 @@ pub struct ConsultativeFacts {
 }
 
 impl ConsultativeInput {
-    /// Parses the request, listing every invalid field.
-    pub fn parse(&self) -> Result<ConsultativeFacts, ApiError> {
+    /// Parses the request, listing every invalid field; the date may not lie after `today`.
+    pub fn parse(&self, today: NaiveDate) -> Result<ConsultativeFacts, ApiError> {
         let mut errors = Errors::default();
         let name = required_text(&mut errors, "/name", &self.name, 300);
         let sphere = self
@@ -429,6 +451,7 @@ impl ConsultativeInput {
             .joined_on
             .as_deref()
             .and_then(|raw| errors.check("/joined_on", parse_date(raw)));
+        not_after(&mut errors, "/joined_on", joined_on, today);
         errors.into_result()?;
         Ok(ConsultativeFacts {
             name: name.unwrap_or_default(),
@@ -452,11 +475,26 @@ pub struct ProgressInput {
 }
 
 impl ProgressInput {
-    /// Parses the request into a note with id `id`.
-    pub fn parse(&self, id: String) -> Result<ProgressNote, ApiError> {
+    /// Parses the request into a note with id `id`, dated between `joined_on` and
+    /// `today`.
+    pub fn parse(
+        &self,
+        id: String,
+        joined_on: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<ProgressNote, ApiError> {
         let mut errors = Errors::default();
         let on = present(&mut errors, "/on", &self.on)
             .and_then(|raw| errors.check("/on", parse_date(raw)));
+        not_after(&mut errors, "/on", on, today);
+        if let (Some(date), Some(joined)) = (on, joined_on)
+            && date < joined
+        {
+            errors.add(
+                "/on",
+                format!("{date} is before the body joined ({joined})"),
+            );
+        }
         let note = required_text(&mut errors, "/note", &self.note, 10_000);
         errors.into_result()?;
         match (on, note) {
@@ -695,6 +733,14 @@ pub fn plan_form(rows: &[PlanRow]) -> Table {
         title: PLAN_TITLE.to_owned(),
         headings: PLAN_HEADINGS.iter().map(|h| (*h).to_owned()).collect(),
         rows: table_rows,
+    }
+}
+
+fn not_after(errors: &mut Errors, pointer: &str, date: Option<NaiveDate>, today: NaiveDate) {
+    if let Some(date) = date
+        && date > today
+    {
+        errors.add(pointer, format!("{date} is after today ({today})"));
     }
 }
 

@@ -1,6 +1,6 @@
 //! `/v1/joint-actions`: joint actions, their lifecycle and their final evaluation.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use common_models::event::joint_actions::{
     ACTION_STATE_CHANGED, ActionStateChanged, EVALUATION_COMPLETED, EvaluationCompleted,
 };
@@ -19,7 +19,8 @@ use uuid::Uuid;
 
 use super::{JointActions, check_read, check_write, reading_scope, registry};
 use crate::domain::action::{
-    Action, ActionInput, EvaluationInput, PartyKind, StatusChange, allowed, check_ready,
+    Action, ActionInput, ActionPatch, EvaluationInput, PartyKind, StatusChange, allowed,
+    check_ready, is_open,
 };
 use crate::domain::parse_code;
 use crate::store::{actions, monitoring};
@@ -53,6 +54,9 @@ pub async fn create_action(
     let facts = body.value.parse()?;
     if let Some(npo_id) = &facts.initiating_npo_id {
         registry::npo(&service, npo_id, "/initiating_npo_id").await?;
+    }
+    if let Some(territory) = &facts.territory {
+        registry::check_territory(&service, territory, "/territory").await?;
     }
     let scope = caller.idempotency_scope("POST /v1/joint-actions");
 
@@ -207,6 +211,93 @@ fn respond(action: &Action) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("ETag", etag(action.version)))
         .json(action)
+}
+
+/// Change what a joint action is about: title, goals, tasks, spheres, territory, and
+/// the fit assessment of an NPO-initiated action.
+///
+/// The officer of the body only, with `If-Match`, while the action is a draft or
+/// agreed. Fields left out stay as they are.
+#[utoipa::path(
+    patch, path = "/v1/joint-actions/{id}", tag = "actions",
+    params(("id" = String, Path, description = "Action id"), ("If-Match" = String, Header, description = "ETag from the last read")),
+    request_body = ActionPatch,
+    responses(
+        (status = 200, body = Action, headers(("ETag" = String))),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem),
+        (status = 503, body = Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/v1/joint-actions/{id}")]
+pub async fn update_action(
+    service: web::Data<JointActions>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: ValidJson<ActionPatch>,
+) -> ApiResult<HttpResponse> {
+    caller.officer_body()?;
+    let id = id.into_inner();
+    if let Some(Some(raw)) = &body.value.territory
+        && let Ok(territory) = common_models::KatoCode::parse(raw)
+    {
+        registry::check_territory(&service, &territory, "/territory").await?;
+    }
+
+    let action = service
+        .db
+        .transaction(move |conn| {
+            let current = owned(conn, &id, &caller)?;
+            if_match.check(&etag(current.version))?;
+            if !is_open(current.status) {
+                return Err(ApiError::Conflict(format!(
+                    "action {id} is {}; what it is about is fixed once the work starts",
+                    current.status
+                )));
+            }
+            let facts = body.value.apply(&current)?;
+            let territory = facts.territory.as_ref().map(ToString::to_string);
+            let changed: Vec<String> = [
+                ("title", facts.title != current.title),
+                (
+                    "fit_assessment",
+                    facts.fit_assessment != current.fit_assessment,
+                ),
+                ("spheres", facts.spheres != current.spheres),
+                ("territory", territory != current.territory),
+                ("goals", facts.goals != current.goals),
+                ("tasks", facts.tasks != current.tasks),
+            ]
+            .into_iter()
+            .filter(|(_, differs)| *differs)
+            .map(|(name, _)| name.to_owned())
+            .collect();
+            if changed.is_empty() {
+                return Ok(current);
+            }
+            let now = service_kit::now();
+            if !actions::update_facts(conn, &id, current.version, &facts, now)? {
+                return Err(ApiError::PreconditionFailed);
+            }
+            audit::record(
+                conn,
+                Change {
+                    entity: ENTITY,
+                    entity_id: &id,
+                    action: "updated",
+                    actor: &caller.subject,
+                    government_body: Some(&current.government_body),
+                    fields: &changed,
+                },
+            )?;
+            tracing::info!(action.id = %id, "joint action changed");
+            load(conn, &id)
+        })
+        .await?;
+
+    Ok(respond(&action))
 }
 
 /// Move a joint action to its next stage.

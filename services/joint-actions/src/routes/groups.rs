@@ -10,7 +10,7 @@ use service_kit::problem::Problem;
 use service_kit::{AnyConnection, ApiError, ApiResult, Caller};
 use uuid::Uuid;
 
-use super::{JointActions, check_read, check_write, reading_scope, registry};
+use super::{JointActions, NoParams, check_read, check_write, reading_scope, registry};
 use crate::domain::planning::{
     ConsultativeBody, ConsultativeInput, Group, GroupInput, GroupReport, Meeting, MeetingInput,
     ProgressInput, ProgressNote, ReportInput,
@@ -166,7 +166,9 @@ pub async fn add_report(
     body: ValidJson<ReportInput>,
 ) -> ApiResult<HttpResponse> {
     caller.officer_body()?;
-    let report = body.value.parse(Uuid::now_v7().to_string())?;
+    let report = body
+        .value
+        .parse(Uuid::now_v7().to_string(), common_models::time::today())?;
     let group_id = group_id.into_inner();
     let scope = caller.idempotency_scope(&format!("POST /v1/working-groups/{group_id}/reports"));
 
@@ -221,6 +223,11 @@ pub async fn add_meeting(
         .create(key, scope, body.raw.clone(), move |conn| {
             let group = load_group(conn, &group_id)?;
             check_write(&caller, &group.government_body, || format!("working group {group_id}"))?;
+            if group.closed {
+                return Err(ApiError::Conflict(format!(
+                    "working group {group_id} is closed by its final report"
+                )));
+            }
             planning::insert_meeting(conn, &meeting, service_kit::now())?;
             audit_group(conn, &caller, &group, "meeting_recorded")?;
             tracing::info!(group.id = %group_id, meeting.id = %meeting.id, "working group meeting recorded");
@@ -276,7 +283,7 @@ pub async fn create_consultative(
     body: ValidJson<ConsultativeInput>,
 ) -> ApiResult<HttpResponse> {
     let government_body = caller.officer_body()?.to_owned();
-    let facts = body.value.parse()?;
+    let facts = body.value.parse(common_models::time::today())?;
     let scope = caller.idempotency_scope("POST /v1/consultative-bodies");
 
     service
@@ -307,6 +314,7 @@ fn load_consultative(conn: &mut AnyConnection, id: &str) -> Result<ConsultativeB
 pub async fn list_consultative(
     service: web::Data<JointActions>,
     caller: Caller,
+    _query: ValidQuery<NoParams>,
 ) -> ApiResult<HttpResponse> {
     let body = reading_scope(&caller)?;
     let items = service
@@ -365,7 +373,6 @@ pub async fn add_progress(
     body: ValidJson<ProgressInput>,
 ) -> ApiResult<HttpResponse> {
     caller.officer_body()?;
-    let note = body.value.parse(Uuid::now_v7().to_string())?;
     let id = id.into_inner();
     let scope = caller.idempotency_scope(&format!("POST /v1/consultative-bodies/{id}/progress"));
 
@@ -375,6 +382,11 @@ pub async fn add_progress(
             check_write(&caller, &record.government_body, || {
                 format!("consultative body {id}")
             })?;
+            let note = body.value.parse(
+                Uuid::now_v7().to_string(),
+                record.joined_on,
+                common_models::time::today(),
+            )?;
             planning::insert_progress(conn, &id, &note, service_kit::now())?;
             tracing::info!(consultative_body.id = %id, "consultative body progress recorded");
             Created::new(note, format!("/v1/consultative-bodies/{id}"), None)

@@ -21,6 +21,11 @@ impl std::ops::Deref for JointActions {
     }
 }
 
+/// Query of a list that takes no parameters, so a misspelt one is rejected.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
 /// Returns the government body whose records the caller reads: their own for an
 /// officer, every body (`None`) for the ministry. Other roles get 403.
 pub(crate) fn reading_scope(caller: &Caller) -> Result<Option<String>, ApiError> {
@@ -44,7 +49,9 @@ pub(crate) fn check_read(
     }
 }
 
-/// Fails with 403 unless the caller is the officer of `government_body`.
+/// Fails unless the caller is the officer of `government_body`: 403 for callers who
+/// are not officers, and 404 for another body's officer, whose reads do not find the
+/// record either, so its existence stays private.
 pub(crate) fn check_write(
     caller: &Caller,
     government_body: &str,
@@ -52,10 +59,7 @@ pub(crate) fn check_write(
 ) -> Result<(), ApiError> {
     let body = caller.officer_body()?;
     if body != government_body {
-        return Err(ApiError::Forbidden(format!(
-            "{} belongs to {government_body}; only its officer changes it",
-            what()
-        )));
+        return Err(ApiError::NotFound(what()));
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use common_models::event::joint_actions::{MEASUREMENT_RECORDED, MeasurementRecor
 use serde::Serialize;
 use service_kit::audit::{self, Change};
 use service_kit::export;
-use service_kit::extract::{IdempotencyKey, ValidJson};
+use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
 use service_kit::idempotency::Created;
 use service_kit::outbox;
 use service_kit::pagination::Page;
@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::actions::{ENTITY, owned, readable};
-use super::{JointActions, reading_scope};
+use super::{JointActions, NoParams, reading_scope};
 use crate::domain::action::Action;
 use crate::domain::monitoring::{
     Measurement, MeasurementInput, MonitoringReport, MonitoringRow, RowInput, form,
@@ -166,9 +166,11 @@ pub async fn record_measurement(
                     action.status
                 )));
             }
-            let measurement = body
-                .value
-                .parse(&row.facts.indicators, common_models::time::today())?;
+            let measurement = body.value.parse(
+                &row.facts.indicators,
+                action.started_on,
+                common_models::time::today(),
+            )?;
             let id = Uuid::now_v7().to_string();
             let now = service_kit::now();
             monitoring::insert_measurement(
@@ -306,11 +308,14 @@ pub struct OverdueMeasurement {
 pub async fn overdue_measurements(
     service: web::Data<JointActions>,
     caller: Caller,
+    _query: ValidQuery<NoParams>,
 ) -> ApiResult<HttpResponse> {
     let body = reading_scope(&caller)?;
     let items = service
         .db
         .run(move |conn| {
+            // NOTE: the list covers at most 10,000 running actions of the caller's scope,
+            // which one body or even the national total is not expected to reach.
             let running = actions::list(
                 conn,
                 body.as_deref(),

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, patch, post, web};
 use service_kit::audit::{self, Change};
-use service_kit::extract::{IdempotencyKey, ValidJson};
+use service_kit::extract::{IdempotencyKey, IfMatch, ValidJson, etag};
 use service_kit::idempotency::Created;
 use service_kit::problem::Problem;
 use service_kit::{ApiError, ApiResult, Caller};
@@ -71,6 +71,16 @@ pub async fn add_party(
                 }
                 None => facts.name.clone().unwrap_or_default(),
             };
+            let same_name = facts.kind != PartyKind::Npo
+                && action
+                    .parties
+                    .iter()
+                    .any(|p| p.kind == facts.kind && p.name.to_lowercase() == name.to_lowercase());
+            if same_name {
+                return Err(ApiError::Conflict(format!(
+                    "{name} is already a party to action {action_id}"
+                )));
+            }
             if let Some(npo_id) = &facts.npo_id
                 && action
                     .parties
@@ -113,15 +123,17 @@ pub async fn add_party(
 
 /// Change a party's zone of responsibility, representative or consent.
 ///
-/// The officer of the body only, while the action is a draft or agreed. Fields left
-/// out stay as they are, and `null` clears one.
+/// The officer of the body only, while the action is a draft or agreed, with
+/// `If-Match` carrying the action's ETag. Fields left out stay as they are, and `null`
+/// clears one. The response's ETag is the action's new one.
 #[utoipa::path(
     patch, path = "/v1/joint-actions/{id}/parties/{party_id}", tag = "actions",
-    params(("id" = String, Path, description = "Action id"), ("party_id" = String, Path, description = "Party id")),
+    params(("id" = String, Path, description = "Action id"), ("party_id" = String, Path, description = "Party id"), ("If-Match" = String, Header, description = "ETag of the action from the last read")),
     request_body = PartyPatch,
     responses(
-        (status = 200, body = Party), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)
+        (status = 200, body = Party, headers(("ETag" = String))), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem),
+        (status = 422, body = Problem), (status = 428, body = Problem)
     ),
     security(("bearer" = []))
 )]
@@ -130,15 +142,17 @@ pub async fn update_party(
     service: web::Data<JointActions>,
     caller: Caller,
     path: web::Path<(String, String)>,
+    if_match: IfMatch,
     body: ValidJson<PartyPatch>,
 ) -> ApiResult<HttpResponse> {
     caller.officer_body()?;
     let (action_id, party_id) = path.into_inner();
 
-    let party = service
+    let (party, version) = service
         .db
         .transaction(move |conn| {
             let action = owned(conn, &action_id, &caller)?;
+            if_match.check(&etag(action.version))?;
             check_open(&action)?;
             let current = action
                 .parties
@@ -151,7 +165,11 @@ pub async fn update_party(
                 consent_on: current.consent_on,
                 consent_document: current.consent_document.clone(),
             };
-            let terms = body.value.apply(&terms, common_models::time::today())?;
+            let changed = body.value.apply(&terms, common_models::time::today())?;
+            if changed == terms {
+                return Ok((current.clone(), action.version));
+            }
+            let terms = changed;
             actions::update_party(conn, &action_id, &party_id, &terms)?;
             actions::touch(conn, &action_id, service_kit::now())?;
             audit::record(
@@ -166,15 +184,19 @@ pub async fn update_party(
                 },
             )?;
             tracing::info!(action.id = %action_id, party.id = %party_id, "party terms changed");
-            super::actions::load(conn, &action_id)?
+            let action = super::actions::load(conn, &action_id)?;
+            let party = action
                 .parties
                 .into_iter()
                 .find(|p| p.id == party_id)
-                .ok_or_else(|| ApiError::NotFound(format!("party {party_id}")))
+                .ok_or_else(|| ApiError::NotFound(format!("party {party_id}")))?;
+            Ok::<_, ApiError>((party, action.version))
         })
         .await?;
 
-    Ok(HttpResponse::Ok().json(party))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(version)))
+        .json(party))
 }
 
 /// Add a step to a joint action: its place in the sequence, deadline and expected

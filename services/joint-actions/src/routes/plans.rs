@@ -223,6 +223,15 @@ pub async fn replace_rows(
             if rows == plan.rows {
                 return Ok(plan);
             }
+            if plan.status == PlanStatus::Approved && rows.is_empty() {
+                return Err(ApiError::NotReady {
+                    reason: format!("joint plan {id} is approved and keeps at least one activity"),
+                    missing: vec![service_kit::FieldError::new(
+                        "/rows",
+                        "plan at least one activity",
+                    )],
+                });
+            }
             let now = service_kit::now();
             let number = match plan.status {
                 PlanStatus::Draft => {

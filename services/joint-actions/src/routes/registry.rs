@@ -56,3 +56,28 @@ pub async fn npo(
     }
     Ok(npo)
 }
+
+#[derive(Debug, Deserialize)]
+struct Territory {
+    code: String,
+}
+
+/// Checks that a KATO code is in the registry's classifier, failing with 422 at
+/// `pointer` when it is not.
+pub async fn check_territory(
+    context: &ServiceContext,
+    code: &common_models::KatoCode,
+    pointer: &str,
+) -> Result<(), ApiError> {
+    let found: Option<Territory> = context
+        .peer(REGISTRY)?
+        .get_json(&format!("/v1/territories/{code}"), &[])
+        .await?;
+    match found {
+        Some(territory) if territory.code == code.as_str() => Ok(()),
+        _ => Err(ApiError::field(
+            pointer,
+            format!("{code} is not in the KATO classifier"),
+        )),
+    }
+}

@@ -273,6 +273,35 @@ pub fn set_status(
     Ok(changed == 1)
 }
 
+/// Replaces what an action is about if it is still at `version`; returns whether it
+/// was.
+pub fn update_facts(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i32,
+    facts: &ActionFacts,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let spheres: Vec<&str> = facts.spheres.iter().map(|s| s.code()).collect();
+    let changed = diesel::update(
+        joint_actions::table
+            .filter(joint_actions::id.eq(id))
+            .filter(joint_actions::version.eq(version)),
+    )
+    .set((
+        joint_actions::title.eq(&facts.title),
+        joint_actions::fit_assessment.eq(&facts.fit_assessment),
+        joint_actions::spheres.eq(to_json(&spheres)?),
+        joint_actions::territory.eq(facts.territory.as_ref().map(KatoCode::as_str)),
+        joint_actions::goals.eq(to_json(&facts.goals)?),
+        joint_actions::tasks.eq(to_json(&facts.tasks)?),
+        joint_actions::version.eq(version + 1),
+        joint_actions::updated_at.eq(now.naive_utc()),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Raises the revision of an action whose parties or steps changed.
 pub fn touch(conn: &mut AnyConnection, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     diesel::update(joint_actions::table.filter(joint_actions::id.eq(id)))

@@ -225,9 +225,9 @@ backend_tests! {
         problem(created_by_ministry, StatusCode::FORBIDDEN).await;
         problem(created_by_npo, StatusCode::FORBIDDEN).await;
         problem(created_anonymously, StatusCode::UNAUTHORIZED).await;
-        problem(party_by_other_body, StatusCode::FORBIDDEN).await;
+        problem(party_by_other_body, StatusCode::NOT_FOUND).await;
         problem(party_by_ministry, StatusCode::FORBIDDEN).await;
-        problem(status_by_other_body, StatusCode::FORBIDDEN).await;
+        problem(status_by_other_body, StatusCode::NOT_FOUND).await;
         let after = get_json(&app, &format!("/v1/joint-actions/{id}"), Some(&app.officer(BODY))).await;
         assert_eq!(after["status"], "draft");
         assert_eq!(after["parties"], json!([]));

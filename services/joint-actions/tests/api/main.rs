@@ -3,6 +3,7 @@
 
 mod actions;
 mod groups_plans;
+mod guards;
 mod lifecycle;
 mod monitoring;
 mod parties_steps;
@@ -175,11 +176,14 @@ pub async fn add_party(app: &TestApp, id: &str, body: &Value) -> Value {
     json_body(post_party(app, id, body).await, StatusCode::CREATED).await
 }
 
-/// Sends a PATCH of the party `party_id` as the officer of `BODY`, without `If-Match`.
+/// Sends a PATCH of the party `party_id` as the officer of `BODY`, with the action's
+/// current ETag in `If-Match`.
 pub async fn patch_party(app: &TestApp, id: &str, party_id: &str, body: &Value) -> Response {
+    let etag = current_etag(app, id).await;
     app.client
         .patch(app.url(&format!("/v1/joint-actions/{id}/parties/{party_id}")))
         .bearer_auth(app.officer(BODY))
+        .header("If-Match", etag)
         .json(body)
         .send()
         .await
