@@ -50,11 +50,13 @@ pub async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::
 }
 
 /// Decodes a JSON object into `T`, turning serde's error into a field error with a
-/// pointer. Trailing data after the object is a syntax error.
+/// pointer. Trailing data after the object is a syntax error. A leading UTF-8 byte
+/// order mark, which some Windows tools write, is skipped, as RFC 8259 allows.
 // NOTE: serde's derived structs also accept a JSON array of the field values. Only the
 // top level is required to be an object here; nested values still pass every check of
 // the input type.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first.is_some_and(|b| *b != b'{') {
         return Err(syntax_error("/", "the body must be a JSON object".into()));
@@ -355,6 +357,13 @@ mod tests {
             decode_json::<Sample>(br#"{"name": "x", "items": []} {"name": "y"}"#).unwrap_err();
 
         assert_eq!(error.problem().status, 400);
+    }
+
+    #[test]
+    fn byte_order_mark_skipped() {
+        let decoded = decode_json::<Sample>(b"\xEF\xBB\xBF{\"name\": \"x\", \"items\": []}");
+
+        assert_eq!(decoded.unwrap().name, "x");
     }
 
     #[test]

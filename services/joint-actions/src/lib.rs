@@ -50,6 +50,8 @@ pub const SERVICE: ServiceDef = ServiceDef {
         parties::add_party,
         parties::update_party,
         parties::add_step,
+        parties::remove_party,
+        parties::remove_step,
         monitoring::add_row,
         monitoring::record_measurement,
         monitoring::monitoring_report,
@@ -94,6 +96,8 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(parties::add_party)
         .service(parties::update_party)
         .service(parties::add_step)
+        .service(parties::remove_party)
+        .service(parties::remove_step)
         .service(monitoring::add_row)
         .service(monitoring::record_measurement)
         .service(monitoring::monitoring_report)

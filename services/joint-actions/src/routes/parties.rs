@@ -1,7 +1,7 @@
 //! `/v1/joint-actions/{id}/parties` and `/steps`: who takes part in an action, on
 //! which terms, and the agreed sequence of steps.
 
-use actix_web::{HttpResponse, patch, post, web};
+use actix_web::{HttpResponse, delete, patch, post, web};
 use service_kit::audit::{self, Change};
 use service_kit::extract::{IdempotencyKey, IfMatch, ValidJson, etag};
 use service_kit::idempotency::Created;
@@ -255,4 +255,117 @@ pub async fn add_step(
             Created::new(step, location, None)
         })
         .await
+}
+
+/// Which part of an action a removal is about.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Party,
+    Step,
+}
+
+impl Part {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Party => "party",
+            Self::Step => "step",
+        }
+    }
+}
+
+/// Removes a party or a step of an open action, with `If-Match` on the action.
+async fn remove(
+    service: &JointActions,
+    caller: Caller,
+    action_id: String,
+    part_id: String,
+    if_match: IfMatch,
+    part: Part,
+) -> ApiResult<HttpResponse> {
+    caller.officer_body()?;
+    let version = service
+        .db
+        .transaction(move |conn| {
+            let action = owned(conn, &action_id, &caller)?;
+            if_match.check(&etag(action.version))?;
+            check_open(&action)?;
+            let removed = match part {
+                Part::Party => actions::delete_party(conn, &action_id, &part_id)?,
+                Part::Step => actions::delete_step(conn, &action_id, &part_id)?,
+            };
+            if !removed {
+                return Err(ApiError::NotFound(format!("{} {part_id}", part.name())));
+            }
+            actions::touch(conn, &action_id, service_kit::now())?;
+            audit::record(
+                conn,
+                Change {
+                    entity: ENTITY,
+                    entity_id: &action_id,
+                    action: match part {
+                        Part::Party => "party_removed",
+                        Part::Step => "step_removed",
+                    },
+                    actor: &caller.subject,
+                    government_body: Some(&action.government_body),
+                    fields: &[format!("{}s", part.name())],
+                },
+            )?;
+            tracing::info!(action.id = %action_id, part = part.name(), part.id = %part_id, "removed from joint action");
+            Ok::<_, ApiError>(action.version + 1)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header(("ETag", etag(version)))
+        .finish())
+}
+
+/// Remove a party from a joint action that is a draft or agreed.
+///
+/// The officer of the body only, with `If-Match` carrying the action's ETag. The
+/// response's ETag is the action's new one.
+#[utoipa::path(
+    delete, path = "/v1/joint-actions/{id}/parties/{party_id}", tag = "actions",
+    params(("id" = String, Path, description = "Action id"), ("party_id" = String, Path, description = "Party id"), ("If-Match" = String, Header, description = "ETag of the action from the last read")),
+    responses(
+        (status = 204, description = "Removed", headers(("ETag" = String))), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem),
+        (status = 428, body = Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/v1/joint-actions/{id}/parties/{party_id}")]
+pub async fn remove_party(
+    service: web::Data<JointActions>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let (action_id, party_id) = path.into_inner();
+    remove(&service, caller, action_id, party_id, if_match, Part::Party).await
+}
+
+/// Remove a step from a joint action that is a draft or agreed.
+///
+/// The officer of the body only, with `If-Match` carrying the action's ETag. The
+/// response's ETag is the action's new one.
+#[utoipa::path(
+    delete, path = "/v1/joint-actions/{id}/steps/{step_id}", tag = "actions",
+    params(("id" = String, Path, description = "Action id"), ("step_id" = String, Path, description = "Step id"), ("If-Match" = String, Header, description = "ETag of the action from the last read")),
+    responses(
+        (status = 204, description = "Removed", headers(("ETag" = String))), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem),
+        (status = 428, body = Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/v1/joint-actions/{id}/steps/{step_id}")]
+pub async fn remove_step(
+    service: web::Data<JointActions>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let (action_id, step_id) = path.into_inner();
+    remove(&service, caller, action_id, step_id, if_match, Part::Step).await
 }

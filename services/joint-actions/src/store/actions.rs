@@ -381,3 +381,33 @@ pub fn insert_step(
         .execute(conn)?;
     Ok(())
 }
+
+/// Deletes a party of an action; returns whether it existed.
+pub fn delete_party(
+    conn: &mut AnyConnection,
+    action_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let deleted = diesel::delete(
+        parties::table
+            .filter(parties::action_id.eq(action_id))
+            .filter(parties::id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// Deletes a step of an action; returns whether it existed.
+pub fn delete_step(
+    conn: &mut AnyConnection,
+    action_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let deleted = diesel::delete(
+        steps::table
+            .filter(steps::action_id.eq(action_id))
+            .filter(steps::id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(deleted == 1)
+}

@@ -177,4 +177,35 @@ backend_tests! {
 
         problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
+
+    async fn step_and_party_removed_while_open(app) {
+        let action = ready_action(&app).await;
+        let read = get_json(&app, &format!("/v1/joint-actions/{}", action.id), Some(&app.officer(BODY))).await;
+        let step_id = read["steps"][0]["id"].as_str().unwrap().to_owned();
+        let path = format!("/v1/joint-actions/{}", action.id);
+
+        let unconditional = app.client.delete(app.url(&format!("{path}/steps/{step_id}")))
+            .bearer_auth(app.officer(BODY)).send().await.unwrap();
+        let step = app.client.delete(app.url(&format!("{path}/steps/{step_id}")))
+            .bearer_auth(app.officer(BODY)).header("If-Match", current_etag(&app, &action.id).await).send().await.unwrap();
+        let party = app.client.delete(app.url(&format!("{path}/parties/{}", action.body_party_id)))
+            .bearer_auth(app.officer(BODY)).header("If-Match", current_etag(&app, &action.id).await).send().await.unwrap();
+
+        problem(unconditional, StatusCode::PRECONDITION_REQUIRED).await;
+        assert_eq!(step.status(), StatusCode::NO_CONTENT);
+        assert_eq!(party.status(), StatusCode::NO_CONTENT);
+        let after = get_json(&app, &path, Some(&app.officer(BODY))).await;
+        assert_eq!(after["steps"], json!([]));
+        assert_eq!(after["parties"].as_array().unwrap().len(), 1);
+    }
+
+    async fn parts_fixed_once_started(app) {
+        let action = started_action(&app).await;
+        let path = format!("/v1/joint-actions/{}/parties/{}", action.id, action.body_party_id);
+
+        let response = app.client.delete(app.url(&path)).bearer_auth(app.officer(BODY))
+            .header("If-Match", current_etag(&app, &action.id).await).send().await.unwrap();
+
+        problem(response, StatusCode::CONFLICT).await;
+    }
 }
