@@ -342,6 +342,7 @@ impl PartyPatch {
     pub fn apply(&self, current: &PartyTerms, today: NaiveDate) -> Result<PartyTerms, ApiError> {
         let mut errors = Errors::default();
         let terms = self.collect(&mut errors, current, today);
+
         errors.into_result()?;
         Ok(terms)
     }
@@ -449,6 +450,7 @@ impl StepInput {
                 multiline_text(self.expected_result.as_deref(), 2000),
             )
             .flatten();
+
         errors.into_result()?;
         Ok(Step {
             id,
@@ -513,6 +515,7 @@ impl EvaluationInput {
                 multiline_text(self.recommendations.as_deref(), 20_000),
             )
             .flatten();
+
         errors.into_result()?;
         Ok(Evaluation {
             effectiveness: effectiveness.unwrap_or_default(),

@@ -149,6 +149,7 @@ impl RowInput {
         let comments = errors
             .check("/comments", multiline_text(self.comments.as_deref(), 5000))
             .flatten();
+
         errors.into_result()?;
         Ok(RowFacts {
             activity: activity.unwrap_or_default(),
@@ -236,6 +237,7 @@ impl MeasurementInput {
         let evidence = errors
             .check("/evidence", multiline_text(self.evidence.as_deref(), 2000))
             .flatten();
+
         errors.into_result()?;
         match (indicator, measured_on, value) {
             (Some(indicator), Some(measured_on), Some(value)) => Ok(Measurement {

@@ -139,6 +139,7 @@ impl GroupInput {
             }
             members.push(member);
         }
+
         errors.into_result()?;
         Ok(GroupFacts {
             name: name.unwrap_or_default(),
@@ -268,6 +269,7 @@ impl ReportInput {
             .and_then(|raw| errors.check("/reported_on", parse_date(raw)));
         not_after(&mut errors, "/reported_on", reported_on, today);
         let summary = required_text(&mut errors, "/summary", &self.summary, 20_000);
+
         errors.into_result()?;
         match (kind, reported_on, summary) {
             (Some(kind), Some(reported_on), Some(summary)) => Ok(GroupReport {
@@ -372,6 +374,7 @@ impl MeetingInput {
         let result = errors
             .check("/result", multiline_text(self.result.as_deref(), 20_000))
             .flatten();
+
         errors.into_result()?;
         match (held_on, form) {
             (Some(held_on), Some(form)) => Ok(Meeting {
@@ -452,6 +455,7 @@ impl ConsultativeInput {
             .as_deref()
             .and_then(|raw| errors.check("/joined_on", parse_date(raw)));
         not_after(&mut errors, "/joined_on", joined_on, today);
+
         errors.into_result()?;
         Ok(ConsultativeFacts {
             name: name.unwrap_or_default(),
@@ -496,6 +500,7 @@ impl ProgressInput {
             );
         }
         let note = required_text(&mut errors, "/note", &self.note, 10_000);
+
         errors.into_result()?;
         match (on, note) {
             (Some(on), Some(note)) => Ok(ProgressNote { id, on, note }),

@@ -257,7 +257,7 @@ pub async fn add_step(
         .await
 }
 
-/// Which part of an action a removal is about.
+/// Part of an action that a removal concerns.
 #[derive(Debug, Clone, Copy)]
 enum Part {
     Party,
