@@ -16,7 +16,12 @@ use service_kit::{Role, ServiceDef, Settings};
 
 /// Returns every service this binary can run, in start order.
 fn services() -> Vec<ServiceDef> {
-    vec![registry::SERVICE, needs::SERVICE, joint_actions::SERVICE]
+    vec![
+        registry::SERVICE,
+        needs::SERVICE,
+        joint_actions::SERVICE,
+        recommendations::SERVICE,
+    ]
 }
 
 const SETTINGS_HELP: &str = "\

@@ -433,6 +433,81 @@ async fn readme_joint_action_works() {
 }
 
 #[tokio::test]
+async fn readme_recommendation_works() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path());
+    let client = reqwest::Client::new();
+    let officer = token(
+        data.path(),
+        &["--role", "officer", "--body", "akimat-ulytau"],
+    );
+    let npo = token(data.path(), &["--role", "npo", "--bin", "940140000385"]);
+    let registered = send(
+        client
+            .post(server.url("/v1/npos"))
+            .bearer_auth(&officer)
+            .json(&json!({
+                "bin": "940140000385",
+                "name_ru": "Общественное объединение «Жастар әлемі»",
+                "legal_form": "public_association",
+                "source": "npo_representatives"
+            })),
+    )
+    .await
+    .0;
+    let r = server.url("/v1/recommendations");
+    let as_officer = |path: String, etag: &str, body: Value| {
+        client
+            .post(path)
+            .bearer_auth(&officer)
+            .header("If-Match", format!("\"{etag}\""))
+            .json(&body)
+    };
+
+    let (created, recommendation) = send(client.post(&r).bearer_auth(&npo).json(&json!({
+        "government_body": "akimat-ulytau", "sphere": "youth",
+        "text": "Открыть молодежный центр в Жезказгане",
+        "contacts": {"name": "Айгерім Сейітова", "email": "info@example.kz"}
+    })))
+    .await;
+    let rec = format!("{r}/{}", recommendation["id"].as_str().unwrap());
+    let (early, missing) = send(as_officer(format!("{rec}/close"), "1", json!({}))).await;
+    let decided = send(as_officer(
+        format!("{rec}/decision"),
+        "1",
+        json!({"handling": "included_in_plans", "reason": "В плане на 2027 год"}),
+    ))
+    .await
+    .0;
+    let answered = send(as_officer(
+        format!("{rec}/feedback"),
+        "2",
+        json!({"feedback": "Центр включен в план работы на 2027 год"}),
+    ))
+    .await
+    .0;
+    let closed = send(as_officer(format!("{rec}/close"), "3", json!({})))
+        .await
+        .0;
+    let (_, seen_by_npo) = send(client.get(&rec).bearer_auth(&npo)).await;
+
+    assert_eq!(registered, 201);
+    assert_eq!(created, 201, "{recommendation}");
+    assert_eq!(recommendation["status"], "in_work");
+    assert_eq!(early, 409);
+    assert_eq!(missing["errors"].as_array().unwrap().len(), 2);
+    assert_eq!(decided, 200);
+    assert_eq!(answered, 200);
+    assert_eq!(closed, 200);
+    assert_eq!(seen_by_npo["status"], "closed");
+    assert_eq!(
+        seen_by_npo["feedback"],
+        "Центр включен в план работы на 2027 год"
+    );
+    assert!(server.terminate(), "the server stops cleanly on SIGTERM");
+}
+
+#[tokio::test]
 async fn data_survives_restart() {
     let data = tempfile::tempdir().unwrap();
     let first = Server::start(data.path());

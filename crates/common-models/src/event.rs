@@ -273,3 +273,29 @@ pub mod joint_actions {
         pub indicators_total: i64,
     }
 }
+
+/// Event types and payloads of recommendations.
+pub mod recommendations {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Serialize};
+    use utoipa::ToSchema;
+
+    /// A recommendation arrived and was accepted into work.
+    pub const RECOMMENDATION_RECEIVED: &str = "recommendations.recommendation.received";
+    /// The body decided how a recommendation is handled.
+    pub const RECOMMENDATION_DECIDED: &str = "recommendations.recommendation.decided";
+    /// A recommendation was closed after its author got feedback.
+    pub const RECOMMENDATION_CLOSED: &str = "recommendations.recommendation.closed";
+
+    /// Payload of the recommendation events. Holds no contacts.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct RecommendationChanged {
+        pub recommendation_id: String,
+        pub government_body: String,
+        pub sphere: String,
+        pub npo_id: Option<String>,
+        pub status: String,
+        pub received_on: NaiveDate,
+        pub answered_on: Option<NaiveDate>,
+    }
+}

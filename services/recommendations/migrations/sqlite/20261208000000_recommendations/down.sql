@@ -1,0 +1,3 @@
+DROP TABLE reception_requests;
+DROP TABLE recommendation_clarifications;
+DROP TABLE recommendations;

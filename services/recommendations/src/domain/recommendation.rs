@@ -1,0 +1,429 @@
+//! Recommendations of NPOs to a government body: what they propose, who wrote them,
+//! how the body handled them, the clarifications asked, and the feedback that must
+//! reach the author before a recommendation is closed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use common_models::Sphere;
+use serde::{Deserialize, Serialize};
+use service_kit::{ApiError, FieldError};
+use utoipa::ToSchema;
+
+use super::{Errors, multiline_text, parse_code, parse_date, present, text};
+
+/// Kind of the author of a recommendation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    /// An NPO of the registry.
+    Npo,
+    /// A person writing in their own name.
+    Person,
+}
+
+/// Party that started the exchange: the NPO on its own initiative, or the body that
+/// asked for recommendations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Initiator {
+    Npo,
+    GovernmentBody,
+}
+
+/// Stage of a recommendation. Every recommendation is accepted into work on arrival.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    InWork,
+    Forwarded,
+    Rejected,
+    IncludedInPlans,
+    Implemented,
+    Closed,
+}
+
+impl Status {
+    /// Returns the stable code of the status.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::InWork => "in_work",
+            Self::Forwarded => "forwarded",
+            Self::Rejected => "rejected",
+            Self::IncludedInPlans => "included_in_plans",
+            Self::Implemented => "implemented",
+            Self::Closed => "closed",
+        }
+    }
+
+    /// Reads a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::InWork,
+            Self::Forwarded,
+            Self::Rejected,
+            Self::IncludedInPlans,
+            Self::Implemented,
+            Self::Closed,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
+    }
+}
+
+/// Contact person for a recommendation: personal data, shown only to the body's
+/// officer, the ministry and the NPO that wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// Body of a request that submits or records a recommendation.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationInput {
+    /// Government body the recommendation is for; an NPO names it, an officer records
+    /// for their own body.
+    pub government_body: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Sphere, required = true)]
+    pub sphere: String,
+    #[serde(default)]
+    #[schema(required = true)]
+    pub text: String,
+    pub contacts: Option<Contacts>,
+    /// `npo` or `person`, for a recommendation an officer records.
+    #[schema(value_type = Option<AuthorKind>)]
+    pub author_kind: Option<String>,
+    /// Name of the author, for a recommendation an officer records.
+    pub author_name: Option<String>,
+    /// Registry id of the NPO, for a recommendation an officer records from an NPO.
+    pub npo_id: Option<String>,
+    /// Day the body received it, for a recommendation an officer records.
+    #[schema(value_type = Option<NaiveDate>)]
+    pub received_on: Option<String>,
+    /// `npo` or `government_body`, for a recommendation an officer records.
+    #[schema(value_type = Option<Initiator>)]
+    pub initiator: Option<String>,
+}
+
+/// The checked fields every recommendation has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub sphere: Sphere,
+    pub text: String,
+    pub contacts: Option<Contacts>,
+}
+
+/// The author as an officer records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedAuthor {
+    pub kind: AuthorKind,
+    pub name: Option<String>,
+    pub npo_id: Option<String>,
+    pub received_on: NaiveDate,
+    pub initiator: Initiator,
+}
+
+impl RecommendationInput {
+    /// Parses what every recommendation has, adding to `errors`.
+    fn proposal(&self, errors: &mut Errors) -> Option<Proposal> {
+        let sphere = present(errors, "/sphere", &self.sphere)
+            .and_then(|raw| errors.check("/sphere", parse_code::<Sphere>(raw)));
+        let text = errors
+            .check("/text", multiline_text(Some(&self.text), 10_000))
+            .flatten();
+        if text.is_none() && !errors.has("/text") {
+            errors.add("/text", "is required");
+        }
+        let contacts = self.contacts.as_ref().map(|c| Contacts {
+            name: errors
+                .check("/contacts/name", super::text(c.name.as_deref(), 200))
+                .flatten(),
+            phone: errors
+                .check("/contacts/phone", super::text(c.phone.as_deref(), 50))
+                .flatten(),
+            email: errors
+                .check("/contacts/email", super::text(c.email.as_deref(), 254))
+                .flatten(),
+        });
+        Some(Proposal {
+            sphere: sphere?,
+            text: text?,
+            contacts: contacts
+                .filter(|c| c.name.is_some() || c.phone.is_some() || c.email.is_some()),
+        })
+    }
+
+    /// Parses a submission by an NPO user, who names the body and nothing about the
+    /// author, which comes from the token and the registry.
+    pub fn parse_submission(&self) -> Result<(String, Proposal), ApiError> {
+        let mut errors = Errors::default();
+        let body = errors
+            .check(
+                "/government_body",
+                text(self.government_body.as_deref(), 200),
+            )
+            .flatten();
+        if body.is_none() && !errors.has("/government_body") {
+            errors.add(
+                "/government_body",
+                "name the government body the recommendation is for",
+            );
+        }
+        for (name, present) in [
+            ("author_kind", self.author_kind.is_some()),
+            ("author_name", self.author_name.is_some()),
+            ("npo_id", self.npo_id.is_some()),
+            ("received_on", self.received_on.is_some()),
+            ("initiator", self.initiator.is_some()),
+        ] {
+            if present {
+                errors.add(
+                    format!("/{name}"),
+                    "an NPO's own submission takes this from its token",
+                );
+            }
+        }
+        let proposal = self.proposal(&mut errors);
+        errors.into_result()?;
+        match (body, proposal) {
+            (Some(body), Some(proposal)) => Ok((body, proposal)),
+            _ => Err(missing("recommendation")),
+        }
+    }
+
+    /// Parses a recommendation an officer records, received by `today` at the latest.
+    pub fn parse_recorded(&self, today: NaiveDate) -> Result<(Proposal, RecordedAuthor), ApiError> {
+        let mut errors = Errors::default();
+        if self.government_body.is_some() {
+            errors.add(
+                "/government_body",
+                "an officer records recommendations for their own body",
+            );
+        }
+        let kind = match self.author_kind.as_deref().map(str::trim) {
+            Some("npo") => Some(AuthorKind::Npo),
+            Some("person") => Some(AuthorKind::Person),
+            Some(other) => {
+                errors.add(
+                    "/author_kind",
+                    format!("unknown code '{other}'; expected npo or person"),
+                );
+                None
+            }
+            None => {
+                errors.add("/author_kind", "is required");
+                None
+            }
+        };
+        let name = errors
+            .check("/author_name", text(self.author_name.as_deref(), 500))
+            .flatten();
+        let npo_id = errors
+            .check("/npo_id", text(self.npo_id.as_deref(), 64))
+            .flatten();
+        match kind {
+            Some(AuthorKind::Npo) if npo_id.is_none() && !errors.has("/npo_id") => errors.add(
+                "/npo_id",
+                "a recommendation of an NPO names its registry id",
+            ),
+            Some(AuthorKind::Person) if name.is_none() && !errors.has("/author_name") => {
+                errors.add("/author_name", "is required for a person")
+            }
+            Some(AuthorKind::Person) if npo_id.is_some() => {
+                errors.add("/npo_id", "only an NPO has a registry id")
+            }
+            _ => {}
+        }
+        let received_on = match self.received_on.as_deref() {
+            Some(raw) => errors.check("/received_on", parse_date(raw)),
+            None => Some(today),
+        };
+        if let Some(date) = received_on
+            && date > today
+        {
+            errors.add("/received_on", format!("{date} is after today ({today})"));
+        }
+        let initiator = match self.initiator.as_deref().map(str::trim) {
+            None | Some("npo") => Some(Initiator::Npo),
+            Some("government_body") => Some(Initiator::GovernmentBody),
+            Some(other) => {
+                errors.add(
+                    "/initiator",
+                    format!("unknown code '{other}'; expected npo or government_body"),
+                );
+                None
+            }
+        };
+        let proposal = self.proposal(&mut errors);
+
+        errors.into_result()?;
+        match (proposal, kind, received_on, initiator) {
+            (Some(proposal), Some(kind), Some(received_on), Some(initiator)) => Ok((
+                proposal,
+                RecordedAuthor {
+                    kind,
+                    name,
+                    npo_id,
+                    received_on,
+                    initiator,
+                },
+            )),
+            _ => Err(missing("recommendation")),
+        }
+    }
+}
+
+fn missing(what: &str) -> ApiError {
+    ApiError::internal(anyhow::anyhow!(
+        "a {what} passed its checks with a field missing"
+    ))
+}
+
+/// A clarification the officer asked of the author, with the answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Clarification {
+    /// Number of the clarification, from 1.
+    pub number: i32,
+    pub question: String,
+    pub asked_on: NaiveDate,
+    pub answer: Option<String>,
+    pub answered_on: Option<NaiveDate>,
+}
+
+/// A recommendation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Recommendation {
+    pub id: String,
+    pub government_body: String,
+    pub sphere: Sphere,
+    pub text: String,
+    pub author_kind: AuthorKind,
+    pub author_name: String,
+    pub npo_id: Option<String>,
+    /// Left out for readers other than the body's officer, the ministry and the author.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contacts: Option<Contacts>,
+    pub received_on: NaiveDate,
+    pub initiator: Initiator,
+    pub status: Status,
+    /// Reason of a rejection, or note of another handling.
+    pub reason: Option<String>,
+    /// Answer given to the author.
+    pub feedback: Option<String>,
+    /// Day the feedback was given.
+    pub answered_on: Option<NaiveDate>,
+    pub clarifications: Vec<Clarification>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub npo_bin: Option<String>,
+}
+
+/// Body of a decision on a recommendation.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// forwarded, rejected, included_in_plans or implemented.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub handling: String,
+    /// Required for a rejection.
+    pub reason: Option<String>,
+}
+
+impl DecisionInput {
+    /// Parses the decision: a handling other than in work or closed, and a reason for a
+    /// rejection.
+    pub fn parse(&self) -> Result<(Status, Option<String>), ApiError> {
+        let mut errors = Errors::default();
+        let handling = present(&mut errors, "/handling", &self.handling).and_then(|raw| {
+            let status = Status::from_code(raw).filter(|s| !matches!(s, Status::InWork | Status::Closed));
+            if status.is_none() {
+                errors.add(
+                    "/handling",
+                    format!("unknown handling '{raw}'; expected forwarded, rejected, included_in_plans or implemented"),
+                );
+            }
+            status
+        });
+        let reason = errors
+            .check("/reason", multiline_text(self.reason.as_deref(), 5000))
+            .flatten();
+        if handling == Some(Status::Rejected) && reason.is_none() && !errors.has("/reason") {
+            errors.add("/reason", "a rejection gives its reason");
+        }
+
+        errors.into_result()?;
+        let handling = handling.ok_or_else(|| missing("decision"))?;
+        Ok((handling, reason))
+    }
+}
+
+/// Body with one required text, such as a question, an answer or the feedback.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionInput {
+    #[serde(default)]
+    #[schema(required = true)]
+    pub question: String,
+}
+
+/// Body of the author's answer to a clarification.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    #[serde(default)]
+    #[schema(required = true)]
+    pub answer: String,
+}
+
+/// Body of the feedback given to the author.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackInput {
+    #[serde(default)]
+    #[schema(required = true)]
+    pub feedback: String,
+}
+
+/// Checks one required free text at `pointer`.
+pub fn required_text(pointer: &str, raw: &str) -> Result<String, ApiError> {
+    let mut errors = Errors::default();
+    let value = errors
+        .check(pointer, multiline_text(Some(raw), 10_000))
+        .flatten();
+    if value.is_none() && !errors.has(pointer) {
+        errors.add(pointer, "is required");
+    }
+    errors.into_result()?;
+    value.ok_or_else(|| missing("text"))
+}
+
+/// Checks that a recommendation may be closed: it was decided and its author got
+/// feedback.
+pub fn check_closable(recommendation: &Recommendation) -> Result<(), ApiError> {
+    let mut missing = Vec::new();
+    if recommendation.status == Status::InWork {
+        missing.push(FieldError::new(
+            "/handling",
+            "decide how the recommendation is handled first",
+        ));
+    }
+    if recommendation.feedback.is_none() {
+        missing.push(FieldError::new(
+            "/feedback",
+            "give the author feedback before closing",
+        ));
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::NotReady {
+        reason: format!("recommendation {} cannot be closed yet", recommendation.id),
+        missing,
+    })
+}

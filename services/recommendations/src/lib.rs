@@ -1,0 +1,76 @@
+//! Recommendations of NPOs to government bodies, accepted into work on arrival and
+//! closed only after feedback to their authors, with clarifications; and requests of
+//! NPO representatives to be received by the officer.
+
+pub mod domain;
+pub mod routes;
+pub mod schema;
+pub mod store;
+
+use actix_web::web;
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use service_kit::{MigrationSet, ServiceContext, ServiceDef};
+use utoipa::OpenApi;
+
+use routes::{Recommendations, receptions, recommendations, registry};
+
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// The recommendations service as the binary runs it.
+pub const SERVICE: ServiceDef = ServiceDef {
+    name: "recommendations",
+    migrations: MigrationSet {
+        name: "recommendations",
+        postgres: &POSTGRES,
+        sqlite: &SQLITE,
+    },
+    openapi,
+    configure,
+    on_start: |_| Ok(()),
+    consumers: |_| Vec::new(),
+    background: |_, _| Vec::new(),
+    peers: &[registry::REGISTRY],
+};
+
+/// The recommendations service's OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Recommendations and receptions",
+        description = "Recommendations of NPOs to the government bodies of Kazakhstan, their handling, clarifications and the feedback to their authors, and requests of NPO representatives to be received by the liaison officer."
+    ),
+    paths(
+        recommendations::create_recommendation,
+        recommendations::list_recommendations,
+        recommendations::get_recommendation,
+        recommendations::decide,
+        recommendations::give_feedback,
+        recommendations::close,
+        recommendations::ask_clarification,
+        recommendations::answer_clarification,
+        receptions::create_request,
+        receptions::appoint,
+        receptions::list_requests,
+    )
+)]
+struct RecommendationsApi;
+
+fn openapi() -> utoipa::openapi::OpenApi {
+    RecommendationsApi::openapi()
+}
+
+fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
+    cfg.app_data(web::Data::new(Recommendations(context.clone())))
+        .service(recommendations::create_recommendation)
+        .service(recommendations::list_recommendations)
+        .service(recommendations::get_recommendation)
+        .service(recommendations::decide)
+        .service(recommendations::give_feedback)
+        .service(recommendations::close)
+        .service(recommendations::ask_clarification)
+        .service(recommendations::answer_clarification)
+        .service(receptions::create_request)
+        .service(receptions::appoint)
+        .service(receptions::list_requests);
+}

@@ -1,0 +1,52 @@
+//! Diesel table definitions of recommendations and receptions.
+
+diesel::table! {
+    recommendations (id) {
+        id -> Text,
+        government_body -> Text,
+        sphere -> Text,
+        text -> Text,
+        author_kind -> Text,
+        author_name -> Text,
+        npo_id -> Nullable<Text>,
+        npo_bin -> Nullable<Text>,
+        contacts -> Nullable<Text>,
+        received_on -> Date,
+        initiator -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        feedback -> Nullable<Text>,
+        answered_on -> Nullable<Date>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recommendation_clarifications (recommendation_id, number) {
+        recommendation_id -> Text,
+        number -> Integer,
+        question -> Text,
+        asked_on -> Date,
+        answer -> Nullable<Text>,
+        answered_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    reception_requests (id) {
+        id -> Text,
+        government_body -> Text,
+        npo_id -> Nullable<Text>,
+        npo_bin -> Nullable<Text>,
+        topic -> Text,
+        requested_on -> Date,
+        status -> Text,
+        appointed_on -> Nullable<Date>,
+        place -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
