@@ -1,6 +1,7 @@
 //! Recommendations of NPOs to government bodies, accepted into work on arrival and
-//! closed only after feedback to their authors, with clarifications; and requests of
-//! NPO representatives to be received by the officer.
+//! closed only after feedback to their authors, with clarifications; requests of NPO
+//! representatives to be received by the officer; requests for information between
+//! officers; and expert and consultation support.
 
 pub mod domain;
 pub mod routes;
@@ -12,7 +13,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
-use routes::{Recommendations, receptions, recommendations, registry};
+use routes::{Recommendations, exchanges, receptions, recommendations, registry};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -52,6 +53,11 @@ pub const SERVICE: ServiceDef = ServiceDef {
         receptions::create_request,
         receptions::appoint,
         receptions::list_requests,
+        exchanges::create_request,
+        exchanges::answer_request,
+        exchanges::list_requests,
+        exchanges::create_consultation,
+        exchanges::list_consultations,
     )
 )]
 struct RecommendationsApi;
@@ -72,5 +78,10 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(recommendations::answer_clarification)
         .service(receptions::create_request)
         .service(receptions::appoint)
-        .service(receptions::list_requests);
+        .service(receptions::list_requests)
+        .service(exchanges::create_request)
+        .service(exchanges::answer_request)
+        .service(exchanges::list_requests)
+        .service(exchanges::create_consultation)
+        .service(exchanges::list_consultations);
 }

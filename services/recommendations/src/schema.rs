@@ -50,3 +50,39 @@ diesel::table! {
         created_by -> Text,
     }
 }
+
+diesel::table! {
+    officer_requests (id) {
+        id -> Text,
+        from_body -> Text,
+        to_body -> Text,
+        question -> Text,
+        sphere -> Nullable<Text>,
+        format -> Nullable<Text>,
+        contacts -> Nullable<Text>,
+        sent_on -> Date,
+        deadline -> Date,
+        answer -> Nullable<Text>,
+        result -> Nullable<Text>,
+        answered_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    consultations (id) {
+        id -> Text,
+        government_body -> Text,
+        direction -> Text,
+        held_on -> Date,
+        counterpart -> Text,
+        npo_id -> Nullable<Text>,
+        contacts -> Nullable<Text>,
+        sphere -> Nullable<Text>,
+        question -> Text,
+        form -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
