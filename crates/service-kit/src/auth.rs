@@ -212,6 +212,16 @@ impl Caller {
         self.body.as_deref()
     }
 
+    /// Returns the government body whose records the caller reads: their own for an
+    /// officer, and every body (`None`) for the ministry. Other roles get 403.
+    pub fn reading_scope(&self) -> Result<Option<&str>, ApiError> {
+        self.require(&[Role::Officer, Role::Ministry])?;
+        match self.role {
+            Role::Officer => self.officer_body().map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// Returns the BIN of an NPO user.
     pub fn bin(&self) -> Option<&Bin> {
         self.bin.as_ref()

@@ -38,7 +38,7 @@ impl From<Option<String>> for Cell {
 
 impl From<i64> for Cell {
     fn from(value: i64) -> Self {
-        // Counts of people and rows stay far below 2^53, so f64 holds them exactly.
+        // Counts of people and rows stay far below 2^53, so f64 represents them exactly.
         Self::Number(value as f64)
     }
 }

@@ -1,7 +1,7 @@
 //! Recommendations of NPOs to government bodies, accepted into work on arrival and
-//! closed only after feedback to their authors, with clarifications; requests of NPO
-//! representatives to be received by the officer; requests for information between
-//! officers; and expert and consultation support.
+//! closed only after feedback to their authors, with clarifications. Also requests of
+//! NPO representatives to be received by the officer, requests for information between
+//! officers, and expert and consultation support.
 
 pub mod domain;
 pub mod routes;

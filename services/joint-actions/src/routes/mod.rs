@@ -7,7 +7,7 @@ pub mod parties;
 pub mod plans;
 pub mod registry;
 
-use service_kit::{ApiError, Caller, Role, ServiceContext};
+use service_kit::{ApiError, Caller, ServiceContext};
 
 /// The joint-actions service's state, shared by its handlers.
 #[derive(Debug, Clone)]
@@ -26,14 +26,10 @@ impl std::ops::Deref for JointActions {
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
 
-/// Returns the government body whose records the caller reads: their own for an
-/// officer, every body (`None`) for the ministry. Other roles get 403.
+/// Returns the government body whose records the caller reads, as an owned value for
+/// the store's closures.
 pub(crate) fn reading_scope(caller: &Caller) -> Result<Option<String>, ApiError> {
-    caller.require(&[Role::Officer, Role::Ministry])?;
-    match caller.role {
-        Role::Officer => Ok(Some(caller.officer_body()?.to_owned())),
-        _ => Ok(None),
-    }
+    Ok(caller.reading_scope()?.map(str::to_owned))
 }
 
 /// Fails with 404 unless the caller reads records of `government_body`, so another

@@ -190,7 +190,7 @@ pub struct Contact {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NpoProposalInput {
-    /// The problem, task or need the NPO sees.
+    /// The problem, task or need the NPO has found.
     #[serde(default)]
     #[schema(required = true)]
     pub text: String,

@@ -20,7 +20,7 @@ pub fn next_due(completed_on: NaiveDate) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
-/// Where a sphere and territory stand against their due date.
+/// State of a sphere and territory against their due date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DueState {

@@ -125,8 +125,8 @@ pub struct AssessmentQuery {
 /// List needs assessments, oldest first.
 ///
 /// Open to everyone. Published assessments are listed for every caller, and NPO users
-/// also see those collecting information, which take their proposals. An officer also
-/// sees the unpublished ones of their body, and the ministry sees all.
+/// also read those collecting information, which take their proposals. An officer also
+/// reads the unpublished ones of their body, and the ministry reads all.
 #[utoipa::path(
     get, path = "/v1/needs-assessments", tag = "assessments", params(AssessmentQuery),
     responses((status = 200, body = inline(Page<Assessment>)), (status = 422, body = Problem))

@@ -63,13 +63,13 @@ pub(crate) fn readable_report(
     Ok((record, reader))
 }
 
-/// Loads an assessment by id, whoever may read it.
+/// Loads an assessment by id, without checking who may read it.
 pub(crate) fn existing(conn: &mut AnyConnection, id: &str) -> Result<AssessmentRecord, ApiError> {
     stored::find(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("needs assessment {id}")))
 }
 
 /// Loads an assessment that the calling officer's body carries out, for a change. Any
-/// other caller gets 403, which tells an officer of another body whose record it is.
+/// other caller gets 403, whose message names the body the record belongs to.
 pub(crate) fn owned(
     conn: &mut AnyConnection,
     id: &str,

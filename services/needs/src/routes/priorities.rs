@@ -327,8 +327,8 @@ impl PriorityQuery {
 /// List priorities across needs assessments, ranked: risk level first (high, medium,
 /// low), then the number of people affected (largest first, unknown last).
 ///
-/// Open to everyone for published assessments; an officer also sees the unpublished
-/// ones of their body, and the ministry sees all.
+/// Open to everyone for published assessments. An officer also reads the unpublished
+/// ones of their body, and the ministry reads all.
 #[utoipa::path(
     get, path = "/v1/needs-priorities", tag = "priorities", params(PriorityQuery),
     responses((status = 200, body = inline(Page<Priority>)), (status = 422, body = Problem))

@@ -217,7 +217,7 @@ pub async fn approve_joint_proposal(
 /// information.
 ///
 /// NPO users only. The NPO is the one whose BIN the token carries, and it must be in
-/// the registry; when the registry cannot be reached the response is 503 and nothing
+/// the registry. When the registry cannot be reached, the response is 503 and nothing
 /// is stored.
 #[utoipa::path(
     post, path = "/v1/needs-assessments/{id}/npo-proposals", tag = "proposals",
@@ -333,8 +333,8 @@ pub async fn list_npo_proposals(
                 Viewer::Npo(bin) => Some(bin.to_string()),
                 _ => None,
             };
-            // An NPO reads its own proposals at any later stage of an assessment it could
-            // send them to; a draft never took any, so it stays hidden.
+            // An NPO reads its own proposals at any later stage of an assessment. A draft
+            // never took proposals, so it stays hidden.
             let record = existing(conn, &assessment_id)?;
             let hidden = match &bin {
                 Some(_) => record.status == AssessmentStatus::Draft,

@@ -1,6 +1,6 @@
-//! Requests of NPO representatives to be received by the officer. A representative who
-//! asks is received at once or given an appointment no later than one month after the
-//! request.
+//! Requests of NPO representatives to be received by the officer. A representative
+//! who requests a reception is received at once or given an appointment no later than
+//! one month after the request.
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -9,7 +9,7 @@ use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
 use service_kit::idempotency::Created;
 use service_kit::pagination::Page;
 use service_kit::problem::Problem;
-use service_kit::{ApiError, ApiResult, Caller, Role};
+use service_kit::{ApiError, ApiResult, Caller};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -19,16 +19,6 @@ use crate::domain::exchange::{
     OfficerRequestInput,
 };
 use crate::store::exchanges as store;
-
-/// Returns the body whose records the caller reads: their own for an officer, every
-/// body (`None`) for the ministry. Other roles get 403.
-fn reading_scope(caller: &Caller) -> Result<Option<String>, ApiError> {
-    caller.require(&[Role::Officer, Role::Ministry])?;
-    match caller.role {
-        Role::Officer => Ok(Some(caller.officer_body()?.to_owned())),
-        _ => Ok(None),
-    }
-}
 
 /// Ask another body's officer for information, with a deadline for the answer.
 ///
@@ -159,7 +149,7 @@ pub async fn list_requests(
     caller: Caller,
     query: ValidQuery<RequestQuery>,
 ) -> ApiResult<HttpResponse> {
-    let body = reading_scope(&caller)?;
+    let body = caller.reading_scope()?.map(str::to_owned);
     let overdue = query.overdue.unwrap_or(false);
     let today = common_models::time::today();
     let items = service
@@ -237,7 +227,7 @@ pub async fn list_consultations(
     caller: Caller,
     query: ValidQuery<ConsultationQuery>,
 ) -> ApiResult<HttpResponse> {
-    let body = reading_scope(&caller)?;
+    let body = caller.reading_scope()?.map(str::to_owned);
     let direction = match query.direction.as_deref() {
         None => None,
         Some("given") => Some(Direction::Given),
