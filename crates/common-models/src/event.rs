@@ -286,6 +286,8 @@ pub mod recommendations {
     pub const RECOMMENDATION_DECIDED: &str = "recommendations.recommendation.decided";
     /// A recommendation was closed after its author got feedback.
     pub const RECOMMENDATION_CLOSED: &str = "recommendations.recommendation.closed";
+    /// A recommendation was forwarded to another body, which now handles it.
+    pub const RECOMMENDATION_FORWARDED: &str = "recommendations.recommendation.forwarded";
 
     /// Payload of the recommendation events. Holds no contacts.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -297,5 +299,43 @@ pub mod recommendations {
         pub status: String,
         pub received_on: NaiveDate,
         pub answered_on: Option<NaiveDate>,
+    }
+}
+
+/// Event types and payloads of the ministry's register of government bodies and
+/// officers. Officers are named by the subject of their tokens.
+pub mod aggregation {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Serialize};
+    use utoipa::ToSchema;
+
+    /// An officer was appointed to a body that had none.
+    pub const OFFICER_APPOINTED: &str = "aggregation.officer.appointed";
+    /// An officer was dismissed or transferred and a successor took over their work.
+    pub const OFFICER_REPLACED: &str = "aggregation.officer.replaced";
+
+    /// Payload of `aggregation.officer.appointed`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct OfficerAppointed {
+        pub government_body: String,
+        /// Subject of the officer's tokens.
+        pub officer: String,
+        /// Full name, as published in the officer's public profile.
+        pub full_name: String,
+        pub appointed_on: NaiveDate,
+    }
+
+    /// Payload of `aggregation.officer.replaced`: every open item of `officer` passes to
+    /// `successor`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct OfficerReplaced {
+        pub government_body: String,
+        /// Subject of the tokens of the officer who leaves.
+        pub officer: String,
+        /// Subject of the tokens of the officer who takes over.
+        pub successor: String,
+        /// Full name of the successor, as published in their public profile.
+        pub successor_name: String,
+        pub replaced_on: NaiveDate,
     }
 }

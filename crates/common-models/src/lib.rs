@@ -6,6 +6,7 @@
 //! value of that type is always valid.
 
 pub mod bin;
+pub mod calendar;
 pub mod catalogue;
 pub mod event;
 pub mod kato;
@@ -15,6 +16,7 @@ pub mod text;
 pub mod time;
 
 pub use bin::{Bin, BinError};
+pub use calendar::{CalendarError, WorkingCalendar};
 pub use catalogue::{
     ActionStatus, AssessmentActivityForm, AssessmentStatus, Catalogue, CatalogueEntry, FormOfWork,
     InformationSource, InteractionChannel, InteractionForm, Labels, LegalForm,

@@ -44,6 +44,9 @@ pub struct ServiceDef {
     /// Services this one calls over REST. Each must run in the same process or have
     /// its address in `LIAISON_SERVICE_URL_<NAME>`.
     pub peers: &'static [&'static str],
+    /// Services this one calls when they run in the same process or have an address in
+    /// the settings; without either, the routes that need them answer 503.
+    pub optional_peers: &'static [&'static str],
 }
 
 /// A background loop of a service, started once the server has bound its address.
@@ -134,8 +137,10 @@ impl ServiceContext {
             .and_then(|peers| peers.iter().find(|peer| peer.name() == name))
             .ok_or_else(|| {
                 ApiError::Unavailable(format!(
-                    "the {name} service is not among the peers of {}",
-                    self.name
+                    "the {name} service is not configured for {}: run it in this process or set {}SERVICE_URL_{}",
+                    self.name,
+                    crate::settings::PREFIX,
+                    name.to_uppercase().replace('-', "_")
                 ))
             })
     }
@@ -177,6 +182,8 @@ pub struct Running {
     server_task: JoinHandle<std::io::Result<()>>,
     pub contexts: Vec<ServiceContext>,
     pub bus: Arc<dyn EventBus>,
+    /// Names of the consumers this process runs.
+    pub consumers: Vec<String>,
 }
 
 impl Running {
@@ -348,6 +355,7 @@ pub async fn start(
     // Background work starts once the address is bound, so a second process that
     // cannot bind never relays or consumes.
     let mut tasks = Vec::new();
+    let mut consumer_names = Vec::new();
     // Every consumer's queue exists before any relay publishes, so no event of this
     // process is published to a bus with no queue bound to receive it.
     for (service, context) in services.iter().zip(&contexts) {
@@ -359,6 +367,7 @@ pub async fn start(
                     None
                 }
             };
+            consumer_names.push(consumer.name.clone());
             let run = consumer.run(context.db.clone(), bus.clone(), stop.clone(), first);
             tasks.push(tokio::spawn(run));
         }
@@ -401,6 +410,7 @@ pub async fn start(
         server_task,
         contexts,
         bus,
+        consumers: consumer_names,
     })
 }
 
@@ -408,6 +418,11 @@ pub async fn start(
 /// address in the settings.
 fn check_peers(settings: &Settings, services: &[ServiceDef]) -> anyhow::Result<()> {
     for service in services {
+        for peer in service.optional_peers {
+            if let Some(url) = settings.service_url(peer) {
+                check_service_url(peer, &url)?;
+            }
+        }
         for peer in service.peers {
             let local = services.iter().any(|s| s.name == *peer);
             if let Some(url) = settings.service_url(peer) {
@@ -473,6 +488,21 @@ fn connect_peers(
                 .settings
                 .service_url(name)
                 .unwrap_or_else(|| local.clone());
+            peers.push(Peer::new(name, &base)?);
+        }
+        for name in service.optional_peers {
+            let base = match context.settings.service_url(name) {
+                Some(url) => url,
+                None if services.iter().any(|s| s.name == *name) => local.clone(),
+                None => {
+                    tracing::info!(
+                        service = service.name,
+                        peer = *name,
+                        "peer service not configured; the routes that call it answer 503"
+                    );
+                    continue;
+                }
+            };
             peers.push(Peer::new(name, &base)?);
         }
         // A context is connected once; a second set would only repeat the same clients.

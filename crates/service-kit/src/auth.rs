@@ -128,6 +128,7 @@ pub struct Caller {
     pub role: Role,
     body: Option<String>,
     bin: Option<Bin>,
+    name: Option<String>,
 }
 
 impl Caller {
@@ -171,6 +172,7 @@ impl Caller {
             role: claims.role,
             body,
             bin,
+            name: claims.name.filter(|n| !n.trim().is_empty()),
         })
     }
 
@@ -220,6 +222,11 @@ impl Caller {
             Role::Officer => self.officer_body().map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// Returns the caller's full name from the token's `name` claim, when it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// Returns the BIN of an NPO user.

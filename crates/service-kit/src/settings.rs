@@ -53,6 +53,9 @@ pub struct Settings {
     /// Base URLs of services that run in other processes, from
     /// `LIAISON_SERVICE_URL_<SERVICE>`, such as `http://registry:8080`.
     pub service_urls: Vec<(String, String)>,
+    /// Every non-empty `LIAISON_*` variable, without the prefix, for the settings of
+    /// single services such as `RECOMMENDATION_DECISION_DAYS`.
+    pub options: Vec<(String, String)>,
 }
 
 /// Output format of the log.
@@ -79,6 +82,10 @@ impl Settings {
         let mut settings = Self::from_lookup(|name| std::env::var(name).ok())?;
         settings.database_url_overrides = per_service("DATABASE_URL_");
         settings.service_urls = per_service("SERVICE_URL_");
+        settings.options = per_service("")
+            .into_iter()
+            .map(|(name, value)| (name.to_uppercase().replace('-', "_"), value))
+            .collect();
         Ok(settings)
     }
 
@@ -140,6 +147,7 @@ impl Settings {
             development_tokens,
             database_url_overrides: Vec::new(),
             service_urls: Vec::new(),
+            options: Vec::new(),
         })
     }
 
@@ -149,6 +157,14 @@ impl Settings {
             .iter()
             .find(|(name, _)| name == service)
             .map(|(_, url)| url.clone())
+    }
+
+    /// Returns the value of `LIAISON_<name>`, when it is set and not empty.
+    pub fn option(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(option, _)| option == name)
+            .map(|(_, value)| value.as_str())
     }
 
     /// Returns the database URL of one service: its own variable, or the template.

@@ -149,6 +149,13 @@ impl TestApp {
             }
         })
         .expect("test settings are valid");
+        settings.options = extra
+            .iter()
+            .filter_map(|(variable, value)| {
+                let name = variable.strip_prefix(crate::settings::PREFIX)?;
+                Some((name.to_owned(), (*value).to_owned()))
+            })
+            .collect();
         let service_url_prefix = format!("{}SERVICE_URL_", crate::settings::PREFIX);
         settings.service_urls = extra
             .iter()
@@ -253,12 +260,24 @@ impl TestApp {
     /// Stops the server, draining requests and relays, and deletes the test's
     /// exchanges from RabbitMQ.
     pub async fn stop(mut self) {
+        let mut consumers = Vec::new();
         if let Some(running) = self.running.take() {
+            consumers.clone_from(&running.consumers);
             running.stop().await;
         }
         if self.backend == TestBackend::Postgres {
-            delete_exchanges(&self.settings.exchange).await;
+            delete_exchanges(&self.settings.exchange, &consumers).await;
         }
+    }
+
+    /// Publishes `event` on the bus the services consume from, as another service would.
+    pub async fn publish(&self, event: &EventEnvelope) {
+        let running = self.running.as_ref().expect("the server is running");
+        running
+            .bus
+            .publish(event, None)
+            .await
+            .expect("the bus accepts the event");
     }
 }
 
@@ -282,14 +301,25 @@ impl Drop for TestApp {
     }
 }
 
-/// Deletes a test's exchange and its dead-letter exchange; a failure only leaves them.
-async fn delete_exchanges(exchange: &str) {
+/// Deletes a test's exchange, its dead-letter exchange and its consumers' queues; a
+/// failure only leaves them.
+async fn delete_exchanges(exchange: &str, consumers: &[String]) {
     let Ok(connection) =
         lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default()).await
     else {
         return;
     };
     if let Ok(channel) = connection.create_channel().await {
+        for consumer in consumers {
+            let queue = crate::bus::queue_name(exchange, consumer);
+            for name in [format!("{queue}.dead-letter"), queue] {
+                drop(
+                    channel
+                        .queue_delete(name.as_str().into(), Default::default())
+                        .await,
+                );
+            }
+        }
         for name in [exchange.to_owned(), format!("{exchange}.dead-letter")] {
             drop(
                 channel

@@ -31,6 +31,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     consumers: |_| Vec::new(),
     background: |_, _| Vec::new(),
     peers: &[registry::REGISTRY],
+    optional_peers: &[],
 };
 
 /// The joint-actions service's OpenAPI document.

@@ -36,6 +36,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
         ))]
     },
     peers: &[registry::REGISTRY],
+    optional_peers: &[],
 };
 
 /// The needs service's OpenAPI document.

@@ -4,16 +4,20 @@
 //! officers, and expert and consultation support.
 
 pub mod domain;
+pub mod handover;
 pub mod routes;
 pub mod schema;
 pub mod store;
+
+use std::sync::Arc;
 
 use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
-use routes::{Recommendations, exchanges, receptions, recommendations, registry};
+use domain::deadlines::StageDeadlines;
+use routes::{Recommendations, competence, exchanges, receptions, recommendations, registry};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -28,10 +32,11 @@ pub const SERVICE: ServiceDef = ServiceDef {
     },
     openapi,
     configure,
-    on_start: |_| Ok(()),
-    consumers: |_| Vec::new(),
+    on_start: |context| StageDeadlines::from_settings(&context.settings).map(drop),
+    consumers: handover::consumers,
     background: |_, _| Vec::new(),
     peers: &[registry::REGISTRY],
+    optional_peers: &[competence::AGGREGATION],
 };
 
 /// The recommendations service's OpenAPI document.
@@ -44,7 +49,9 @@ pub const SERVICE: ServiceDef = ServiceDef {
     paths(
         recommendations::create_recommendation,
         recommendations::list_recommendations,
+        recommendations::overdue_by_body,
         recommendations::get_recommendation,
+        recommendations::forward,
         recommendations::decide,
         recommendations::give_feedback,
         recommendations::close,
@@ -67,21 +74,29 @@ fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
-    cfg.app_data(web::Data::new(Recommendations(context.clone())))
-        .service(recommendations::create_recommendation)
-        .service(recommendations::list_recommendations)
-        .service(recommendations::get_recommendation)
-        .service(recommendations::decide)
-        .service(recommendations::give_feedback)
-        .service(recommendations::close)
-        .service(recommendations::ask_clarification)
-        .service(recommendations::answer_clarification)
-        .service(receptions::create_request)
-        .service(receptions::appoint)
-        .service(receptions::list_requests)
-        .service(exchanges::create_request)
-        .service(exchanges::answer_request)
-        .service(exchanges::list_requests)
-        .service(exchanges::create_consultation)
-        .service(exchanges::list_consultations);
+    // The settings were checked when the service started.
+    let deadlines = StageDeadlines::from_settings(&context.settings)
+        .expect("the deadline settings were valid at start");
+    cfg.app_data(web::Data::new(Recommendations {
+        context: context.clone(),
+        deadlines: Arc::new(deadlines),
+    }))
+    .service(recommendations::create_recommendation)
+    .service(recommendations::list_recommendations)
+    .service(recommendations::overdue_by_body)
+    .service(recommendations::get_recommendation)
+    .service(recommendations::forward)
+    .service(recommendations::decide)
+    .service(recommendations::give_feedback)
+    .service(recommendations::close)
+    .service(recommendations::ask_clarification)
+    .service(recommendations::answer_clarification)
+    .service(receptions::create_request)
+    .service(receptions::appoint)
+    .service(receptions::list_requests)
+    .service(exchanges::create_request)
+    .service(exchanges::answer_request)
+    .service(exchanges::list_requests)
+    .service(exchanges::create_consultation)
+    .service(exchanges::list_consultations);
 }

@@ -21,6 +21,12 @@ diesel::table! {
         created_at -> Timestamp,
         created_by -> Text,
         updated_at -> Timestamp,
+        territory -> Nullable<Text>,
+        received_by -> Text,
+        responsible -> Nullable<Text>,
+        responsible_name -> Nullable<Text>,
+        due_on -> Nullable<Date>,
+        request_id -> Nullable<Text>,
     }
 }
 
@@ -48,6 +54,8 @@ diesel::table! {
         place -> Nullable<Text>,
         created_at -> Timestamp,
         created_by -> Text,
+        responsible -> Nullable<Text>,
+        responsible_name -> Nullable<Text>,
     }
 }
 
@@ -67,6 +75,10 @@ diesel::table! {
         answered_on -> Nullable<Date>,
         created_at -> Timestamp,
         created_by -> Text,
+        responsible -> Nullable<Text>,
+        responsible_name -> Nullable<Text>,
+        asked_officer -> Nullable<Text>,
+        asked_officer_name -> Nullable<Text>,
     }
 }
 
@@ -86,3 +98,27 @@ diesel::table! {
         created_by -> Text,
     }
 }
+
+diesel::table! {
+    recommendation_forwardings (recommendation_id, number) {
+        recommendation_id -> Text,
+        number -> Integer,
+        from_body -> Text,
+        to_body -> Text,
+        reason -> Nullable<Text>,
+        routed_by -> Text,
+        forwarded_on -> Date,
+        forwarded_by -> Text,
+    }
+}
+
+diesel::table! {
+    body_officers (government_body) {
+        government_body -> Text,
+        officer -> Text,
+        full_name -> Text,
+        since -> Date,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(recommendations, recommendation_forwardings);

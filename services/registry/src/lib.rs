@@ -36,6 +36,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     consumers: |_| Vec::new(),
     background: |context, stop| vec![Box::pin(ingest::jobs::run_pending(context.clone(), stop))],
     peers: &[],
+    optional_peers: &[],
 };
 
 /// The registry's OpenAPI document.

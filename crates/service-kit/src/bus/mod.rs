@@ -11,7 +11,7 @@ use common_models::event::EventEnvelope;
 use thiserror::Error;
 
 pub use memory::InProcessBus;
-pub use rabbit::RabbitBus;
+pub use rabbit::{RabbitBus, queue_name};
 
 /// Failures of the bus; every one leaves the event in the outbox for a retry.
 #[derive(Debug, Error)]

@@ -129,6 +129,12 @@ impl RabbitBus {
     }
 }
 
+/// Returns the name of consumer `consumer`'s queue on `exchange`; its dead-letter queue
+/// adds `.dead-letter`.
+pub fn queue_name(exchange: &str, consumer: &str) -> String {
+    format!("{exchange}.{consumer}")
+}
+
 fn durable_exchange() -> ExchangeDeclareOptions {
     ExchangeDeclareOptions {
         durable: true,
@@ -199,6 +205,10 @@ impl EventBus for RabbitBus {
     }
 
     async fn subscribe(&self, queue: &str, bindings: &[String]) -> Result<Subscription, BusError> {
+        // Queues carry the exchange's name, so deployments or test runs that share a
+        // broker under different exchanges never take each other's messages.
+        let queue = queue_name(&self.exchange, queue);
+        let queue = queue.as_str();
         self.publisher().await?;
         let channel = {
             let link = self.link.lock().await;

@@ -156,11 +156,12 @@ async fn rabbit_consumer_dedupes_and_dead_letters() {
     let db = database(&dir);
     let run = Uuid::now_v7().simple().to_string();
     let exchange = format!("test.{run}");
-    let queue = format!("test.{run}.consumer");
+    let queue = service_kit::bus::queue_name(&exchange, "consumer");
+    assert_eq!(queue, format!("test.{run}.consumer"));
     let bus: Arc<dyn EventBus> = Arc::new(RabbitBus::new(&amqp_url(), &exchange, 5));
     let calls = Arc::new(AtomicUsize::new(0));
     let consumer = Consumer {
-        name: queue.clone(),
+        name: "consumer".into(),
         bindings: vec!["kit.#".into()],
         handler: counting_handler(calls.clone()),
     };

@@ -185,6 +185,11 @@ pub struct OfficerRequest {
     /// Whether the deadline passed without an answer.
     pub overdue: bool,
     pub created_at: DateTime<Utc>,
+    /// Officer of the asking body who follows the request up.
+    pub responsible: Option<super::Responsible>,
+    /// Officer of the asked body who answers; null while that body has no known
+    /// officer.
+    pub asked_officer: Option<super::Responsible>,
 }
 
 /// Direction of expert or consultation support.

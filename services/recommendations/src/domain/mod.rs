@@ -1,8 +1,26 @@
 //! Types and rules of recommendations and receptions; nothing here touches the
 //! database or HTTP.
 
+pub mod deadlines;
 pub mod exchange;
 pub mod reception;
 pub mod recommendation;
 
 pub use service_kit::validate::{Errors, multiline_text, parse_code, parse_date, present, text};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The officer responsible for an item: the subject of their tokens and their name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Responsible {
+    pub officer: String,
+    pub name: Option<String>,
+}
+
+impl Responsible {
+    /// Reads the stored pair; no officer means nobody is responsible yet.
+    pub fn from_columns(officer: Option<String>, name: Option<String>) -> Option<Self> {
+        officer.map(|officer| Self { officer, name })
+    }
+}

@@ -77,6 +77,9 @@ pub struct ReceptionRequest {
     pub place: Option<String>,
     /// Days since the request, for requests still waiting.
     pub age_days: Option<i64>,
+    /// Officer who receives the representative; null while the body has no known
+    /// officer.
+    pub responsible: Option<super::Responsible>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -3,12 +3,12 @@
 //! reach the author before a recommendation is closed.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use common_models::Sphere;
+use common_models::{KatoCode, Sphere};
 use serde::{Deserialize, Serialize};
 use service_kit::{ApiError, FieldError};
 use utoipa::ToSchema;
 
-use super::{Errors, multiline_text, parse_code, parse_date, present, text};
+use super::{Errors, Responsible, multiline_text, parse_code, parse_date, present, text};
 
 /// Kind of the author of a recommendation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -92,6 +92,9 @@ pub struct RecommendationInput {
     #[serde(default)]
     #[schema(required = true)]
     pub text: String,
+    /// KATO code of the territory the recommendation concerns; the competence map uses
+    /// it with the sphere to find the competent body.
+    pub territory: Option<String>,
     pub contacts: Option<Contacts>,
     /// `npo` or `person`, for a recommendation an officer records.
     #[schema(value_type = Option<AuthorKind>)]
@@ -113,6 +116,7 @@ pub struct RecommendationInput {
 pub struct Proposal {
     pub sphere: Sphere,
     pub text: String,
+    pub territory: Option<KatoCode>,
     pub contacts: Option<Contacts>,
 }
 
@@ -137,6 +141,10 @@ impl RecommendationInput {
         if text.is_none() && !errors.has("/text") {
             errors.add("/text", "is required");
         }
+        let territory = match self.territory.as_deref().map(str::trim) {
+            Some(raw) => errors.check("/territory", KatoCode::parse(raw)),
+            None => None,
+        };
         let contacts = self.contacts.as_ref().map(|c| Contacts {
             name: errors
                 .check("/contacts/name", super::text(c.name.as_deref(), 200))
@@ -151,6 +159,7 @@ impl RecommendationInput {
         Some(Proposal {
             sphere: sphere?,
             text: text?,
+            territory,
             contacts: contacts
                 .filter(|c| c.name.is_some() || c.phone.is_some() || c.email.is_some()),
         })
@@ -293,12 +302,67 @@ pub struct Clarification {
     pub answered_on: Option<NaiveDate>,
 }
 
+/// How the receiving body of a forwarding was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoutedBy {
+    /// The competence map named the body competent for the sphere and territory.
+    CompetenceMap,
+    /// The officer named the body.
+    Officer,
+}
+
+impl RoutedBy {
+    /// Returns the stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::CompetenceMap => "competence_map",
+            Self::Officer => "officer",
+        }
+    }
+
+    /// Reads a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::CompetenceMap, Self::Officer]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+}
+
+/// One step of a recommendation's way from body to body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Forwarding {
+    /// Number of the step, from 1.
+    pub number: i32,
+    pub from_body: String,
+    pub to_body: String,
+    /// Why it was sent on; required when it had been forwarded before.
+    pub reason: Option<String>,
+    pub routed_by: RoutedBy,
+    pub forwarded_on: NaiveDate,
+}
+
+/// What the body handling a recommendation owes next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Deciding how it is handled.
+    Decision,
+    /// Telling the author what was decided.
+    Feedback,
+}
+
 /// A recommendation.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Recommendation {
     pub id: String,
+    /// Body handling the recommendation now.
     pub government_body: String,
+    /// Body that first received it.
+    pub received_by: String,
     pub sphere: Sphere,
+    #[schema(value_type = Option<String>, example = "620000000")]
+    pub territory: Option<KatoCode>,
     pub text: String,
     pub author_kind: AuthorKind,
     pub author_name: String,
@@ -316,6 +380,19 @@ pub struct Recommendation {
     /// Day the feedback was given.
     pub answered_on: Option<NaiveDate>,
     pub clarifications: Vec<Clarification>,
+    /// Steps from body to body, oldest first.
+    pub forwarding: Vec<Forwarding>,
+    /// Officer responsible for it (table 5's person responsible); null while the
+    /// body has no known officer.
+    pub responsible: Option<Responsible>,
+    /// What is due next, while the recommendation is open.
+    pub stage: Option<Stage>,
+    /// Day the current stage is due, counted in working days.
+    pub due_on: Option<NaiveDate>,
+    /// Whether the current stage is past its due day.
+    pub overdue: bool,
+    /// Request for recommendations this one answers.
+    pub request_id: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -327,7 +404,7 @@ pub struct Recommendation {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
-    /// forwarded, rejected, included_in_plans or implemented.
+    /// rejected, included_in_plans or implemented; forwarding has its own route.
     #[serde(default)]
     #[schema(required = true)]
     pub handling: String,
@@ -341,11 +418,17 @@ impl DecisionInput {
     pub fn parse(&self) -> Result<(Status, Option<String>), ApiError> {
         let mut errors = Errors::default();
         let handling = present(&mut errors, "/handling", &self.handling).and_then(|raw| {
-            let status = Status::from_code(raw).filter(|s| !matches!(s, Status::InWork | Status::Closed));
-            if status.is_none() {
+            let status = Status::from_code(raw)
+                .filter(|s| !matches!(s, Status::InWork | Status::Closed | Status::Forwarded));
+            if raw == Status::Forwarded.code() {
                 errors.add(
                     "/handling",
-                    format!("unknown handling '{raw}'; expected forwarded, rejected, included_in_plans or implemented"),
+                    "forward a recommendation with POST /v1/recommendations/{id}/forwarding, which names the receiving body",
+                );
+            } else if status.is_none() {
+                errors.add(
+                    "/handling",
+                    format!("unknown handling '{raw}'; expected rejected, included_in_plans or implemented"),
                 );
             }
             status
@@ -407,7 +490,7 @@ pub fn required_text(pointer: &str, raw: &str) -> Result<String, ApiError> {
 /// feedback.
 pub fn check_closable(recommendation: &Recommendation) -> Result<(), ApiError> {
     let mut missing = Vec::new();
-    if recommendation.status == Status::InWork {
+    if matches!(recommendation.status, Status::InWork | Status::Forwarded) {
         missing.push(FieldError::new(
             "/handling",
             "decide how the recommendation is handled first",
@@ -426,4 +509,75 @@ pub fn check_closable(recommendation: &Recommendation) -> Result<(), ApiError> {
         reason: format!("recommendation {} cannot be closed yet", recommendation.id),
         missing,
     })
+}
+
+/// Body of a forwarding to another government body.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardingInput {
+    /// Receiving body; without it the competence map names the body competent for
+    /// the recommendation's sphere and territory.
+    pub to_body: Option<String>,
+    /// Why the recommendation is sent on; required when it was forwarded before.
+    pub reason: Option<String>,
+}
+
+impl ForwardingInput {
+    /// Parses the receiving body, when named, and the reason, which a re-routing of a
+    /// recommendation forwarded before must give.
+    pub fn parse(
+        &self,
+        forwarded_before: bool,
+    ) -> Result<(Option<String>, Option<String>), ApiError> {
+        let mut errors = Errors::default();
+        let to_body = errors
+            .check("/to_body", text(self.to_body.as_deref(), 200))
+            .flatten();
+        let reason = errors
+            .check("/reason", multiline_text(self.reason.as_deref(), 5000))
+            .flatten();
+        if forwarded_before && reason.is_none() && !errors.has("/reason") {
+            errors.add(
+                "/reason",
+                "the recommendation was forwarded before; re-routing gives its reason",
+            );
+        }
+        errors.into_result()?;
+        Ok((to_body, reason))
+    }
+}
+
+/// Checks that a recommendation at `current_body` may go to `to_body`: it is not yet
+/// decided and the target is another body.
+pub fn check_forwardable(recommendation: &Recommendation, to_body: &str) -> Result<(), ApiError> {
+    check_undecided(recommendation)?;
+    if to_body == recommendation.government_body {
+        return Err(ApiError::field(
+            "/to_body",
+            format!("the recommendation is already at {to_body}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a recommendation is still undecided, so it may be forwarded.
+pub fn check_undecided(recommendation: &Recommendation) -> Result<(), ApiError> {
+    if !matches!(recommendation.status, Status::InWork | Status::Forwarded) {
+        return Err(ApiError::Conflict(format!(
+            "recommendation {} is already {}; only one in work or forwarded can be sent on",
+            recommendation.id,
+            recommendation.status.code()
+        )));
+    }
+    Ok(())
+}
+
+/// Returns the stage a recommendation in `status` with or without feedback is at.
+pub fn stage_of(status: Status, has_feedback: bool) -> Option<Stage> {
+    match status {
+        Status::InWork | Status::Forwarded => Some(Stage::Decision),
+        Status::Closed => None,
+        _ if has_feedback => None,
+        _ => Some(Stage::Feedback),
+    }
 }

@@ -13,12 +13,14 @@ use service_kit::{ApiError, ApiResult, Caller};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::recommendations::acting;
 use super::{Recommendations, registry};
 use crate::domain::exchange::{
     Consultation, ConsultationInput, Direction, OfficerAnswerInput, OfficerRequest,
     OfficerRequestInput,
 };
 use crate::store::exchanges as store;
+use crate::store::officers;
 
 /// Ask another body's officer for information, with a deadline for the answer.
 ///
@@ -48,7 +50,9 @@ pub async fn create_request(
     service
         .create(key, scope, body.raw.clone(), move |conn| {
             let id = Uuid::now_v7().to_string();
-            store::insert_request(conn, &id, &from_body, &facts, &caller.subject, service_kit::now())?;
+            let asked_officer = officers::current(conn, &facts.to_body)?;
+            let officers = (&acting(&caller), asked_officer.as_ref());
+            store::insert_request(conn, &id, &from_body, &facts, officers, &caller.subject, service_kit::now())?;
             audit::record(
                 conn,
                 Change {
@@ -103,7 +107,14 @@ pub async fn answer_request(
                     request.to_body
                 )));
             }
-            if !store::answer_request(conn, &id, &answer, result.as_deref(), today)? {
+            if !store::answer_request(
+                conn,
+                &id,
+                &answer,
+                result.as_deref(),
+                today,
+                &acting(&caller),
+            )? {
                 return Err(ApiError::Conflict(format!(
                     "request {id} is already answered"
                 )));

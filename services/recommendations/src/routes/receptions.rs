@@ -11,11 +11,13 @@ use service_kit::{ApiError, ApiResult, Caller, Role};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::recommendations::acting;
 use super::{Recommendations, registry};
 use crate::domain::reception::{
     AppointmentInput, ReceptionInput, ReceptionRequest, parse_appointment, parse_request,
 };
 use crate::domain::text;
+use crate::store::officers;
 use crate::store::receptions::{self as store, NewRequest};
 
 /// Ask to be received by the officer of a government body, or record such a request.
@@ -66,6 +68,10 @@ pub async fn create_request(
     service
         .create(key, scope, body.raw.clone(), move |conn| {
             let id = Uuid::now_v7().to_string();
+            let responsible = match caller.role {
+                Role::Officer => Some(acting(&caller)),
+                _ => officers::current(conn, &government_body)?,
+            };
             let request = NewRequest {
                 id: &id,
                 government_body: &government_body,
@@ -73,6 +79,7 @@ pub async fn create_request(
                 npo_bin: npo.as_ref().map(|(_, bin)| bin.as_str()),
                 topic: &topic,
                 requested_on,
+                responsible: responsible.as_ref(),
             };
             store::insert(conn, &request, &caller.subject, service_kit::now())?;
             audit::record(
@@ -126,7 +133,7 @@ pub async fn appoint(
                 .filter(|r| r.government_body == government_body)
                 .ok_or_else(|| ApiError::NotFound(format!("reception request {id}")))?;
             let (status, day, place) = parse_appointment(&body.value, current.requested_on, today)?;
-            if !store::appoint(conn, &id, status, day, place.as_deref())? {
+            if !store::appoint(conn, &id, status, day, place.as_deref(), &acting(&caller))? {
                 return Err(ApiError::Conflict(format!(
                     "reception request {id} already has an appointment"
                 )));

@@ -4,8 +4,10 @@
 use actix_web::{HttpResponse, get, post, web};
 use common_models::Catalogue;
 use common_models::event::recommendations::{
-    RECOMMENDATION_CLOSED, RECOMMENDATION_DECIDED, RECOMMENDATION_RECEIVED, RecommendationChanged,
+    RECOMMENDATION_CLOSED, RECOMMENDATION_DECIDED, RECOMMENDATION_FORWARDED,
+    RECOMMENDATION_RECEIVED, RecommendationChanged,
 };
+use serde::{Deserialize, Serialize};
 use service_kit::audit::{self, Change};
 use service_kit::extract::{IdempotencyKey, IfMatch, ValidJson, ValidQuery, etag};
 use service_kit::idempotency::Created;
@@ -13,14 +15,21 @@ use service_kit::outbox;
 use service_kit::pagination::{Page, PageParams};
 use service_kit::problem::Problem;
 use service_kit::{AnyConnection, ApiError, ApiResult, Caller, Role};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::competence::CompetenceMap;
 use super::{Recommendations, registry};
+use crate::domain::Responsible;
 use crate::domain::recommendation::{
-    AnswerInput, AuthorKind, DecisionInput, FeedbackInput, Initiator, QuestionInput,
-    Recommendation, RecommendationInput, Status, check_closable, required_text,
+    AnswerInput, AuthorKind, DecisionInput, FeedbackInput, ForwardingInput, Initiator,
+    QuestionInput, Recommendation, RecommendationInput, RoutedBy, Stage, Status, check_closable,
+    check_forwardable, check_undecided, required_text,
 };
-use crate::store::recommendations::{self as store, Author, Scope};
+use crate::store::officers;
+use crate::store::recommendations::{
+    self as store, Author, Filter, Intake, Next, OverdueCount, Scope, Step,
+};
 
 const ENTITY: &str = "recommendation";
 /// Maximum number of clarifications of one recommendation.
@@ -29,10 +38,63 @@ const MAX_CLARIFICATIONS: usize = 20;
 /// Relation of a caller to a recommendation, which decides what it reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reader {
-    /// The body's officer or the ministry.
+    /// The officer of the body handling it now, or the ministry.
     Body,
+    /// The officer of a body that handled it before forwarding it, who reads it
+    /// without the author's contacts.
+    Previous,
     /// The NPO that wrote it.
     Author,
+}
+
+/// Returns how `caller` relates to `recommendation`, if it may read it at all.
+fn reader_of(recommendation: &Recommendation, caller: &Caller) -> Option<Reader> {
+    match caller.role {
+        Role::Ministry => Some(Reader::Body),
+        Role::Officer => {
+            let body = caller.body()?;
+            if body == recommendation.government_body {
+                Some(Reader::Body)
+            } else if recommendation
+                .forwarding
+                .iter()
+                .any(|f| f.from_body == body)
+            {
+                Some(Reader::Previous)
+            } else {
+                None
+            }
+        }
+        Role::Npo
+            if recommendation.npo_bin.is_some()
+                && caller.bin().map(ToString::to_string) == recommendation.npo_bin =>
+        {
+            Some(Reader::Author)
+        }
+        _ => None,
+    }
+}
+
+/// Returns the recommendation as `reader` sees it.
+fn shown_to(mut recommendation: Recommendation, reader: Reader) -> Recommendation {
+    if reader == Reader::Previous {
+        recommendation.contacts = None;
+    }
+    recommendation
+}
+
+/// Returns who is responsible after `caller` acts on `current`: the officer already
+/// responsible, or the caller when nobody was.
+fn responsible_after(current: &Recommendation, caller: &Caller) -> Option<Responsible> {
+    current.responsible.clone().or_else(|| Some(acting(caller)))
+}
+
+/// Returns the calling officer as the one responsible.
+pub fn acting(caller: &Caller) -> Responsible {
+    Responsible {
+        officer: caller.subject.clone(),
+        name: caller.name().map(str::to_owned),
+    }
 }
 
 /// Loads a recommendation the caller may read; anyone else gets 404.
@@ -42,14 +104,7 @@ fn readable(
     caller: &Caller,
 ) -> Result<(Recommendation, Reader), ApiError> {
     let found = store::find(conn, id)?;
-    let reader = found.as_ref().and_then(|r| match caller.role {
-        Role::Ministry => Some(Reader::Body),
-        Role::Officer if caller.body() == Some(r.government_body.as_str()) => Some(Reader::Body),
-        Role::Npo if r.npo_bin.is_some() && caller.bin().map(ToString::to_string) == r.npo_bin => {
-            Some(Reader::Author)
-        }
-        _ => None,
-    });
+    let reader = found.as_ref().and_then(|r| reader_of(r, caller));
     match (found, reader) {
         (Some(recommendation), Some(reader)) => Ok((recommendation, reader)),
         _ => Err(ApiError::NotFound(format!("recommendation {id}"))),
@@ -75,6 +130,17 @@ fn changed(recommendation: &Recommendation) -> RecommendationChanged {
         received_on: recommendation.received_on,
         answered_on: recommendation.answered_on,
     }
+}
+
+/// Publishes `event_type` about `recommendation` with the caller's events factory.
+fn publish(
+    conn: &mut AnyConnection,
+    events: &service_kit::app::EventFactory,
+    event_type: &str,
+    recommendation: &Recommendation,
+) -> Result<(), ApiError> {
+    outbox::enqueue(conn, &events.event(event_type, changed(recommendation))?)?;
+    Ok(())
 }
 
 fn respond(recommendation: &Recommendation) -> HttpResponse {
@@ -109,6 +175,7 @@ pub async fn create_recommendation(
 ) -> ApiResult<HttpResponse> {
     caller.require(&[Role::Npo, Role::Officer])?;
     let today = common_models::time::today();
+    let deadlines = service.deadlines.clone();
     let (government_body, proposal, author) = if caller.role == Role::Npo {
         let (government_body, proposal) = body.value.parse_submission()?;
         let bin = caller
@@ -155,6 +222,9 @@ pub async fn create_recommendation(
             ),
         )
     };
+    if let Some(territory) = &proposal.territory {
+        registry::check_territory(&service, territory, "/territory").await?;
+    }
     let events = service.events_for(Some(&caller));
     let scope = caller.idempotency_scope("POST /v1/recommendations");
 
@@ -170,7 +240,17 @@ pub async fn create_recommendation(
                 initiator: *initiator,
                 received_on: *received_on,
             };
-            store::insert(conn, &id, &government_body, &proposal, &author, &caller.subject, service_kit::now())?;
+            let responsible = match caller.role {
+                Role::Officer => Some(acting(&caller)),
+                _ => officers::current(conn, &government_body)?,
+            };
+            let intake = Intake {
+                responsible: responsible.as_ref(),
+                due_on: deadlines.due(Stage::Decision, *received_on),
+                request_id: None,
+                created_by: &caller.subject,
+            };
+            store::insert(conn, &id, &government_body, &proposal, &author, &intake, service_kit::now())?;
             audit::record(
                 conn,
                 Change {
@@ -197,21 +277,66 @@ pub async fn create_recommendation(
     Ok(response)
 }
 
+/// Filters of the list of recommendations.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationQuery {
+    /// Only those with this status.
+    #[param(value_type = Option<Status>)]
+    pub status: Option<String>,
+    /// Only those whose current stage is past its due day.
+    pub overdue: Option<bool>,
+    /// Only those this officer (the subject of their tokens) is responsible for.
+    pub responsible: Option<String>,
+    /// Only those the body handles now; for the ministry.
+    pub government_body: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
+impl RecommendationQuery {
+    fn filter(&self, today: chrono::NaiveDate) -> Result<Filter, ApiError> {
+        let status = match self.status.as_deref() {
+            Some(raw) => Some(Status::from_code(raw).ok_or_else(|| {
+                ApiError::field(
+                    "#/query/status",
+                    format!("unknown status '{raw}'; expected in_work, forwarded, rejected, included_in_plans, implemented or closed"),
+                )
+            })?),
+            None => None,
+        };
+        Ok(Filter {
+            status,
+            due_before: self.overdue.unwrap_or(false).then_some(today),
+            responsible: self.responsible.clone(),
+            government_body: self.government_body.clone(),
+        })
+    }
+}
+
 /// List recommendations in arrival order.
 ///
-/// An officer lists those of their body, the ministry all, and an NPO user those of
-/// its own NPO.
+/// An officer lists those their body handles now or forwarded, the ministry all, and
+/// an NPO user those of its own NPO.
 #[utoipa::path(
-    get, path = "/v1/recommendations", tag = "recommendations", params(PageParams),
-    responses((status = 200, body = inline(Page<Recommendation>)), (status = 401, body = Problem), (status = 403, body = Problem)),
+    get, path = "/v1/recommendations", tag = "recommendations", params(RecommendationQuery),
+    responses((status = 200, body = inline(Page<Recommendation>)), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = []))
 )]
 #[get("/v1/recommendations")]
 pub async fn list_recommendations(
     service: web::Data<Recommendations>,
     caller: Caller,
-    page: ValidQuery<PageParams>,
+    query: ValidQuery<RecommendationQuery>,
 ) -> ApiResult<HttpResponse> {
+    let filter = query.filter(common_models::time::today())?;
+    let page = PageParams {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    };
     let scope = match caller.role {
         Role::Officer => Scope::Body(caller.officer_body()?.to_owned()),
         Role::Ministry => Scope::Everything,
@@ -229,10 +354,44 @@ pub async fn list_recommendations(
     let items = service
         .db
         .run(move |conn| {
-            store::list(conn, &scope, after.as_deref(), limit + 1).map_err(ApiError::from)
+            store::list(conn, &scope, &filter, after.as_deref(), limit + 1).map_err(ApiError::from)
         })
         .await?;
+    let items = items
+        .into_iter()
+        .filter_map(|r| reader_of(&r, &caller).map(|reader| shown_to(r, reader)))
+        .collect();
     Ok(HttpResponse::Ok().json(Page::from_overfetch(items, limit, |r| r.id.clone())))
+}
+
+/// Overdue recommendations per body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverdueByBody {
+    pub items: Vec<OverdueCount>,
+}
+
+/// Count the recommendations whose current stage is past its due day, per body.
+///
+/// An officer gets their own body's count, the ministry every body with one.
+#[utoipa::path(
+    get, path = "/v1/recommendations/overdue-by-body", tag = "recommendations",
+    responses((status = 200, body = OverdueByBody), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/v1/recommendations/overdue-by-body")]
+pub async fn overdue_by_body(
+    service: web::Data<Recommendations>,
+    caller: Caller,
+) -> ApiResult<HttpResponse> {
+    let body = caller.reading_scope()?.map(str::to_owned);
+    let today = common_models::time::today();
+    let items = service
+        .db
+        .run(move |conn| {
+            store::overdue_by_body(conn, body.as_deref(), today).map_err(ApiError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(OverdueByBody { items }))
 }
 
 /// Read a recommendation: the body's officer, the ministry, or the NPO that wrote it.
@@ -249,11 +408,11 @@ pub async fn get_recommendation(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let (recommendation, _) = service
+    let (recommendation, reader) = service
         .db
         .run(move |conn| readable(conn, &id, &caller))
         .await?;
-    Ok(respond(&recommendation))
+    Ok(respond(&shown_to(recommendation, reader)))
 }
 
 /// Stores a change of status, reason or feedback with its audit entry and event.
@@ -262,25 +421,12 @@ fn store_change(
     caller: &Caller,
     events: &service_kit::app::EventFactory,
     current: &Recommendation,
-    next: (
-        Status,
-        Option<&str>,
-        Option<&str>,
-        Option<chrono::NaiveDate>,
-    ),
+    next: &Next<'_>,
     event_type: Option<&str>,
     action: &str,
 ) -> Result<Recommendation, ApiError> {
-    let (status, reason, feedback, answered_on) = next;
-    if !store::update(
-        conn,
-        current,
-        status,
-        reason,
-        feedback,
-        answered_on,
-        service_kit::now(),
-    )? {
+    let status = next.status;
+    if !store::update(conn, current, next, service_kit::now())? {
         return Err(ApiError::PreconditionFailed);
     }
     audit::record(
@@ -297,7 +443,7 @@ fn store_change(
     let updated = store::find(conn, &current.id)?
         .ok_or_else(|| ApiError::NotFound(format!("recommendation {}", current.id)))?;
     if let Some(event_type) = event_type {
-        outbox::enqueue(conn, &events.event(event_type, changed(&updated))?)?;
+        publish(conn, events, event_type, &updated)?;
     }
     tracing::info!(recommendation.id = %current.id, status = status.code(), "recommendation changed");
     Ok(updated)
@@ -339,23 +485,32 @@ pub async fn decide(
     let (handling, reason) = body.value.parse()?;
     let id = id.into_inner();
     let events = service.events_for(Some(&caller));
+    let deadlines = service.deadlines.clone();
     let updated = service
         .db
         .transaction(move |conn| {
             let current = owned(conn, &id, &caller)?;
             if_match.check(&etag(current.version))?;
             check_open(&current)?;
+            let today = common_models::time::today();
+            let responsible = responsible_after(&current, &caller);
+            let next = Next {
+                status: handling,
+                reason: reason.as_deref(),
+                feedback: current.feedback.as_deref(),
+                answered_on: current.answered_on,
+                due_on: current
+                    .feedback
+                    .is_none()
+                    .then(|| deadlines.due(Stage::Feedback, today)),
+                responsible: responsible.as_ref(),
+            };
             store_change(
                 conn,
                 &caller,
                 &events,
                 &current,
-                (
-                    handling,
-                    reason.as_deref(),
-                    current.feedback.as_deref(),
-                    current.answered_on,
-                ),
+                &next,
                 Some(RECOMMENDATION_DECIDED),
                 "decided",
             )
@@ -397,20 +552,19 @@ pub async fn give_feedback(
             if_match.check(&etag(current.version))?;
             check_open(&current)?;
             let today = common_models::time::today();
-            store_change(
-                conn,
-                &caller,
-                &events,
-                &current,
-                (
-                    current.status,
-                    current.reason.as_deref(),
-                    Some(&feedback),
-                    Some(today),
-                ),
-                None,
-                "answered",
-            )
+            let responsible = responsible_after(&current, &caller);
+            let next = Next {
+                status: current.status,
+                reason: current.reason.as_deref(),
+                feedback: Some(&feedback),
+                answered_on: Some(today),
+                // An undecided recommendation still owes its decision.
+                due_on: current
+                    .due_on
+                    .filter(|_| current.stage == Some(Stage::Decision)),
+                responsible: responsible.as_ref(),
+            };
+            store_change(conn, &caller, &events, &current, &next, None, "answered")
         })
         .await?;
     Ok(respond(&updated))
@@ -445,17 +599,21 @@ pub async fn close(
             if_match.check(&etag(current.version))?;
             check_open(&current)?;
             check_closable(&current)?;
+            let responsible = responsible_after(&current, &caller);
+            let next = Next {
+                status: Status::Closed,
+                reason: current.reason.as_deref(),
+                feedback: current.feedback.as_deref(),
+                answered_on: current.answered_on,
+                due_on: None,
+                responsible: responsible.as_ref(),
+            };
             store_change(
                 conn,
                 &caller,
                 &events,
                 &current,
-                (
-                    Status::Closed,
-                    current.reason.as_deref(),
-                    current.feedback.as_deref(),
-                    current.answered_on,
-                ),
+                &next,
                 Some(RECOMMENDATION_CLOSED),
                 "closed",
             )
@@ -572,4 +730,134 @@ pub async fn answer_clarification(
         })
         .await?;
     Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Forward a recommendation to the competent body, or re-route it.
+///
+/// The officer of the body handling it, with `If-Match`, while it is undecided.
+/// Without `to_body` the competence map of the aggregation service names the body
+/// competent for the recommendation's sphere and territory. A recommendation forwarded
+/// before is re-routed only with a reason. The receiving body handles it from then on,
+/// with a new decision deadline; every step is kept in `forwarding`.
+#[utoipa::path(
+    post, path = "/v1/recommendations/{id}/forwarding", tag = "recommendations",
+    params(("id" = String, Path, description = "Recommendation id"), ("If-Match" = String, Header, description = "ETag from the last read")),
+    request_body = ForwardingInput,
+    responses(
+        (status = 200, body = Recommendation, headers(("ETag" = String))), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem),
+        (status = 422, body = Problem), (status = 428, body = Problem),
+        (status = 503, body = Problem, headers(("Retry-After" = u32)))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/recommendations/{id}/forwarding")]
+pub async fn forward(
+    service: web::Data<Recommendations>,
+    caller: Caller,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: ValidJson<ForwardingInput>,
+) -> ApiResult<HttpResponse> {
+    caller.officer_body()?;
+    let id = id.into_inner();
+    let current = {
+        let (id, caller) = (id.clone(), caller.clone());
+        service
+            .db
+            .run(move |conn| owned(conn, &id, &caller))
+            .await?
+    };
+    if_match.check(&etag(current.version))?;
+    check_undecided(&current)?;
+    let (named, reason) = body.value.parse(!current.forwarding.is_empty())?;
+    let map = CompetenceMap::of(&service);
+    let (to_body, routed_by) = match named {
+        Some(to_body) => {
+            check_forwardable(&current, &to_body)?;
+            if !map.has_body(&to_body).await? {
+                return Err(ApiError::field(
+                    "/to_body",
+                    format!("the ministry's register has no government body '{to_body}'"),
+                ));
+            }
+            (to_body, RoutedBy::Officer)
+        }
+        None => {
+            let found = map
+                .competent_body(current.sphere, current.territory.as_ref())
+                .await?;
+            let to_body = found.ok_or_else(|| {
+                let territory = current
+                    .territory
+                    .as_ref()
+                    .map_or_else(|| "the whole country".to_owned(), |t| format!("territory {t}"));
+                ApiError::field(
+                    "/to_body",
+                    format!(
+                        "the competence map has no body for sphere {} in {territory}; name the receiving body",
+                        current.sphere.code()
+                    ),
+                )
+            })?;
+            (to_body, RoutedBy::CompetenceMap)
+        }
+    };
+    check_forwardable(&current, &to_body)?;
+
+    let events = service.events_for(Some(&caller));
+    let deadlines = service.deadlines.clone();
+    let updated = service
+        .db
+        .transaction(move |conn| {
+            let current = owned(conn, &id, &caller)?;
+            if_match.check(&etag(current.version))?;
+            check_forwardable(&current, &to_body)?;
+            let today = common_models::time::today();
+            let responsible = officers::current(conn, &to_body)?;
+            let step = Step {
+                to_body: &to_body,
+                reason: reason.as_deref(),
+                routed_by,
+                forwarded_on: today,
+                forwarded_by: &caller.subject,
+            };
+            let next = Next {
+                status: Status::Forwarded,
+                reason: current.reason.as_deref(),
+                feedback: current.feedback.as_deref(),
+                answered_on: current.answered_on,
+                due_on: Some(deadlines.due(Stage::Decision, today)),
+                responsible: responsible.as_ref(),
+            };
+            if !store::forward(conn, &current, &step, &next, service_kit::now())? {
+                return Err(ApiError::PreconditionFailed);
+            }
+            audit::record(
+                conn,
+                Change {
+                    entity: ENTITY,
+                    entity_id: &id,
+                    action: "forwarded",
+                    actor: &caller.subject,
+                    government_body: Some(&current.government_body),
+                    fields: &["government_body".to_owned(), "forwarding".to_owned()],
+                },
+            )?;
+            let updated = store::find(conn, &id)?
+                .ok_or_else(|| ApiError::NotFound(format!("recommendation {id}")))?;
+            publish(conn, &events, RECOMMENDATION_FORWARDED, &updated)?;
+            tracing::info!(
+                recommendation.id = %id,
+                from_body = %current.government_body,
+                to_body = %to_body,
+                routed_by = routed_by.code(),
+                "recommendation forwarded"
+            );
+            Ok(updated)
+        })
+        .await?;
+    service.events_committed();
+    // The forwarding body reads it now as a body that handled it before.
+    Ok(respond(&shown_to(updated, Reader::Previous)))
 }

@@ -1,6 +1,6 @@
 //! NPO lookups in the registry over REST.
 
-use common_models::{Bin, NpoStatus};
+use common_models::{Bin, KatoCode, NpoStatus};
 use serde::Deserialize;
 use service_kit::pagination::Page;
 use service_kit::{ApiError, ServiceContext};
@@ -81,4 +81,27 @@ pub async fn npo_by_id(
     found
         .ok_or_else(|| ApiError::field(pointer, format!("no NPO {id} is in the registry")))?
         .check_active(pointer)
+}
+
+#[derive(Debug, Deserialize)]
+struct Territory {
+    code: String,
+}
+
+/// Checks that the KATO classifier of the registry has `code`, failing with 422 at
+/// `pointer` when it does not.
+pub async fn check_territory(
+    context: &ServiceContext,
+    code: &KatoCode,
+    pointer: &str,
+) -> Result<(), ApiError> {
+    let path = format!("/v1/territories/{code}");
+    let territory: Option<Territory> = context.peer(REGISTRY)?.get_json(&path, &[]).await?;
+    match territory {
+        Some(territory) if territory.code == code.as_str() => Ok(()),
+        _ => Err(ApiError::field(
+            pointer,
+            format!("{code} is not in the KATO classifier"),
+        )),
+    }
 }

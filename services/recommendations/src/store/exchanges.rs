@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use service_kit::{AnyConnection, StoreError};
 
 use super::{from_code, from_json, to_json, utc};
+use crate::domain::Responsible;
 use crate::domain::exchange::{
     Consultation, ConsultationFacts, Direction, OfficerRequest, OfficerRequestFacts,
 };
@@ -28,6 +29,10 @@ struct RequestRow {
     result: Option<String>,
     answered_on: Option<NaiveDate>,
     created_at: NaiveDateTime,
+    responsible: Option<String>,
+    responsible_name: Option<String>,
+    asked_officer: Option<String>,
+    asked_officer_name: Option<String>,
 }
 
 fn contacts_of(raw: Option<&str>) -> Result<Option<Contacts>, StoreError> {
@@ -52,6 +57,8 @@ impl RequestRow {
             result: self.result,
             answered_on: self.answered_on,
             created_at: utc(self.created_at),
+            responsible: Responsible::from_columns(self.responsible, self.responsible_name),
+            asked_officer: Responsible::from_columns(self.asked_officer, self.asked_officer_name),
         })
     }
 }
@@ -62,11 +69,19 @@ pub fn insert_request(
     id: &str,
     from_body: &str,
     facts: &OfficerRequestFacts,
+    officers: (&Responsible, Option<&Responsible>),
     created_by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let (responsible, asked_officer) = officers;
     diesel::insert_into(requests::table)
         .values((
+            (
+                requests::responsible.eq(&responsible.officer),
+                requests::responsible_name.eq(responsible.name.as_deref()),
+                requests::asked_officer.eq(asked_officer.map(|r| r.officer.as_str())),
+                requests::asked_officer_name.eq(asked_officer.and_then(|r| r.name.as_deref())),
+            ),
             requests::id.eq(id),
             requests::from_body.eq(from_body),
             requests::to_body.eq(&facts.to_body),
@@ -105,6 +120,7 @@ pub fn answer_request(
     answer: &str,
     result: Option<&str>,
     today: NaiveDate,
+    answered_by: &Responsible,
 ) -> Result<bool, StoreError> {
     let changed = diesel::update(
         requests::table
@@ -115,6 +131,8 @@ pub fn answer_request(
         requests::answer.eq(answer),
         requests::result.eq(result),
         requests::answered_on.eq(today),
+        requests::asked_officer.eq(&answered_by.officer),
+        requests::asked_officer_name.eq(answered_by.name.as_deref()),
     ))
     .execute(conn)?;
     Ok(changed == 1)
@@ -262,4 +280,54 @@ pub fn find_consultation(
         .optional()?
         .map(ConsultationRow::into_consultation)
         .transpose()
+}
+
+/// Makes `to` the officer of `body` on its unanswered requests, on the asking side and
+/// on the asked side, where nobody or `from` was; returns the ids changed.
+pub fn reassign_requests(
+    conn: &mut AnyConnection,
+    body: &str,
+    from: Option<&str>,
+    to: &Responsible,
+) -> Result<Vec<String>, StoreError> {
+    let unanswered = || {
+        requests::table
+            .filter(requests::answered_on.is_null())
+            .into_boxed()
+    };
+    let mut sent = unanswered().filter(requests::from_body.eq(body.to_owned()));
+    let mut asked = unanswered().filter(requests::to_body.eq(body.to_owned()));
+    match from {
+        Some(from) => {
+            sent = sent.filter(
+                requests::responsible
+                    .eq(from.to_owned())
+                    .or(requests::responsible.is_null()),
+            );
+            asked = asked.filter(
+                requests::asked_officer
+                    .eq(from.to_owned())
+                    .or(requests::asked_officer.is_null()),
+            );
+        }
+        None => {
+            sent = sent.filter(requests::responsible.is_null());
+            asked = asked.filter(requests::asked_officer.is_null());
+        }
+    }
+    let sent: Vec<String> = sent.select(requests::id).load(conn)?;
+    let asked: Vec<String> = asked.select(requests::id).load(conn)?;
+    diesel::update(requests::table.filter(requests::id.eq_any(&sent)))
+        .set((
+            requests::responsible.eq(&to.officer),
+            requests::responsible_name.eq(to.name.as_deref()),
+        ))
+        .execute(conn)?;
+    diesel::update(requests::table.filter(requests::id.eq_any(&asked)))
+        .set((
+            requests::asked_officer.eq(&to.officer),
+            requests::asked_officer_name.eq(to.name.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(sent.into_iter().chain(asked).collect())
 }

@@ -1,6 +1,7 @@
 //! Diesel queries of recommendations and receptions, returning domain types.
 
 pub mod exchanges;
+pub mod officers;
 pub mod receptions;
 pub mod recommendations;
 

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use service_kit::{AnyConnection, StoreError};
 
 use super::utc;
+use crate::domain::Responsible;
 use crate::domain::reception::{ReceptionRequest, ReceptionStatus};
 use crate::schema::reception_requests as requests;
 
@@ -18,6 +19,8 @@ type Row = (
     Option<NaiveDate>,
     Option<String>,
     NaiveDateTime,
+    Option<String>,
+    Option<String>,
 );
 
 fn columns() -> (
@@ -30,6 +33,8 @@ fn columns() -> (
     requests::appointed_on,
     requests::place,
     requests::created_at,
+    requests::responsible,
+    requests::responsible_name,
 ) {
     (
         requests::id,
@@ -41,12 +46,25 @@ fn columns() -> (
         requests::appointed_on,
         requests::place,
         requests::created_at,
+        requests::responsible,
+        requests::responsible_name,
     )
 }
 
 fn into_request(row: Row, today: NaiveDate) -> Result<ReceptionRequest, StoreError> {
-    let (id, government_body, npo_id, topic, requested_on, status, appointed_on, place, created_at) =
-        row;
+    let (
+        id,
+        government_body,
+        npo_id,
+        topic,
+        requested_on,
+        status,
+        appointed_on,
+        place,
+        created_at,
+        responsible,
+        responsible_name,
+    ) = row;
     let status = ReceptionStatus::from_code(&status).ok_or_else(|| {
         StoreError::Query(anyhow::anyhow!(
             "stored reception status '{status}' is unknown"
@@ -62,6 +80,7 @@ fn into_request(row: Row, today: NaiveDate) -> Result<ReceptionRequest, StoreErr
         appointed_on,
         place,
         age_days: (status == ReceptionStatus::Waiting).then(|| (today - requested_on).num_days()),
+        responsible: Responsible::from_columns(responsible, responsible_name),
         created_at: utc(created_at),
     })
 }
@@ -75,6 +94,7 @@ pub struct NewRequest<'a> {
     pub npo_bin: Option<&'a str>,
     pub topic: &'a str,
     pub requested_on: NaiveDate,
+    pub responsible: Option<&'a Responsible>,
 }
 
 /// Inserts a waiting request.
@@ -93,6 +113,8 @@ pub fn insert(
             requests::topic.eq(request.topic),
             requests::requested_on.eq(request.requested_on),
             requests::status.eq(ReceptionStatus::Waiting.code()),
+            requests::responsible.eq(request.responsible.map(|r| r.officer.as_str())),
+            requests::responsible_name.eq(request.responsible.and_then(|r| r.name.as_deref())),
             requests::created_at.eq(now.naive_utc()),
             requests::created_by.eq(created_by),
         ))
@@ -122,6 +144,7 @@ pub fn appoint(
     status: ReceptionStatus,
     appointed_on: NaiveDate,
     place: Option<&str>,
+    responsible: &Responsible,
 ) -> Result<bool, StoreError> {
     let changed = diesel::update(
         requests::table
@@ -132,6 +155,8 @@ pub fn appoint(
         requests::status.eq(status.code()),
         requests::appointed_on.eq(appointed_on),
         requests::place.eq(place),
+        requests::responsible.eq(&responsible.officer),
+        requests::responsible_name.eq(responsible.name.as_deref()),
     ))
     .execute(conn)?;
     Ok(changed == 1)
@@ -164,4 +189,38 @@ pub fn list(
     rows.into_iter()
         .map(|row| into_request(row, today))
         .collect()
+}
+
+/// Makes `to` responsible for the requests to `body` still waiting or appointed that
+/// nobody or `from` is responsible for; returns the ids changed.
+pub fn reassign(
+    conn: &mut AnyConnection,
+    body: &str,
+    from: Option<&str>,
+    to: &Responsible,
+) -> Result<Vec<String>, StoreError> {
+    let open = [
+        ReceptionStatus::Waiting.code(),
+        ReceptionStatus::Appointed.code(),
+    ];
+    let mut query = requests::table
+        .filter(requests::government_body.eq(body.to_owned()))
+        .filter(requests::status.eq_any(open))
+        .into_boxed();
+    query = match from {
+        Some(from) => query.filter(
+            requests::responsible
+                .eq(from.to_owned())
+                .or(requests::responsible.is_null()),
+        ),
+        None => query.filter(requests::responsible.is_null()),
+    };
+    let ids: Vec<String> = query.select(requests::id).load(conn)?;
+    diesel::update(requests::table.filter(requests::id.eq_any(&ids)))
+        .set((
+            requests::responsible.eq(&to.officer),
+            requests::responsible_name.eq(to.name.as_deref()),
+        ))
+        .execute(conn)?;
+    Ok(ids)
 }

@@ -6,10 +6,15 @@ use diesel::prelude::*;
 use service_kit::{AnyConnection, StoreError};
 
 use super::{from_code, from_json, to_json, utc};
+use crate::domain::Responsible;
 use crate::domain::recommendation::{
-    AuthorKind, Clarification, Contacts, Initiator, Proposal, Recommendation, Status,
+    AuthorKind, Clarification, Contacts, Forwarding, Initiator, Proposal, Recommendation, RoutedBy,
+    Status, stage_of,
 };
-use crate::schema::{recommendation_clarifications as clarifications, recommendations};
+use crate::schema::{
+    recommendation_clarifications as clarifications, recommendation_forwardings as forwardings,
+    recommendations,
+};
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = recommendations)]
@@ -32,6 +37,12 @@ struct Row {
     version: i32,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    territory: Option<String>,
+    received_by: String,
+    responsible: Option<String>,
+    responsible_name: Option<String>,
+    due_on: Option<NaiveDate>,
+    request_id: Option<String>,
 }
 
 fn unknown(what: &str, raw: &str) -> StoreError {
@@ -42,8 +53,27 @@ impl Row {
     fn into_recommendation(
         self,
         clarifications: Vec<Clarification>,
+        forwarding: Vec<Forwarding>,
     ) -> Result<Recommendation, StoreError> {
+        let status =
+            Status::from_code(&self.status).ok_or_else(|| unknown("status", &self.status))?;
+        let stage = stage_of(status, self.feedback.is_some());
+        let due_on = self.due_on.filter(|_| stage.is_some());
         Ok(Recommendation {
+            stage,
+            due_on,
+            overdue: due_on.is_some_and(|due| due < common_models::time::today()),
+            forwarding,
+            responsible: Responsible::from_columns(self.responsible, self.responsible_name),
+            territory: self
+                .territory
+                .as_deref()
+                .map(|raw| {
+                    common_models::KatoCode::parse(raw).map_err(|_| unknown("territory", raw))
+                })
+                .transpose()?,
+            received_by: self.received_by,
+            request_id: self.request_id,
             author_kind: match self.author_kind.as_str() {
                 "npo" => AuthorKind::Npo,
                 "person" => AuthorKind::Person,
@@ -54,8 +84,7 @@ impl Row {
                 "government_body" => Initiator::GovernmentBody,
                 other => return Err(unknown("initiator", other)),
             },
-            status: Status::from_code(&self.status)
-                .ok_or_else(|| unknown("status", &self.status))?,
+            status,
             sphere: from_code(&self.sphere)?,
             contacts: self
                 .contacts
@@ -91,6 +120,17 @@ pub struct Author<'a> {
     pub received_on: NaiveDate,
 }
 
+/// Bookkeeping of a new recommendation: who is responsible, when its decision is due,
+/// and the request for recommendations it answers.
+#[derive(Debug, Clone)]
+pub struct Intake<'a> {
+    pub responsible: Option<&'a Responsible>,
+    pub due_on: NaiveDate,
+    pub request_id: Option<&'a str>,
+    /// Subject of the token that submitted or recorded it.
+    pub created_by: &'a str,
+}
+
 /// Inserts a recommendation, accepted into work.
 pub fn insert(
     conn: &mut AnyConnection,
@@ -98,11 +138,20 @@ pub fn insert(
     government_body: &str,
     proposal: &Proposal,
     author: &Author<'_>,
-    created_by: &str,
+    intake: &Intake<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     diesel::insert_into(recommendations::table)
         .values((
+            (
+                recommendations::territory.eq(proposal.territory.as_ref().map(|t| t.as_str())),
+                recommendations::received_by.eq(government_body),
+                recommendations::responsible.eq(intake.responsible.map(|r| r.officer.as_str())),
+                recommendations::responsible_name
+                    .eq(intake.responsible.and_then(|r| r.name.as_deref())),
+                recommendations::due_on.eq(intake.due_on),
+                recommendations::request_id.eq(intake.request_id),
+            ),
             recommendations::id.eq(id),
             recommendations::government_body.eq(government_body),
             recommendations::sphere.eq(proposal.sphere.code()),
@@ -123,7 +172,7 @@ pub fn insert(
             recommendations::status.eq(Status::InWork.code()),
             recommendations::version.eq(1),
             recommendations::created_at.eq(now.naive_utc()),
-            recommendations::created_by.eq(created_by),
+            recommendations::created_by.eq(intake.created_by),
             recommendations::updated_at.eq(now.naive_utc()),
         ))
         .execute(conn)?;
@@ -141,7 +190,9 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Recommendation>
         return Ok(None);
     };
     let clarifications = clarifications_of(conn, id)?;
-    row.into_recommendation(clarifications).map(Some)
+    let forwarding = forwarding_of(conn, id)?;
+    row.into_recommendation(clarifications, forwarding)
+        .map(Some)
 }
 
 /// Number, question, asked on, answer and answered on of a clarification.
@@ -173,27 +224,92 @@ fn clarifications_of(conn: &mut AnyConnection, id: &str) -> Result<Vec<Clarifica
         .collect())
 }
 
+/// From, to, reason, routed by and day of a forwarding, by number.
+type ForwardingRow = (i32, String, String, Option<String>, String, NaiveDate);
+
+fn forwarding_of(conn: &mut AnyConnection, id: &str) -> Result<Vec<Forwarding>, StoreError> {
+    let rows: Vec<ForwardingRow> = forwardings::table
+        .filter(forwardings::recommendation_id.eq(id))
+        .order(forwardings::number.asc())
+        .select((
+            forwardings::number,
+            forwardings::from_body,
+            forwardings::to_body,
+            forwardings::reason,
+            forwardings::routed_by,
+            forwardings::forwarded_on,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(
+            |(number, from_body, to_body, reason, routed_by, forwarded_on)| {
+                Ok(Forwarding {
+                    number,
+                    from_body,
+                    to_body,
+                    reason,
+                    routed_by: RoutedBy::from_code(&routed_by)
+                        .ok_or_else(|| unknown("routing", &routed_by))?,
+                    forwarded_on,
+                })
+            },
+        )
+        .collect()
+}
+
 /// Range of recommendations a list shows.
 #[derive(Debug, Clone)]
 pub enum Scope {
+    /// Those a body handles now or handled before forwarding them.
     Body(String),
     Bin(String),
     Everything,
+}
+
+/// Filters of a list of recommendations.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<Status>,
+    /// Only those whose current stage was due before this day.
+    pub due_before: Option<NaiveDate>,
+    pub responsible: Option<String>,
+    pub government_body: Option<String>,
 }
 
 /// Lists recommendations in arrival order.
 pub fn list(
     conn: &mut AnyConnection,
     scope: &Scope,
+    filter: &Filter,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Recommendation>, StoreError> {
     let mut query = recommendations::table.into_boxed();
     query = match scope {
-        Scope::Body(body) => query.filter(recommendations::government_body.eq(body.clone())),
+        Scope::Body(body) => query.filter(
+            recommendations::government_body
+                .eq(body.clone())
+                .or(recommendations::id.eq_any(
+                    forwardings::table
+                        .filter(forwardings::from_body.eq(body.clone()))
+                        .select(forwardings::recommendation_id),
+                )),
+        ),
         Scope::Bin(bin) => query.filter(recommendations::npo_bin.eq(bin.clone())),
         Scope::Everything => query,
     };
+    if let Some(status) = filter.status {
+        query = query.filter(recommendations::status.eq(status.code()));
+    }
+    if let Some(day) = filter.due_before {
+        query = query.filter(open_and_due_before(day));
+    }
+    if let Some(responsible) = &filter.responsible {
+        query = query.filter(recommendations::responsible.eq(responsible.clone()));
+    }
+    if let Some(body) = &filter.government_body {
+        query = query.filter(recommendations::government_body.eq(body.clone()));
+    }
     if let Some(after) = after {
         query = query.filter(recommendations::id.gt(after.to_owned()));
     }
@@ -205,22 +321,103 @@ pub fn list(
     rows.into_iter()
         .map(|row| {
             let clarifications = clarifications_of(conn, &row.id)?;
-            row.into_recommendation(clarifications)
+            let forwarding = forwarding_of(conn, &row.id)?;
+            row.into_recommendation(clarifications, forwarding)
         })
         .collect()
 }
 
-/// Stores a new status, reason and feedback if the recommendation is still at
-/// `version`; returns whether it was.
+/// Recommendations whose current stage was due before `day`: not closed, and either
+/// undecided, or decided without feedback.
+fn open_and_due_before(
+    day: NaiveDate,
+) -> Box<
+    dyn BoxableExpression<
+            recommendations::table,
+            <AnyConnection as diesel::Connection>::Backend,
+            SqlType = diesel::sql_types::Bool,
+        >,
+> {
+    let undecided = [Status::InWork.code(), Status::Forwarded.code()];
+    Box::new(
+        recommendations::due_on.lt(day).assume_not_null().and(
+            recommendations::status
+                .eq_any(undecided)
+                .or(recommendations::status
+                    .ne(Status::Closed.code())
+                    .and(recommendations::feedback.is_null())),
+        ),
+    )
+}
+
+/// Number of overdue recommendations of one body and the earliest day one was due.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct OverdueCount {
+    pub government_body: String,
+    pub overdue: i64,
+    pub oldest_due_on: NaiveDate,
+}
+
+/// Counts the recommendations each body handles whose stage was due before `today`,
+/// for `body` only when given, sorted by body.
+pub fn overdue_by_body(
+    conn: &mut AnyConnection,
+    body: Option<&str>,
+    today: NaiveDate,
+) -> Result<Vec<OverdueCount>, StoreError> {
+    let mut query = recommendations::table
+        .filter(open_and_due_before(today))
+        .select((recommendations::government_body, recommendations::due_on))
+        .into_boxed();
+    if let Some(body) = body {
+        query = query.filter(recommendations::government_body.eq(body.to_owned()));
+    }
+    let rows: Vec<(String, Option<NaiveDate>)> = query.load(conn)?;
+    let mut counts: std::collections::BTreeMap<String, OverdueCount> = Default::default();
+    for (government_body, due_on) in rows {
+        let Some(due_on) = due_on else { continue };
+        counts
+            .entry(government_body.clone())
+            .and_modify(|count| {
+                count.overdue += 1;
+                count.oldest_due_on = count.oldest_due_on.min(due_on);
+            })
+            .or_insert(OverdueCount {
+                government_body,
+                overdue: 1,
+                oldest_due_on: due_on,
+            });
+    }
+    Ok(counts.into_values().collect())
+}
+
+/// The state a change leaves a recommendation in.
+#[derive(Debug, Clone)]
+pub struct Next<'a> {
+    pub status: Status,
+    pub reason: Option<&'a str>,
+    pub feedback: Option<&'a str>,
+    pub answered_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    pub responsible: Option<&'a Responsible>,
+}
+
+/// Stores the next state if the recommendation is still at its version; returns
+/// whether it was.
 pub fn update(
     conn: &mut AnyConnection,
     current: &Recommendation,
-    status: Status,
-    reason: Option<&str>,
-    feedback: Option<&str>,
-    answered_on: Option<NaiveDate>,
+    next: &Next<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    let Next {
+        status,
+        reason,
+        feedback,
+        answered_on,
+        due_on,
+        responsible,
+    } = *next;
     let changed = diesel::update(
         recommendations::table
             .filter(recommendations::id.eq(&current.id))
@@ -231,6 +428,9 @@ pub fn update(
         recommendations::reason.eq(reason),
         recommendations::feedback.eq(feedback),
         recommendations::answered_on.eq(answered_on),
+        recommendations::due_on.eq(due_on),
+        recommendations::responsible.eq(responsible.map(|r| r.officer.as_str())),
+        recommendations::responsible_name.eq(responsible.and_then(|r| r.name.as_deref())),
         recommendations::version.eq(current.version + 1),
         recommendations::updated_at.eq(now.naive_utc()),
     ))
@@ -278,4 +478,91 @@ pub fn answer(
     ))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// A step of a recommendation to another body.
+#[derive(Debug, Clone)]
+pub struct Step<'a> {
+    pub to_body: &'a str,
+    pub reason: Option<&'a str>,
+    pub routed_by: RoutedBy,
+    pub forwarded_on: NaiveDate,
+    pub forwarded_by: &'a str,
+}
+
+/// Records a forwarding of `current`, which must still be at its version, and hands it
+/// to the receiving body; returns whether it was still at its version.
+pub fn forward(
+    conn: &mut AnyConnection,
+    current: &Recommendation,
+    step: &Step<'_>,
+    next: &Next<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        recommendations::table
+            .filter(recommendations::id.eq(&current.id))
+            .filter(recommendations::version.eq(current.version)),
+    )
+    .set((
+        recommendations::government_body.eq(step.to_body),
+        recommendations::status.eq(next.status.code()),
+        recommendations::due_on.eq(next.due_on),
+        recommendations::responsible.eq(next.responsible.map(|r| r.officer.as_str())),
+        recommendations::responsible_name.eq(next.responsible.and_then(|r| r.name.as_deref())),
+        recommendations::version.eq(current.version + 1),
+        recommendations::updated_at.eq(now.naive_utc()),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Ok(false);
+    }
+    diesel::insert_into(forwardings::table)
+        .values((
+            forwardings::recommendation_id.eq(&current.id),
+            forwardings::number.eq(current.forwarding.len() as i32 + 1),
+            forwardings::from_body.eq(&current.government_body),
+            forwardings::to_body.eq(step.to_body),
+            forwardings::reason.eq(step.reason),
+            forwardings::routed_by.eq(step.routed_by.code()),
+            forwardings::forwarded_on.eq(step.forwarded_on),
+            forwardings::forwarded_by.eq(step.forwarded_by),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Makes `to` responsible for every open recommendation of `body` that nobody or
+/// `from` is responsible for; returns the ids changed.
+pub fn reassign(
+    conn: &mut AnyConnection,
+    body: &str,
+    from: Option<&str>,
+    to: &Responsible,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    let mut query = recommendations::table
+        .filter(recommendations::government_body.eq(body.to_owned()))
+        .filter(recommendations::status.ne(Status::Closed.code()))
+        .into_boxed();
+    query = match from {
+        Some(from) => query.filter(
+            recommendations::responsible
+                .eq(from.to_owned())
+                .or(recommendations::responsible.is_null()),
+        ),
+        None => query.filter(recommendations::responsible.is_null()),
+    };
+    let ids: Vec<String> = query.select(recommendations::id).load(conn)?;
+    for id in &ids {
+        diesel::update(recommendations::table.filter(recommendations::id.eq(id)))
+            .set((
+                recommendations::responsible.eq(&to.officer),
+                recommendations::responsible_name.eq(to.name.as_deref()),
+                recommendations::version.eq(recommendations::version + 1),
+                recommendations::updated_at.eq(now.naive_utc()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(ids)
 }

@@ -5,6 +5,7 @@ mod exchanges;
 mod platform;
 mod receptions;
 mod recommendations;
+mod routing;
 
 use chrono::{Duration, Months, NaiveDate};
 use reqwest::{Response, StatusCode};

@@ -142,7 +142,7 @@ backend_tests! {
     async fn close_without_feedback_conflicts(app) {
         let (_, recommendation) = submitted_recommendation(&app).await;
         let id = id_of(&recommendation);
-        json_body(decide(&app, &id, "forwarded", None).await, StatusCode::OK).await;
+        json_body(decide(&app, &id, "included_in_plans", None).await, StatusCode::OK).await;
 
         let response = close(&app, &id).await;
 

@@ -1,0 +1,15 @@
+DROP TABLE body_officers;
+ALTER TABLE officer_requests DROP COLUMN asked_officer_name;
+ALTER TABLE officer_requests DROP COLUMN asked_officer;
+ALTER TABLE officer_requests DROP COLUMN responsible_name;
+ALTER TABLE officer_requests DROP COLUMN responsible;
+ALTER TABLE reception_requests DROP COLUMN responsible_name;
+ALTER TABLE reception_requests DROP COLUMN responsible;
+DROP TABLE recommendation_forwardings;
+DROP INDEX recommendations_due;
+ALTER TABLE recommendations DROP COLUMN request_id;
+ALTER TABLE recommendations DROP COLUMN due_on;
+ALTER TABLE recommendations DROP COLUMN responsible_name;
+ALTER TABLE recommendations DROP COLUMN responsible;
+ALTER TABLE recommendations DROP COLUMN received_by;
+ALTER TABLE recommendations DROP COLUMN territory;

@@ -1,0 +1,77 @@
+//! The competence map of the aggregation service over REST: which government body is
+//! competent for a sphere and a territory, and whether a body exists.
+//!
+//! Every lookup of the service goes through [`CompetenceMap`]. It reads two public
+//! routes of the aggregation service, without a token:
+//!
+//! - `GET /v1/competence-map?sphere=<code>&territory=<KATO code>` returns the competent
+//!   body as `{"government_body": "<id>", "name_ru": …, "name_kk": …}`, or 404 when no
+//!   body is competent; `territory` is left out for a recommendation without one;
+//! - `GET /v1/government-bodies/<id>` returns the body's card, or 404.
+
+use common_models::{Catalogue, KatoCode, Sphere};
+use serde::Deserialize;
+use service_kit::{ApiError, ServiceContext};
+
+/// Name of the aggregation service among the peers.
+pub const AGGREGATION: &str = "aggregation";
+
+/// The competent body for a sphere and territory, as the competence map returns it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CompetentBody {
+    pub government_body: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct BodyCard {
+    id: String,
+}
+
+/// Client of the competence map.
+#[derive(Debug, Clone, Copy)]
+pub struct CompetenceMap<'a> {
+    context: &'a ServiceContext,
+}
+
+impl<'a> CompetenceMap<'a> {
+    /// Returns the client of the service's aggregation peer.
+    pub fn of(context: &'a ServiceContext) -> Self {
+        Self { context }
+    }
+
+    /// Returns the body competent for `sphere` in `territory`, or `None` when the map
+    /// has none. 503 when the aggregation service is not configured or not reachable.
+    pub async fn competent_body(
+        &self,
+        sphere: Sphere,
+        territory: Option<&KatoCode>,
+    ) -> Result<Option<String>, ApiError> {
+        let mut query = vec![("sphere", sphere.code())];
+        if let Some(territory) = territory {
+            query.push(("territory", territory.as_str()));
+        }
+        let found: Option<CompetentBody> = self
+            .context
+            .peer(AGGREGATION)?
+            .get_json("/v1/competence-map", &query)
+            .await?;
+        Ok(found.map(|body| body.government_body))
+    }
+
+    /// Returns whether the aggregation service's register contains body `id`.
+    pub async fn has_body(&self, id: &str) -> Result<bool, ApiError> {
+        let path_safe = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_'));
+        if !path_safe {
+            return Ok(false);
+        }
+        let card: Option<BodyCard> = self
+            .context
+            .peer(AGGREGATION)?
+            .get_json(&format!("/v1/government-bodies/{id}"), &[])
+            .await?;
+        Ok(card.is_some_and(|card| card.id == id))
+    }
+}
