@@ -1,6 +1,7 @@
 //! HTTP handlers: extract, authorise, call the store, respond.
 
 pub mod exchanges;
+pub mod experts;
 pub mod receptions;
 pub mod recommendations;
 pub mod registry;
