@@ -1,7 +1,8 @@
 //! Recommendations of NPOs to government bodies, accepted into work on arrival and
 //! closed only after feedback to their authors, with clarifications. Also requests of
 //! NPO representatives to be received by the officer, requests for information between
-//! officers, and expert and consultation support.
+//! officers, the register of experts and expert groups, and expert and consultation
+//! support.
 
 pub mod domain;
 pub mod handover;
@@ -17,7 +18,9 @@ use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
 use domain::deadlines::StageDeadlines;
-use routes::{Recommendations, competence, exchanges, receptions, recommendations, registry};
+use routes::{
+    Recommendations, competence, exchanges, experts, receptions, recommendations, registry,
+};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -44,7 +47,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
 #[openapi(
     info(
         title = "Recommendations and receptions",
-        description = "Recommendations of NPOs to the government bodies of Kazakhstan, their handling, clarifications and the feedback to their authors, and requests of NPO representatives to be received by the liaison officer."
+        description = "Recommendations of NPOs to the government bodies of Kazakhstan, their handling, clarifications and the feedback to their authors, requests of NPO representatives to be received by the liaison officer, requests for information between officers, the register of experts and expert groups, and expert and consultation support."
     ),
     paths(
         recommendations::create_recommendation,
@@ -65,6 +68,12 @@ pub const SERVICE: ServiceDef = ServiceDef {
         exchanges::list_requests,
         exchanges::create_consultation,
         exchanges::list_consultations,
+        experts::create_expert,
+        experts::list_experts,
+        experts::get_expert,
+        experts::create_group,
+        experts::list_groups,
+        experts::get_group,
     )
 )]
 struct RecommendationsApi;
@@ -98,5 +107,11 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(exchanges::answer_request)
     .service(exchanges::list_requests)
     .service(exchanges::create_consultation)
-    .service(exchanges::list_consultations);
+    .service(exchanges::list_consultations)
+    .service(experts::create_expert)
+    .service(experts::list_experts)
+    .service(experts::get_expert)
+    .service(experts::create_group)
+    .service(experts::list_groups)
+    .service(experts::get_group);
 }

@@ -1,4 +1,5 @@
-//! Diesel table definitions of recommendations and receptions.
+//! Diesel table definitions of recommendations, receptions, exchanges between officers
+//! and the register of experts.
 
 diesel::table! {
     recommendations (id) {
@@ -96,6 +97,8 @@ diesel::table! {
         form -> Text,
         created_at -> Timestamp,
         created_by -> Text,
+        expert_id -> Nullable<Text>,
+        expert_group_id -> Nullable<Text>,
     }
 }
 
@@ -122,3 +125,56 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(recommendations, recommendation_forwardings);
+
+diesel::table! {
+    experts (id) {
+        id -> Text,
+        government_body -> Text,
+        full_name -> Text,
+        organisation -> Nullable<Text>,
+        npo_id -> Nullable<Text>,
+        expertise -> Text,
+        contacts -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    expert_spheres (expert_id, sphere) {
+        expert_id -> Text,
+        sphere -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    expert_groups (id) {
+        id -> Text,
+        government_body -> Text,
+        name -> Text,
+        purpose -> Text,
+        sphere -> Nullable<Text>,
+        formed_on -> Date,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    expert_group_members (group_id, expert_id) {
+        group_id -> Text,
+        expert_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(expert_spheres -> experts (expert_id));
+diesel::joinable!(expert_group_members -> expert_groups (group_id));
+diesel::joinable!(expert_group_members -> experts (expert_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    experts,
+    expert_spheres,
+    expert_groups,
+    expert_group_members
+);

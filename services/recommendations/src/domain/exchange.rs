@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use service_kit::ApiError;
 use utoipa::ToSchema;
 
+use super::experts::parse_id;
 use super::recommendation::Contacts;
 use super::{Errors, multiline_text, parse_code, parse_date, present, text};
 
@@ -229,6 +230,12 @@ pub struct ConsultationInput {
     #[serde(default)]
     #[schema(required = true)]
     pub form: String,
+    /// Expert of the body's register who gave or received the support. Leave it out
+    /// when `expert_group_id` is given.
+    pub expert_id: Option<String>,
+    /// Expert group of the body that gave or received the support. Leave it out when
+    /// `expert_id` is given.
+    pub expert_group_id: Option<String>,
 }
 
 /// A valid record of support.
@@ -242,10 +249,13 @@ pub struct ConsultationFacts {
     pub sphere: Option<Sphere>,
     pub question: String,
     pub form: String,
+    pub expert_id: Option<String>,
+    pub expert_group_id: Option<String>,
 }
 
 impl ConsultationInput {
-    /// Parses the record; the support was given by `today`.
+    /// Parses the record; the support was given by `today`. Whether the expert or group
+    /// belongs to the body is checked against the store.
     pub fn parse(&self, today: NaiveDate) -> Result<ConsultationFacts, ApiError> {
         let mut errors = Errors::default();
         let direction =
@@ -300,6 +310,18 @@ impl ConsultationInput {
                 .check("/contacts/email", text(c.email.as_deref(), 254))
                 .flatten(),
         });
+        let expert_id = parse_id(&mut errors, "/expert_id", self.expert_id.as_deref());
+        let expert_group_id = parse_id(
+            &mut errors,
+            "/expert_group_id",
+            self.expert_group_id.as_deref(),
+        );
+        if expert_id.is_some() && expert_group_id.is_some() {
+            errors.add(
+                "/expert_group_id",
+                "a record names an expert or an expert group, not both; expert_id is also given",
+            );
+        }
 
         errors.into_result()?;
         match (direction, held_on, counterpart, question, form) {
@@ -314,6 +336,8 @@ impl ConsultationInput {
                     sphere,
                     question,
                     form,
+                    expert_id,
+                    expert_group_id,
                 })
             }
             _ => Err(ApiError::internal(anyhow::anyhow!(
@@ -336,5 +360,9 @@ pub struct Consultation {
     pub sphere: Option<Sphere>,
     pub question: String,
     pub form: String,
+    /// Expert of the body's register who gave or received the support.
+    pub expert_id: Option<String>,
+    /// Expert group of the body that gave or received the support.
+    pub expert_group_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }

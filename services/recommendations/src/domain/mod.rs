@@ -1,8 +1,9 @@
-//! Types and rules of recommendations and receptions; nothing here touches the
-//! database or HTTP.
+//! Types and rules of recommendations, receptions, exchanges between officers and the
+//! register of experts. Nothing here touches the database or HTTP.
 
 pub mod deadlines;
 pub mod exchange;
+pub mod experts;
 pub mod reception;
 pub mod recommendation;
 

@@ -20,6 +20,7 @@ use crate::domain::exchange::{
     OfficerRequestInput,
 };
 use crate::store::exchanges as store;
+use crate::store::experts as register;
 use crate::store::officers;
 
 /// Ask another body's officer for information, with a deadline for the answer.
@@ -177,7 +178,9 @@ pub async fn list_requests(
 
 /// Record expert or consultation support the body gave to an NPO or received from one.
 ///
-/// Officers only. An NPO named by registry id must be in the registry.
+/// Officers only. An NPO named by registry id must be in the registry. The expert or
+/// the expert group that gave or received the support, when named, must be of the
+/// officer's body.
 #[utoipa::path(
     post, path = "/v1/consultations", tag = "consultations",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response")),
@@ -205,11 +208,56 @@ pub async fn create_consultation(
 
     service
         .create(key, scope, body.raw.clone(), move |conn| {
+            if let Some(expert_id) = &facts.expert_id
+                && register::experts_of_body(
+                    conn,
+                    &government_body,
+                    std::slice::from_ref(expert_id),
+                )?
+                .is_empty()
+            {
+                return Err(ApiError::field(
+                    "/expert_id",
+                    format!("no expert {expert_id} is in the register of {government_body}"),
+                ));
+            }
+            if let Some(group_id) = &facts.expert_group_id
+                && !register::is_group_of_body(conn, &government_body, group_id)?
+            {
+                return Err(ApiError::field(
+                    "/expert_group_id",
+                    format!("no expert group {group_id} is in the register of {government_body}"),
+                ));
+            }
             let id = Uuid::now_v7().to_string();
-            store::insert_consultation(conn, &id, &government_body, &facts, &caller.subject, service_kit::now())?;
+            store::insert_consultation(
+                conn,
+                &id,
+                &government_body,
+                &facts,
+                &caller.subject,
+                service_kit::now(),
+            )?;
+            audit::record(
+                conn,
+                Change {
+                    entity: "consultation",
+                    entity_id: &id,
+                    action: "recorded",
+                    actor: &caller.subject,
+                    government_body: Some(&government_body),
+                    fields: &["question".to_owned(), "form".to_owned()],
+                },
+            )?;
             let record = store::find_consultation(conn, &id)?
                 .ok_or_else(|| ApiError::NotFound(format!("consultation {id}")))?;
-            tracing::info!(consultation.id = %id, body.id = %government_body, "consultation recorded");
+            tracing::info!(
+                consultation.id = %id,
+                body.id = %government_body,
+                expert.id = facts.expert_id.as_deref(),
+                group.id = facts.expert_group_id.as_deref(),
+                "consultation recorded"
+            );
             Created::new(record, format!("/v1/consultations/{id}"), None)
         })
         .await

@@ -2,6 +2,7 @@
 
 pub mod competence;
 pub mod exchanges;
+pub mod experts;
 pub mod receptions;
 pub mod recommendations;
 pub mod registry;

@@ -183,6 +183,8 @@ struct ConsultationRow {
     question: String,
     form: String,
     created_at: NaiveDateTime,
+    expert_id: Option<String>,
+    expert_group_id: Option<String>,
 }
 
 impl ConsultationRow {
@@ -206,6 +208,8 @@ impl ConsultationRow {
             npo_id: self.npo_id,
             question: self.question,
             form: self.form,
+            expert_id: self.expert_id,
+            expert_group_id: self.expert_group_id,
             created_at: utc(self.created_at),
         })
     }
@@ -235,6 +239,8 @@ pub fn insert_consultation(
             consultations::sphere.eq(facts.sphere.map(Catalogue::code)),
             consultations::question.eq(&facts.question),
             consultations::form.eq(&facts.form),
+            consultations::expert_id.eq(&facts.expert_id),
+            consultations::expert_group_id.eq(&facts.expert_group_id),
             consultations::created_at.eq(now.naive_utc()),
             consultations::created_by.eq(created_by),
         ))

@@ -1,6 +1,8 @@
-//! Diesel queries of recommendations and receptions, returning domain types.
+//! Diesel queries of recommendations, receptions, exchanges between officers and the
+//! register of experts, returning domain types.
 
 pub mod exchanges;
+pub mod experts;
 pub mod officers;
 pub mod receptions;
 pub mod recommendations;

@@ -2,6 +2,7 @@
 //! serving NPO lookups, on SQLite and on PostgreSQL.
 
 mod exchanges;
+mod experts;
 mod platform;
 mod receptions;
 mod recommendations;
