@@ -1,7 +1,8 @@
 //! Recommendations of NPOs to government bodies, accepted into work on arrival and
 //! closed only after feedback to their authors, with clarifications. Also requests of
 //! NPO representatives to be received by the officer, requests for information between
-//! officers, and expert and consultation support.
+//! officers, expert and consultation support, and officers' requests for
+//! recommendations of NPOs.
 
 pub mod domain;
 pub mod routes;
@@ -13,7 +14,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
-use routes::{Recommendations, exchanges, receptions, recommendations, registry};
+use routes::{Recommendations, calls, exchanges, receptions, recommendations, registry};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -58,6 +59,10 @@ pub const SERVICE: ServiceDef = ServiceDef {
         exchanges::list_requests,
         exchanges::create_consultation,
         exchanges::list_consultations,
+        calls::create_recommendation_request,
+        calls::list_recommendation_requests,
+        calls::get_recommendation_request,
+        calls::close_recommendation_request,
     )
 )]
 struct RecommendationsApi;
@@ -83,5 +88,9 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(exchanges::answer_request)
         .service(exchanges::list_requests)
         .service(exchanges::create_consultation)
-        .service(exchanges::list_consultations);
+        .service(exchanges::list_consultations)
+        .service(calls::create_recommendation_request)
+        .service(calls::list_recommendation_requests)
+        .service(calls::get_recommendation_request)
+        .service(calls::close_recommendation_request);
 }

@@ -1,6 +1,7 @@
 //! Types and rules of recommendations and receptions; nothing here touches the
 //! database or HTTP.
 
+pub mod calls;
 pub mod exchange;
 pub mod reception;
 pub mod recommendation;

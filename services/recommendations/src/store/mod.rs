@@ -1,5 +1,6 @@
 //! Diesel queries of recommendations and receptions, returning domain types.
 
+pub mod calls;
 pub mod exchanges;
 pub mod receptions;
 pub mod recommendations;
