@@ -17,8 +17,14 @@ struct Server {
 impl Server {
     /// Starts `liaison serve all` on a free port and waits until it listens.
     fn start(data: &std::path::Path) -> Self {
+        Self::start_with(data, &[])
+    }
+
+    /// Starts `liaison serve all` with extra settings, as `(variable, value)` pairs.
+    fn start_with(data: &std::path::Path, settings: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
             .args(["serve", "all"])
+            .envs(settings.iter().copied())
             .env("LIAISON_DATA_DIR", data)
             .env("LIAISON_LISTEN", "127.0.0.1:0")
             .env("LIAISON_LOG_FORMAT", "json")
@@ -432,14 +438,70 @@ async fn readme_joint_action_works() {
     assert!(server.terminate(), "the server stops cleanly on SIGTERM");
 }
 
+/// Starts a stand-in of the aggregation service's competence map as the README's
+/// walkthrough assumes it: youth matters in the Ulytau region (KATO codes starting with
+/// 62) go to the region's youth department. Returns its base URL.
+async fn start_competence_map() -> (String, actix_web::dev::ServerHandle) {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+
+    #[derive(serde::Deserialize)]
+    struct Lookup {
+        sphere: String,
+        territory: Option<String>,
+    }
+
+    const DEPARTMENT: &str = "ulytau-youth-department";
+    let server = HttpServer::new(|| {
+        App::new()
+            .route(
+                "/v1/competence-map",
+                web::get().to(|query: web::Query<Lookup>| async move {
+                    let ulytau = query
+                        .territory
+                        .as_deref()
+                        .is_some_and(|t| t.starts_with("62"));
+                    if query.sphere == "youth" && ulytau {
+                        HttpResponse::Ok().json(json!({"government_body": DEPARTMENT}))
+                    } else {
+                        HttpResponse::NotFound().finish()
+                    }
+                }),
+            )
+            .route(
+                "/v1/government-bodies/{id}",
+                web::get().to(|id: web::Path<String>| async move {
+                    if [DEPARTMENT, "akimat-ulytau"].contains(&id.as_str()) {
+                        HttpResponse::Ok().json(json!({"id": id.as_str()}))
+                    } else {
+                        HttpResponse::NotFound().finish()
+                    }
+                }),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .expect("the competence map binds a free port");
+    let address = server.addrs()[0];
+    let server = server.run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (format!("http://{address}"), handle)
+}
+
 #[tokio::test]
 async fn readme_recommendation_works() {
     let data = tempfile::tempdir().unwrap();
-    let server = Server::start(data.path());
+    let (map, map_handle) = start_competence_map().await;
+    let server = Server::start_with(data.path(), &[("LIAISON_SERVICE_URL_AGGREGATION", &map)]);
     let client = reqwest::Client::new();
     let officer = token(
         data.path(),
         &["--role", "officer", "--body", "akimat-ulytau"],
+    );
+    let department = token(
+        data.path(),
+        &["--role", "officer", "--body", "ulytau-youth-department"],
     );
     let npo = token(data.path(), &["--role", "npo", "--bin", "940140000385"]);
     let registered = send(
@@ -456,37 +518,46 @@ async fn readme_recommendation_works() {
     .await
     .0;
     let r = server.url("/v1/recommendations");
-    let as_officer = |path: String, etag: &str, body: Value| {
+    let post_as = |token: &str, path: String, etag: &str, body: Value| {
         client
             .post(path)
-            .bearer_auth(&officer)
+            .bearer_auth(token)
             .header("If-Match", format!("\"{etag}\""))
             .json(&body)
     };
 
     let (created, recommendation) = send(client.post(&r).bearer_auth(&npo).json(&json!({
-        "government_body": "akimat-ulytau", "sphere": "youth",
+        "government_body": "akimat-ulytau", "sphere": "youth", "territory": "620000000",
         "text": "Открыть молодежный центр в Жезказгане",
         "contacts": {"name": "Айгерім Сейітова", "email": "info@example.kz"}
     })))
     .await;
     let rec = format!("{r}/{}", recommendation["id"].as_str().unwrap());
-    let (early, missing) = send(as_officer(format!("{rec}/close"), "1", json!({}))).await;
-    let decided = send(as_officer(
-        format!("{rec}/decision"),
+    let (forwarded, routed) = send(post_as(
+        &officer,
+        format!("{rec}/forwarding"),
         "1",
+        json!({}),
+    ))
+    .await;
+    let (early, missing) = send(post_as(&department, format!("{rec}/close"), "2", json!({}))).await;
+    let decided = send(post_as(
+        &department,
+        format!("{rec}/decision"),
+        "2",
         json!({"handling": "included_in_plans", "reason": "В плане на 2027 год"}),
     ))
     .await
     .0;
-    let answered = send(as_officer(
+    let answered = send(post_as(
+        &department,
         format!("{rec}/feedback"),
-        "2",
+        "3",
         json!({"feedback": "Центр включен в план работы на 2027 год"}),
     ))
     .await
     .0;
-    let closed = send(as_officer(format!("{rec}/close"), "3", json!({})))
+    let closed = send(post_as(&department, format!("{rec}/close"), "4", json!({})))
         .await
         .0;
     let (_, seen_by_npo) = send(client.get(&rec).bearer_auth(&npo)).await;
@@ -494,17 +565,23 @@ async fn readme_recommendation_works() {
     assert_eq!(registered, 201);
     assert_eq!(created, 201, "{recommendation}");
     assert_eq!(recommendation["status"], "in_work");
+    assert_eq!(forwarded, 200, "{routed}");
+    assert_eq!(routed["government_body"], "ulytau-youth-department");
+    assert_eq!(routed["forwarding"][0]["routed_by"], "competence_map");
     assert_eq!(early, 409);
     assert_eq!(missing["errors"].as_array().unwrap().len(), 2);
     assert_eq!(decided, 200);
     assert_eq!(answered, 200);
     assert_eq!(closed, 200);
     assert_eq!(seen_by_npo["status"], "closed");
+    assert_eq!(seen_by_npo["government_body"], "ulytau-youth-department");
+    assert_eq!(seen_by_npo["received_by"], "akimat-ulytau");
     assert_eq!(
         seen_by_npo["feedback"],
         "Центр включен в план работы на 2027 год"
     );
     assert!(server.terminate(), "the server stops cleanly on SIGTERM");
+    map_handle.stop(true).await;
 }
 
 #[tokio::test]

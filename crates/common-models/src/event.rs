@@ -288,6 +288,8 @@ pub mod recommendations {
     pub const RECOMMENDATION_CLOSED: &str = "recommendations.recommendation.closed";
     /// A recommendation was forwarded to another body, which now handles it.
     pub const RECOMMENDATION_FORWARDED: &str = "recommendations.recommendation.forwarded";
+    /// An officer requested recommendations from NPOs on a topic, by a deadline.
+    pub const REQUEST_PUBLISHED: &str = "recommendations.request.published";
 
     /// Payload of the recommendation events. Holds no contacts.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -299,6 +301,20 @@ pub mod recommendations {
         pub status: String,
         pub received_on: NaiveDate,
         pub answered_on: Option<NaiveDate>,
+    }
+
+    /// Payload of `recommendations.request.published`, from which a notifier can tell
+    /// the invited NPOs about the request.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct RequestPublished {
+        pub request_id: String,
+        /// Body that sent the request and receives the recommendations.
+        pub government_body: String,
+        pub sphere: Option<String>,
+        /// Last day on which recommendations are accepted.
+        pub deadline: NaiveDate,
+        /// Registry ids of the invited NPOs. Empty when every NPO is invited.
+        pub invited_npo_ids: Vec<String>,
     }
 }
 

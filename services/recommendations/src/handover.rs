@@ -13,7 +13,7 @@ use service_kit::inbox::Consumer;
 use service_kit::{AnyConnection, ServiceContext, StoreError};
 
 use crate::domain::Responsible;
-use crate::store::{exchanges, officers, receptions, recommendations};
+use crate::store::{calls, exchanges, officers, receptions, recommendations};
 
 /// Name of the consumer, which is also its inbox name and queue.
 pub const CONSUMER: &str = "recommendations.officers";
@@ -101,6 +101,10 @@ fn hand_over(
             "officer_request",
             exchanges::reassign_requests(conn, body, from, to)?,
         ),
+        (
+            "recommendation_request",
+            calls::reassign(conn, body, from, to)?,
+        ),
     ];
     let actor = event.actor.as_deref().unwrap_or("aggregation");
     for (entity, ids) in &moved {
@@ -124,6 +128,7 @@ fn hand_over(
         recommendations = moved[0].1.len(),
         reception_requests = moved[1].1.len(),
         officer_requests = moved[2].1.len(),
+        recommendation_requests = moved[3].1.len(),
         "open items handed to the body's officer"
     );
     Ok(())

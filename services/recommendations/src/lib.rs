@@ -1,8 +1,8 @@
 //! Recommendations of NPOs to government bodies, accepted into work on arrival and
 //! closed only after feedback to their authors, with clarifications. Also requests of
 //! NPO representatives to be received by the officer, requests for information between
-//! officers, the register of experts and expert groups, and expert and consultation
-//! support.
+//! officers, the register of experts and expert groups, expert and consultation
+//! support, and officers' requests for recommendations of NPOs.
 
 pub mod domain;
 pub mod handover;
@@ -19,7 +19,7 @@ use utoipa::OpenApi;
 
 use domain::deadlines::StageDeadlines;
 use routes::{
-    Recommendations, competence, exchanges, experts, receptions, recommendations, registry,
+    Recommendations, calls, competence, exchanges, experts, receptions, recommendations, registry,
 };
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -74,6 +74,10 @@ pub const SERVICE: ServiceDef = ServiceDef {
         experts::create_group,
         experts::list_groups,
         experts::get_group,
+        calls::create_recommendation_request,
+        calls::list_recommendation_requests,
+        calls::get_recommendation_request,
+        calls::close_recommendation_request,
     )
 )]
 struct RecommendationsApi;
@@ -113,5 +117,9 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(experts::get_expert)
     .service(experts::create_group)
     .service(experts::list_groups)
-    .service(experts::get_group);
+    .service(experts::get_group)
+    .service(calls::create_recommendation_request)
+    .service(calls::list_recommendation_requests)
+    .service(calls::get_recommendation_request)
+    .service(calls::close_recommendation_request);
 }

@@ -178,3 +178,34 @@ diesel::allow_tables_to_appear_in_same_query!(
     expert_groups,
     expert_group_members
 );
+
+diesel::table! {
+    recommendation_requests (id) {
+        id -> Text,
+        government_body -> Text,
+        topic -> Text,
+        sphere -> Nullable<Text>,
+        format -> Text,
+        sent_on -> Date,
+        deadline -> Date,
+        open_to_all -> Bool,
+        status -> Text,
+        closed_on -> Nullable<Date>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+        responsible -> Nullable<Text>,
+        responsible_name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    recommendation_request_npos (request_id, npo_id) {
+        request_id -> Text,
+        npo_id -> Text,
+        npo_bin -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(recommendation_requests, recommendation_request_npos);

@@ -1,6 +1,7 @@
 //! Types and rules of recommendations, receptions, exchanges between officers and the
 //! register of experts. Nothing here touches the database or HTTP.
 
+pub mod calls;
 pub mod deadlines;
 pub mod exchange;
 pub mod experts;

@@ -103,6 +103,9 @@ pub struct RecommendationInput {
     pub author_name: Option<String>,
     /// Registry id of the NPO, for a recommendation an officer records from an NPO.
     pub npo_id: Option<String>,
+    /// Request for recommendations the NPO answers; the recommendation goes to the body
+    /// that sent the request.
+    pub request_id: Option<String>,
     /// Day the body received it, for a recommendation an officer records.
     #[schema(value_type = Option<NaiveDate>)]
     pub received_on: Option<String>,
@@ -118,6 +121,15 @@ pub struct Proposal {
     pub text: String,
     pub territory: Option<KatoCode>,
     pub contacts: Option<Contacts>,
+}
+
+/// A checked submission of an NPO user: the body it names, the request it answers,
+/// at least one of the two, and the recommendation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub government_body: Option<String>,
+    pub request_id: Option<String>,
+    pub proposal: Proposal,
 }
 
 /// The author as an officer records it.
@@ -167,7 +179,7 @@ impl RecommendationInput {
 
     /// Parses a submission by an NPO user, who names the body and nothing about the
     /// author, which comes from the token and the registry.
-    pub fn parse_submission(&self) -> Result<(String, Proposal), ApiError> {
+    pub fn parse_submission(&self) -> Result<Submission, ApiError> {
         let mut errors = Errors::default();
         let body = errors
             .check(
@@ -175,10 +187,13 @@ impl RecommendationInput {
                 text(self.government_body.as_deref(), 200),
             )
             .flatten();
-        if body.is_none() && !errors.has("/government_body") {
+        let request_id = errors
+            .check("/request_id", text(self.request_id.as_deref(), 64))
+            .flatten();
+        if body.is_none() && request_id.is_none() && !errors.has("/government_body") {
             errors.add(
                 "/government_body",
-                "name the government body the recommendation is for",
+                "name the government body the recommendation is for, or the request_id it answers",
             );
         }
         for (name, present) in [
@@ -197,15 +212,23 @@ impl RecommendationInput {
         }
         let proposal = self.proposal(&mut errors);
         errors.into_result()?;
-        match (body, proposal) {
-            (Some(body), Some(proposal)) => Ok((body, proposal)),
-            _ => Err(missing("recommendation")),
-        }
+        let proposal = proposal.ok_or_else(|| missing("recommendation"))?;
+        Ok(Submission {
+            government_body: body,
+            request_id,
+            proposal,
+        })
     }
 
     /// Parses a recommendation an officer records, received by `today` at the latest.
     pub fn parse_recorded(&self, today: NaiveDate) -> Result<(Proposal, RecordedAuthor), ApiError> {
         let mut errors = Errors::default();
+        if self.request_id.is_some() {
+            errors.add(
+                "/request_id",
+                "only an NPO answers a request for recommendations; an officer records the initiator",
+            );
+        }
         if self.government_body.is_some() {
             errors.add(
                 "/government_body",

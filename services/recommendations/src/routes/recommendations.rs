@@ -26,10 +26,10 @@ use crate::domain::recommendation::{
     QuestionInput, Recommendation, RecommendationInput, RoutedBy, Stage, Status, check_closable,
     check_forwardable, check_undecided, required_text,
 };
-use crate::store::officers;
 use crate::store::recommendations::{
     self as store, Author, Filter, Intake, Next, OverdueCount, Scope, Step,
 };
+use crate::store::{calls, officers};
 
 const ENTITY: &str = "recommendation";
 /// Maximum number of clarifications of one recommendation.
@@ -176,16 +176,17 @@ pub async fn create_recommendation(
     caller.require(&[Role::Npo, Role::Officer])?;
     let today = common_models::time::today();
     let deadlines = service.deadlines.clone();
-    let (government_body, proposal, author) = if caller.role == Role::Npo {
-        let (government_body, proposal) = body.value.parse_submission()?;
+    let (named_body, request_id, proposal, author) = if caller.role == Role::Npo {
+        let submission = body.value.parse_submission()?;
         let bin = caller
             .bin()
             .cloned()
             .ok_or_else(|| ApiError::Forbidden("the token of an NPO user carries no BIN".into()))?;
         let npo = registry::npo_by_bin(&service, &bin).await?;
         (
-            government_body,
-            proposal,
+            submission.government_body,
+            submission.request_id,
+            submission.proposal,
             (
                 AuthorKind::Npo,
                 npo.display_name(),
@@ -210,7 +211,8 @@ pub async fn create_recommendation(
             None => (recorded.name.clone().unwrap_or_default(), None, None),
         };
         (
-            government_body,
+            Some(government_body),
+            None,
             proposal,
             (
                 recorded.kind,
@@ -231,13 +233,31 @@ pub async fn create_recommendation(
     let response = service
         .create(key, scope, body.raw.clone(), move |conn| {
             let (kind, name, npo_id, npo_bin, initiator, received_on) = &author;
+            let (government_body, initiator) = match (&request_id, npo_id) {
+                (Some(request_id), Some(npo_id)) => {
+                    let (requesting_body, _) = calls::answerable(conn, request_id, npo_id, today)?;
+                    if named_body.as_ref().is_some_and(|named| *named != requesting_body) {
+                        return Err(ApiError::field(
+                            "/government_body",
+                            format!("request {request_id} was sent by {requesting_body}; leave government_body out or name that body"),
+                        ));
+                    }
+                    (requesting_body, Initiator::GovernmentBody)
+                }
+                _ => (
+                    named_body.clone().ok_or_else(|| {
+                        ApiError::internal(anyhow::anyhow!("a recommendation passed its checks without a body"))
+                    })?,
+                    *initiator,
+                ),
+            };
             let id = Uuid::now_v7().to_string();
             let author = Author {
                 kind: *kind,
                 name,
                 npo_id: npo_id.as_deref(),
                 npo_bin: npo_bin.as_deref(),
-                initiator: *initiator,
+                initiator,
                 received_on: *received_on,
             };
             let responsible = match caller.role {
@@ -247,7 +267,7 @@ pub async fn create_recommendation(
             let intake = Intake {
                 responsible: responsible.as_ref(),
                 due_on: deadlines.due(Stage::Decision, *received_on),
-                request_id: None,
+                request_id: request_id.as_deref(),
                 created_by: &caller.subject,
             };
             store::insert(conn, &id, &government_body, &proposal, &author, &intake, service_kit::now())?;

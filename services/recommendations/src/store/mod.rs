@@ -1,6 +1,7 @@
 //! Diesel queries of recommendations, receptions, exchanges between officers and the
 //! register of experts, returning domain types.
 
+pub mod calls;
 pub mod exchanges;
 pub mod experts;
 pub mod officers;

@@ -1,6 +1,7 @@
 //! HTTP tests of the recommendations service against a real server, with the registry
 //! serving NPO lookups, on SQLite and on PostgreSQL.
 
+mod calls;
 mod exchanges;
 mod experts;
 mod platform;

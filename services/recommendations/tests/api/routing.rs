@@ -942,6 +942,15 @@ backend_tests! {
         let incoming = json_body(incoming, StatusCode::CREATED).await;
         assert_eq!(incoming["asked_officer"], Value::Null);
         let incoming = id_of(&incoming);
+        let call = json!({
+            "topic": "Предложения к плану работы с молодёжью",
+            "format": "written",
+            "deadline": (today + chrono::Days::new(10)).to_string(),
+        });
+        let call = post_as(&app, "/v1/recommendation-requests", &leaving, &call).await;
+        let call = json_body(call, StatusCode::CREATED).await;
+        assert_eq!(call["responsible"], leaver);
+        let call_path = format!("/v1/recommendation-requests/{}", id_of(&call));
 
         let handover = replaced_event(BODY, LEAVING_OFFICER, SUCCESSOR, SUCCESSOR_NAME);
         app.publish(&handover).await;
@@ -961,6 +970,8 @@ backend_tests! {
                 && item_with_id(page, &incoming)["asked_officer"] == successor
         })
         .await;
+        let call_now = get_json(&app, &call_path, &reader).await;
+        assert_eq!(call_now["responsible"], successor);
         let closed_now = get_json(&app, &recommendation_path(&closed), &reader).await;
         let other_recorded_now =
             get_json(&app, &recommendation_path(&other_recorded), &astana).await;

@@ -1,4 +1,6 @@
 DROP TABLE body_officers;
+ALTER TABLE recommendation_requests DROP COLUMN responsible_name;
+ALTER TABLE recommendation_requests DROP COLUMN responsible;
 ALTER TABLE officer_requests DROP COLUMN asked_officer_name;
 ALTER TABLE officer_requests DROP COLUMN asked_officer;
 ALTER TABLE officer_requests DROP COLUMN responsible_name;

@@ -28,6 +28,8 @@ ALTER TABLE officer_requests ADD COLUMN responsible TEXT;
 ALTER TABLE officer_requests ADD COLUMN responsible_name TEXT;
 ALTER TABLE officer_requests ADD COLUMN asked_officer TEXT;
 ALTER TABLE officer_requests ADD COLUMN asked_officer_name TEXT;
+ALTER TABLE recommendation_requests ADD COLUMN responsible TEXT;
+ALTER TABLE recommendation_requests ADD COLUMN responsible_name TEXT;
 
 CREATE TABLE body_officers (
     government_body TEXT PRIMARY KEY,

@@ -1,0 +1,2 @@
+DROP TABLE recommendation_request_npos;
+DROP TABLE recommendation_requests;
