@@ -36,6 +36,7 @@ impl WorkingCalendar {
     /// Reads a calendar file.
     pub fn parse(text: &str) -> Result<Self, CalendarError> {
         let mut calendar = Self::default();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (index, raw) in text.lines().enumerate() {
             let line = raw.split('#').next().unwrap_or_default().trim();
             if line.is_empty() {
@@ -63,6 +64,11 @@ impl WorkingCalendar {
             added.insert(date);
         }
         Ok(calendar)
+    }
+
+    /// Returns the number of listed days off, weekends aside.
+    pub fn listed_days_off(&self) -> usize {
+        self.days_off.len()
     }
 
     /// Returns whether `day` is a working day.
@@ -184,5 +190,12 @@ mod tests {
             Err(2)
         );
         assert!(WorkingCalendar::parse("2026-12-16").is_err());
+    }
+
+    #[test]
+    fn byte_order_mark_ignored() {
+        let calendar = WorkingCalendar::parse("\u{feff}2026-12-16 off Independence Day\n")
+            .expect("a calendar saved with a byte order mark");
+        assert!(!calendar.is_working_day(date("2026-12-16")));
     }
 }

@@ -137,7 +137,7 @@ impl ServiceContext {
             .and_then(|peers| peers.iter().find(|peer| peer.name() == name))
             .ok_or_else(|| {
                 ApiError::Unavailable(format!(
-                    "the {name} service is not configured for {}: run it in this process or set {}SERVICE_URL_{}",
+                    "the {name} service is not configured for {}: set {}SERVICE_URL_{} to its address",
                     self.name,
                     crate::settings::PREFIX,
                     name.to_uppercase().replace('-', "_")

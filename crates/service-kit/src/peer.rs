@@ -30,9 +30,12 @@ pub struct Peer {
 impl Peer {
     /// Creates a client of service `name` at `base`.
     pub fn new(name: &'static str, base: &str) -> Result<Self, reqwest::Error> {
+        // A redirect would send the call, and its trace context, to another address
+        // than the configured one, so it counts as a failed call.
         let client = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .connect_timeout(ATTEMPT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self {
             name,
@@ -74,7 +77,7 @@ impl Peer {
                 }
                 Err(reason) => {
                     return Err(ApiError::Unavailable(format!(
-                        "no response from the {} service to {path} after {ATTEMPTS} attempts ({reason})",
+                        "the call of the {} service at {path} failed {ATTEMPTS} times ({reason})",
                         self.name
                     )));
                 }
@@ -109,7 +112,7 @@ impl Peer {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(ApiError::internal(anyhow::anyhow!(
+            return Err(ApiError::Unavailable(format!(
                 "the {} service responded to {path} with status {status}",
                 self.name
             )));
@@ -122,8 +125,8 @@ impl Peer {
             ))
         })?;
         serde_json::from_slice(&body).map(Some).map_err(|e| {
-            ApiError::internal(anyhow::anyhow!(
-                "the {} service responded to {path} with an unexpected body: {e}",
+            ApiError::Unavailable(format!(
+                "the {} service responded to {path} with a body of another shape: {e}",
                 self.name
             ))
         })

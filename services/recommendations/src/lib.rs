@@ -35,7 +35,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     },
     openapi,
     configure,
-    on_start: |context| StageDeadlines::from_settings(&context.settings).map(drop),
+    on_start: log_deadlines,
     consumers: handover::consumers,
     background: |_, _| Vec::new(),
     peers: &[registry::REGISTRY],
@@ -47,7 +47,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
 #[openapi(
     info(
         title = "Recommendations and receptions",
-        description = "Recommendations of NPOs to the government bodies of Kazakhstan, their handling, clarifications and the feedback to their authors, requests of NPO representatives to be received by the liaison officer, requests for information between officers, the register of experts and expert groups, and expert and consultation support."
+        description = "Recommendations of NPOs to the government bodies of Kazakhstan, their routing to the competent body, handling, clarifications and the feedback to their authors, officers' requests for recommendations, requests of NPO representatives to be received by the liaison officer, requests for information between officers, the register of experts and expert groups, and expert and consultation support."
     ),
     paths(
         recommendations::create_recommendation,
@@ -122,4 +122,21 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(calls::list_recommendation_requests)
     .service(calls::get_recommendation_request)
     .service(calls::close_recommendation_request);
+}
+
+/// Checks the deadline settings, so the service does not start with invalid ones, and
+/// logs what the deadlines are counted with.
+fn log_deadlines(context: &ServiceContext) -> anyhow::Result<()> {
+    let deadlines = StageDeadlines::from_settings(&context.settings)?;
+    tracing::info!(
+        decision_days = deadlines.decision_days,
+        feedback_days = deadlines.feedback_days,
+        calendar = context
+            .settings
+            .option("HOLIDAYS_FILE")
+            .unwrap_or("built-in"),
+        listed_days_off = deadlines.calendar.listed_days_off(),
+        "recommendation deadlines counted in working days"
+    );
+    Ok(())
 }

@@ -28,6 +28,8 @@ diesel::table! {
         responsible_name -> Nullable<Text>,
         due_on -> Nullable<Date>,
         request_id -> Nullable<Text>,
+        decided_version -> Nullable<Integer>,
+        feedback_version -> Nullable<Integer>,
     }
 }
 

@@ -190,7 +190,8 @@ impl RecommendationInput {
         let request_id = errors
             .check("/request_id", text(self.request_id.as_deref(), 64))
             .flatten();
-        if body.is_none() && request_id.is_none() && !errors.has("/government_body") {
+        let unnamed = body.is_none() && request_id.is_none();
+        if unnamed && !errors.has("/government_body") && !errors.has("/request_id") {
             errors.add(
                 "/government_body",
                 "name the government body the recommendation is for, or the request_id it answers",
@@ -421,6 +422,28 @@ pub struct Recommendation {
     pub updated_at: DateTime<Utc>,
     #[serde(skip)]
     pub npo_bin: Option<String>,
+    /// Version the last decision produced.
+    #[serde(skip)]
+    pub decided_version: Option<i32>,
+    /// Version the last feedback produced.
+    #[serde(skip)]
+    pub feedback_version: Option<i32>,
+}
+
+impl Recommendation {
+    /// Returns whether the author got feedback after the last decision.
+    pub fn feedback_follows_decision(&self) -> bool {
+        feedback_follows(self.decided_version, self.feedback_version)
+    }
+}
+
+/// Returns whether feedback given at `feedback_version` came after the decision made at
+/// `decided_version`.
+pub fn feedback_follows(decided_version: Option<i32>, feedback_version: Option<i32>) -> bool {
+    match (decided_version, feedback_version) {
+        (Some(decided), Some(feedback)) => feedback > decided,
+        _ => false,
+    }
 }
 
 /// Body of a decision on a recommendation.
@@ -524,6 +547,11 @@ pub fn check_closable(recommendation: &Recommendation) -> Result<(), ApiError> {
             "/feedback",
             "give the author feedback before closing",
         ));
+    } else if !recommendation.feedback_follows_decision() {
+        missing.push(FieldError::new(
+            "/feedback",
+            "the last feedback came before the decision; tell the author what was decided",
+        ));
     }
     if missing.is_empty() {
         return Ok(());
@@ -595,12 +623,13 @@ pub fn check_undecided(recommendation: &Recommendation) -> Result<(), ApiError> 
     Ok(())
 }
 
-/// Returns the stage a recommendation in `status` with or without feedback is at.
-pub fn stage_of(status: Status, has_feedback: bool) -> Option<Stage> {
+/// Returns the stage a recommendation in `status` is at, with or without feedback after
+/// its decision.
+pub fn stage_of(status: Status, feedback_after_decision: bool) -> Option<Stage> {
     match status {
         Status::InWork | Status::Forwarded => Some(Stage::Decision),
         Status::Closed => None,
-        _ if has_feedback => None,
+        _ if feedback_after_decision => None,
         _ => Some(Stage::Feedback),
     }
 }

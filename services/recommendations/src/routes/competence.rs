@@ -55,16 +55,37 @@ impl<'a> CompetenceMap<'a> {
             .peer(AGGREGATION)?
             .get_json("/v1/competence-map", &query)
             .await?;
-        Ok(found.map(|body| body.government_body))
+        match found {
+            Some(body) if is_body_id(&body.government_body) => Ok(Some(body.government_body)),
+            Some(_) => Err(ApiError::Unavailable(
+                "the competence map of the aggregation service returned an invalid government body id".into(),
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Checks that the ministry's register contains body `id`, which a caller named at
+    /// `pointer`; 422 when it does not. Without a configured aggregation service the
+    /// name is taken as given.
+    pub async fn check_named_body(&self, id: &str, pointer: &str) -> Result<(), ApiError> {
+        // NOTE: until the aggregation service is configured, a body named by an NPO is
+        // not checked, so a misspelt body receives items no officer reads.
+        if self.context.peer(AGGREGATION).is_err() {
+            return Ok(());
+        }
+        if self.has_body(id).await? {
+            Ok(())
+        } else {
+            Err(ApiError::field(
+                pointer,
+                format!("the ministry's register has no government body '{id}'"),
+            ))
+        }
     }
 
     /// Returns whether the aggregation service's register contains body `id`.
     pub async fn has_body(&self, id: &str) -> Result<bool, ApiError> {
-        let path_safe = !id.is_empty()
-            && id
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_'));
-        if !path_safe {
+        if !is_body_id(id) {
             return Ok(false);
         }
         let card: Option<BodyCard> = self
@@ -74,4 +95,14 @@ impl<'a> CompetenceMap<'a> {
             .await?;
         Ok(card.is_some_and(|card| card.id == id))
     }
+}
+
+/// Returns whether `id` has the form of a government body id: 1 to 200 letters, digits,
+/// `-` and `_`, so it is safe in a URL path.
+fn is_body_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.chars().count() <= 200
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_'))
 }

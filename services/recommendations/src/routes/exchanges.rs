@@ -13,6 +13,7 @@ use service_kit::{ApiError, ApiResult, Caller};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::competence::CompetenceMap;
 use super::recommendations::acting;
 use super::{Recommendations, registry};
 use crate::domain::exchange::{
@@ -46,6 +47,9 @@ pub async fn create_request(
     let from_body = caller.officer_body()?.to_owned();
     let today = common_models::time::today();
     let facts = body.value.parse(&from_body, today)?;
+    CompetenceMap::of(&service)
+        .check_named_body(&facts.to_body, "/to_body")
+        .await?;
     let scope = caller.idempotency_scope("POST /v1/officer-requests");
 
     service

@@ -11,6 +11,7 @@ use service_kit::{ApiError, ApiResult, Caller, Role};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::competence::CompetenceMap;
 use super::recommendations::acting;
 use super::{Recommendations, registry};
 use crate::domain::reception::{
@@ -53,6 +54,9 @@ pub async fn create_request(
             .cloned()
             .ok_or_else(|| ApiError::Forbidden("the token of an NPO user carries no BIN".into()))?;
         let npo = registry::npo_by_bin(&service, &bin).await?;
+        CompetenceMap::of(&service)
+            .check_named_body(&body_name, "/government_body")
+            .await?;
         (body_name, Some((npo.id, bin.to_string())))
     } else {
         if body.value.government_body.is_some() {

@@ -111,11 +111,16 @@ fn readable(
     }
 }
 
-/// Loads a recommendation of the calling officer's body, for a change.
+/// Loads a recommendation the calling officer's body handles, for a change. A body
+/// that forwarded it gets 403, and other callers 404.
 fn owned(conn: &mut AnyConnection, id: &str, caller: &Caller) -> Result<Recommendation, ApiError> {
     caller.officer_body()?;
     match readable(conn, id, caller)? {
         (recommendation, Reader::Body) => Ok(recommendation),
+        (recommendation, Reader::Previous) => Err(ApiError::Forbidden(format!(
+            "recommendation {id} was forwarded and {} handles it now",
+            recommendation.government_body
+        ))),
         _ => Err(ApiError::NotFound(format!("recommendation {id}"))),
     }
 }
@@ -227,6 +232,13 @@ pub async fn create_recommendation(
     if let Some(territory) = &proposal.territory {
         registry::check_territory(&service, territory, "/territory").await?;
     }
+    if caller.role == Role::Npo
+        && let Some(named) = &named_body
+    {
+        CompetenceMap::of(&service)
+            .check_named_body(named, "/government_body")
+            .await?;
+    }
     let events = service.events_for(Some(&caller));
     let scope = caller.idempotency_scope("POST /v1/recommendations");
 
@@ -235,7 +247,16 @@ pub async fn create_recommendation(
             let (kind, name, npo_id, npo_bin, initiator, received_on) = &author;
             let (government_body, initiator) = match (&request_id, npo_id) {
                 (Some(request_id), Some(npo_id)) => {
-                    let (requesting_body, _) = calls::answerable(conn, request_id, npo_id, today)?;
+                    let (requesting_body, sphere) =
+                        calls::answerable(conn, request_id, npo_id, today)?;
+                    if let Some(sphere) = sphere
+                        && sphere != proposal.sphere
+                    {
+                        return Err(ApiError::field(
+                            "/sphere",
+                            format!("request {request_id} asks for recommendations in sphere {}", sphere.code()),
+                        ));
+                    }
                     if named_body.as_ref().is_some_and(|named| *named != requesting_body) {
                         return Err(ApiError::field(
                             "/government_body",
@@ -305,7 +326,8 @@ pub struct RecommendationQuery {
     /// Only those with this status.
     #[param(value_type = Option<Status>)]
     pub status: Option<String>,
-    /// Only those whose current stage is past its due day.
+    /// Only those whose current stage is past its due day (`true`), or only the others
+    /// (`false`).
     pub overdue: Option<bool>,
     /// Only those this officer (the subject of their tokens) is responsible for.
     pub responsible: Option<String>,
@@ -330,7 +352,7 @@ impl RecommendationQuery {
         };
         Ok(Filter {
             status,
-            due_before: self.overdue.unwrap_or(false).then_some(today),
+            overdue: self.overdue.map(|overdue| (overdue, today)),
             responsible: self.responsible.clone(),
             government_body: self.government_body.clone(),
         })
@@ -384,6 +406,15 @@ pub async fn list_recommendations(
     Ok(HttpResponse::Ok().json(Page::from_overfetch(items, limit, |r| r.id.clone())))
 }
 
+/// Filter of the overdue counts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OverdueQuery {
+    /// Only this body; an officer may name only their own.
+    pub government_body: Option<String>,
+}
+
 /// Overdue recommendations per body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OverdueByBody {
@@ -394,7 +425,7 @@ pub struct OverdueByBody {
 ///
 /// An officer gets their own body's count, the ministry every body with one.
 #[utoipa::path(
-    get, path = "/v1/recommendations/overdue-by-body", tag = "recommendations",
+    get, path = "/v1/recommendations/overdue-by-body", tag = "recommendations", params(OverdueQuery),
     responses((status = 200, body = OverdueByBody), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []))
 )]
@@ -402,8 +433,17 @@ pub struct OverdueByBody {
 pub async fn overdue_by_body(
     service: web::Data<Recommendations>,
     caller: Caller,
+    query: ValidQuery<OverdueQuery>,
 ) -> ApiResult<HttpResponse> {
-    let body = caller.reading_scope()?.map(str::to_owned);
+    let body = match (caller.reading_scope()?, &query.government_body) {
+        (Some(own), Some(asked)) if own != asked => {
+            return Err(ApiError::Forbidden(
+                "an officer counts the overdue recommendations of their own body".into(),
+            ));
+        }
+        (Some(own), _) => Some(own.to_owned()),
+        (None, asked) => asked.clone(),
+    };
     let today = common_models::time::today();
     let items = service
         .db
@@ -519,11 +559,14 @@ pub async fn decide(
                 reason: reason.as_deref(),
                 feedback: current.feedback.as_deref(),
                 answered_on: current.answered_on,
-                due_on: current
-                    .feedback
-                    .is_none()
-                    .then(|| deadlines.due(Stage::Feedback, today)),
+                // A new decision needs new feedback; feedback already owed keeps its day.
+                due_on: match current.stage {
+                    Some(Stage::Feedback) => current.due_on,
+                    _ => Some(deadlines.due(Stage::Feedback, today)),
+                },
                 responsible: responsible.as_ref(),
+                decided_version: Some(current.version + 1),
+                feedback_version: current.feedback_version,
             };
             store_change(
                 conn,
@@ -583,6 +626,8 @@ pub async fn give_feedback(
                     .due_on
                     .filter(|_| current.stage == Some(Stage::Decision)),
                 responsible: responsible.as_ref(),
+                decided_version: current.decided_version,
+                feedback_version: Some(current.version + 1),
             };
             store_change(conn, &caller, &events, &current, &next, None, "answered")
         })
@@ -627,6 +672,8 @@ pub async fn close(
                 answered_on: current.answered_on,
                 due_on: None,
                 responsible: responsible.as_ref(),
+                decided_version: current.decided_version,
+                feedback_version: current.feedback_version,
             };
             store_change(
                 conn,
@@ -714,12 +761,15 @@ pub async fn ask_clarification(
 pub async fn answer_clarification(
     service: web::Data<Recommendations>,
     caller: Caller,
-    path: web::Path<(String, i32)>,
+    path: web::Path<(String, String)>,
     body: ValidJson<AnswerInput>,
 ) -> ApiResult<HttpResponse> {
     caller.require(&[Role::Npo])?;
     let answer = required_text("/answer", &body.value.answer)?;
-    let (id, number) = path.into_inner();
+    let (id, raw_number) = path.into_inner();
+    let number = raw_number.parse::<i32>().map_err(|_| {
+        ApiError::NotFound(format!("clarification {raw_number} of recommendation {id}"))
+    })?;
     let updated = service
         .db
         .transaction(move |conn| {
@@ -820,6 +870,14 @@ pub async fn forward(
                     ),
                 )
             })?;
+            if to_body == current.government_body {
+                return Err(ApiError::field(
+                    "/to_body",
+                    format!(
+                        "the competence map names {to_body}, which handles the recommendation already; name the receiving body"
+                    ),
+                ));
+            }
             (to_body, RoutedBy::CompetenceMap)
         }
     };
@@ -849,6 +907,8 @@ pub async fn forward(
                 answered_on: current.answered_on,
                 due_on: Some(deadlines.due(Stage::Decision, today)),
                 responsible: responsible.as_ref(),
+                decided_version: current.decided_version,
+                feedback_version: current.feedback_version,
             };
             if !store::forward(conn, &current, &step, &next, service_kit::now())? {
                 return Err(ApiError::PreconditionFailed);

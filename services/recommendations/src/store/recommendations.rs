@@ -9,7 +9,7 @@ use super::{from_code, from_json, to_json, utc};
 use crate::domain::Responsible;
 use crate::domain::recommendation::{
     AuthorKind, Clarification, Contacts, Forwarding, Initiator, Proposal, Recommendation, RoutedBy,
-    Status, stage_of,
+    Status, feedback_follows, stage_of,
 };
 use crate::schema::{
     recommendation_clarifications as clarifications, recommendation_forwardings as forwardings,
@@ -43,6 +43,8 @@ struct Row {
     responsible_name: Option<String>,
     due_on: Option<NaiveDate>,
     request_id: Option<String>,
+    decided_version: Option<i32>,
+    feedback_version: Option<i32>,
 }
 
 fn unknown(what: &str, raw: &str) -> StoreError {
@@ -57,7 +59,10 @@ impl Row {
     ) -> Result<Recommendation, StoreError> {
         let status =
             Status::from_code(&self.status).ok_or_else(|| unknown("status", &self.status))?;
-        let stage = stage_of(status, self.feedback.is_some());
+        let stage = stage_of(
+            status,
+            feedback_follows(self.decided_version, self.feedback_version),
+        );
         let due_on = self.due_on.filter(|_| stage.is_some());
         Ok(Recommendation {
             stage,
@@ -74,6 +79,8 @@ impl Row {
                 .transpose()?,
             received_by: self.received_by,
             request_id: self.request_id,
+            decided_version: self.decided_version,
+            feedback_version: self.feedback_version,
             author_kind: match self.author_kind.as_str() {
                 "npo" => AuthorKind::Npo,
                 "person" => AuthorKind::Person,
@@ -270,8 +277,9 @@ pub enum Scope {
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub status: Option<Status>,
-    /// Only those whose current stage was due before this day.
-    pub due_before: Option<NaiveDate>,
+    /// Only those whose current stage was due before the day (`true`), or only the
+    /// others (`false`).
+    pub overdue: Option<(bool, NaiveDate)>,
     pub responsible: Option<String>,
     pub government_body: Option<String>,
 }
@@ -301,8 +309,10 @@ pub fn list(
     if let Some(status) = filter.status {
         query = query.filter(recommendations::status.eq(status.code()));
     }
-    if let Some(day) = filter.due_before {
-        query = query.filter(open_and_due_before(day));
+    match filter.overdue {
+        Some((true, day)) => query = query.filter(open_and_due_before(day)),
+        Some((false, day)) => query = query.filter(diesel::dsl::not(open_and_due_before(day))),
+        None => {}
     }
     if let Some(responsible) = &filter.responsible {
         query = query.filter(recommendations::responsible.eq(responsible.clone()));
@@ -328,7 +338,7 @@ pub fn list(
 }
 
 /// Recommendations whose current stage was due before `day`: not closed, and either
-/// undecided, or decided without feedback.
+/// undecided, or decided without feedback after the decision.
 fn open_and_due_before(
     day: NaiveDate,
 ) -> Box<
@@ -340,13 +350,21 @@ fn open_and_due_before(
 > {
     let undecided = [Status::InWork.code(), Status::Forwarded.code()];
     Box::new(
-        recommendations::due_on.lt(day).assume_not_null().and(
-            recommendations::status
-                .eq_any(undecided)
-                .or(recommendations::status
-                    .ne(Status::Closed.code())
-                    .and(recommendations::feedback.is_null())),
-        ),
+        // A NULL due day makes the whole condition false, so `not` keeps the row.
+        recommendations::due_on
+            .is_not_null()
+            .and(recommendations::due_on.lt(day).assume_not_null())
+            .and(
+                recommendations::status
+                    .eq_any(undecided)
+                    .or(recommendations::status.ne(Status::Closed.code()).and(
+                        recommendations::feedback_version.is_null().or(
+                            recommendations::feedback_version
+                                .assume_not_null()
+                                .lt(recommendations::decided_version.assume_not_null()),
+                        ),
+                    )),
+            ),
     )
 }
 
@@ -400,6 +418,9 @@ pub struct Next<'a> {
     pub answered_on: Option<NaiveDate>,
     pub due_on: Option<NaiveDate>,
     pub responsible: Option<&'a Responsible>,
+    /// Version of the last decision and of the last feedback.
+    pub decided_version: Option<i32>,
+    pub feedback_version: Option<i32>,
 }
 
 /// Stores the next state if the recommendation is still at its version; returns
@@ -417,6 +438,8 @@ pub fn update(
         answered_on,
         due_on,
         responsible,
+        decided_version,
+        feedback_version,
     } = *next;
     let changed = diesel::update(
         recommendations::table
@@ -429,6 +452,8 @@ pub fn update(
         recommendations::feedback.eq(feedback),
         recommendations::answered_on.eq(answered_on),
         recommendations::due_on.eq(due_on),
+        recommendations::decided_version.eq(decided_version),
+        recommendations::feedback_version.eq(feedback_version),
         recommendations::responsible.eq(responsible.map(|r| r.officer.as_str())),
         recommendations::responsible_name.eq(responsible.and_then(|r| r.name.as_deref())),
         recommendations::version.eq(current.version + 1),
@@ -454,6 +479,17 @@ pub fn ask(
             clarifications::asked_on.eq(today),
         ))
         .execute(conn)?;
+    touch(conn, id)
+}
+
+/// Gives a recommendation a new version, so its ETag changes with its clarifications.
+fn touch(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    diesel::update(recommendations::table.filter(recommendations::id.eq(id)))
+        .set((
+            recommendations::version.eq(recommendations::version + 1),
+            recommendations::updated_at.eq(service_kit::now().naive_utc()),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -477,6 +513,9 @@ pub fn answer(
         clarifications::answered_on.eq(today),
     ))
     .execute(conn)?;
+    if changed == 1 {
+        touch(conn, id)?;
+    }
     Ok(changed == 1)
 }
 

@@ -488,4 +488,21 @@ backend_tests! {
         let problem = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(pointers(&problem), vec!["/request_id"]);
     }
+
+    async fn answer_in_other_sphere_rejected(app) {
+        let invited = register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let created = published(&app, &request_body(&[invited["id"].clone()])).await;
+        let answer = json!({
+            "request_id": id_of(&created),
+            "sphere": "culture",
+            "text": "Открыть музей под открытым небом"
+        });
+
+        let response = post_as(&app, "/v1/recommendations", &npo_token(&app, NPO_BIN), &answer).await;
+
+        let problem = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(pointers(&problem), vec!["/sphere"]);
+        let listed = get_json(&app, "/v1/recommendations", &app.ministry()).await;
+        assert!(item_strings(&listed, "id").is_empty(), "{listed}");
+    }
 }

@@ -24,8 +24,8 @@ use service_kit::{Role, Settings, backend_tests};
 use crate::{
     BODY, NPO_BIN, NPO_NAME, OTHER_BODY, SERVICES, close, contacts, decide, expect_event_for,
     get_as, get_json, give_feedback, id_of, item_strings, json_body, npo_token, pointers, post_as,
-    problem, recommendation_body, recommendation_path, register_npo, request_reception,
-    today_in_kazakhstan,
+    post_officer, problem, recommendation_body, recommendation_path, register_npo,
+    request_reception, submit_as_npo, submitted_recommendation, today_in_kazakhstan,
 };
 
 /// Setting with the base URL of the aggregation service, which serves the competence map.
@@ -107,6 +107,17 @@ async fn serve_competent_body(
         .push(request.query_string().to_owned());
     let sphere = query.get("sphere").map(String::as_str).unwrap_or_default();
     let territory = query.get("territory").map(String::as_str);
+    // Answers a well-behaved aggregation service never gives.
+    match sphere {
+        "science" => return HttpResponse::Ok().json(json!({"government_body": "../x y"})),
+        "health" => {
+            return HttpResponse::Ok()
+                .content_type("text/html")
+                .body("<html></html>");
+        }
+        "education" => return HttpResponse::BadRequest().finish(),
+        _ => {}
+    }
     match competent_body_for(sphere, territory) {
         Some(id) => {
             let card = body_card(id).expect("every competent body is known");
@@ -449,6 +460,29 @@ fn replaced_event(
         "aggregation",
         serde_json::to_value(payload).expect("the payload serializes"),
     )
+}
+
+/// Sets the due day of recommendation `id` directly in the database of `app`, as if the
+/// stage had started long ago.
+async fn set_due_on(app: &TestApp, id: &str, due_on: NaiveDate) {
+    use diesel::prelude::*;
+    use recommendations::schema::recommendations as table;
+
+    let url = app.settings.database_url_for("recommendations");
+    let id = id.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let db =
+            service_kit::Database::connect(&url).expect("the test database accepts connections");
+        db.run_blocking(|conn| {
+            diesel::update(table::table.filter(table::id.eq(&id)))
+                .set(table::due_on.eq(due_on))
+                .execute(conn)
+                .map_err(service_kit::StoreError::from)
+        })
+        .expect("the due day is stored")
+    })
+    .await
+    .expect("the update finishes");
 }
 
 /// Returns the `days`-th working day after `start` in the built-in Kazakhstan calendar.
@@ -1059,6 +1093,113 @@ backend_tests! {
         );
         assert!(item_strings(&nobody, "id").is_empty(), "{nobody}");
     }
+
+    async fn redecision_keeps_feedback_due(app) {
+        let (_, recommendation) = submitted_recommendation(&app).await;
+        let id = id_of(&recommendation);
+        json_body(decide(&app, &id, "implemented", None).await, StatusCode::OK).await;
+        let past_due = today_in_kazakhstan() - Days::new(20);
+        set_due_on(&app, &id, past_due).await;
+
+        let redecided = decide(&app, &id, "included_in_plans", None).await;
+
+        let redecided = json_body(redecided, StatusCode::OK).await;
+        assert_eq!(redecided["stage"], "feedback");
+        assert_eq!(redecided["due_on"], past_due.to_string());
+        assert_eq!(redecided["overdue"], true);
+    }
+
+    async fn feedback_before_decision_not_closing(app) {
+        let (_, recommendation) = submitted_recommendation(&app).await;
+        let id = id_of(&recommendation);
+        json_body(give_feedback(&app, &id, "Рекомендация принята в работу").await, StatusCode::OK).await;
+        let decided = json_body(decide(&app, &id, "implemented", None).await, StatusCode::OK).await;
+        assert_eq!(decided["stage"], "feedback");
+
+        let early = close(&app, &id).await;
+
+        let early_problem = problem(early, StatusCode::CONFLICT).await;
+        assert_eq!(pointers(&early_problem), vec!["/feedback"]);
+        json_body(give_feedback(&app, &id, "Центр открыт").await, StatusCode::OK).await;
+        json_body(decide(&app, &id, "included_in_plans", None).await, StatusCode::OK).await;
+        let after_redecision = close(&app, &id).await;
+        problem(after_redecision, StatusCode::CONFLICT).await;
+        json_body(give_feedback(&app, &id, "Центр включён в план").await, StatusCode::OK).await;
+        json_body(close(&app, &id).await, StatusCode::OK).await;
+    }
+
+    async fn overdue_false_lists_the_rest(app) {
+        register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let officer = app.officer(BODY);
+        let late = record_as(
+            &app,
+            &officer,
+            &recorded_recommendation(today_in_kazakhstan() - Days::new(60)),
+        )
+        .await;
+        let fresh = submit(&app, &recommendation_body()).await;
+
+        let on_time = get_json(&app, "/v1/recommendations?overdue=false", &officer).await;
+        let overdue = get_json(&app, "/v1/recommendations?overdue=true", &officer).await;
+
+        assert_eq!(item_strings(&on_time, "id"), vec![id_of(&fresh)]);
+        assert_eq!(item_strings(&overdue, "id"), vec![id_of(&late)]);
+    }
+
+    async fn overdue_counts_checked(app) {
+        let path = "/v1/recommendations/overdue-by-body";
+        let unknown = get_as(&app, &format!("{path}?foo=1"), &app.ministry()).await;
+        let other_body = get_as(
+            &app,
+            &format!("{path}?government_body={OTHER_BODY}"),
+            &app.officer(BODY),
+        )
+        .await;
+        let own_body = get_as(
+            &app,
+            &format!("{path}?government_body={BODY}"),
+            &app.officer(BODY),
+        )
+        .await;
+
+        problem(unknown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        problem(other_body, StatusCode::FORBIDDEN).await;
+        assert_eq!(own_body.status(), StatusCode::OK);
+    }
+
+    async fn clarification_changes_etag(app) {
+        let (_, recommendation) = submitted_recommendation(&app).await;
+        let id = id_of(&recommendation);
+        let npo = npo_token(&app, NPO_BIN);
+        let question = json!({"question": "В каком районе открыть центр?"});
+
+        let asked = post_officer(
+            &app,
+            &format!("{}/clarification-requests", recommendation_path(&id)),
+            &question,
+        )
+        .await;
+        let asked = json_body(asked, StatusCode::CREATED).await;
+        let answered = post_as(
+            &app,
+            &format!("{}/clarifications/1/answer", recommendation_path(&id)),
+            &npo,
+            &json!({"answer": "В Жезказгане"}),
+        )
+        .await;
+        let answered = json_body(answered, StatusCode::OK).await;
+        let not_a_number = post_as(
+            &app,
+            &format!("{}/clarifications/99999999999/answer", recommendation_path(&id)),
+            &npo,
+            &json!({"answer": "В Жезказгане"}),
+        )
+        .await;
+
+        assert_eq!(asked["version"], 2);
+        assert_eq!(answered["version"], 3);
+        problem(not_a_number, StatusCode::NOT_FOUND).await;
+    }
 }
 
 per_backend_tests! {
@@ -1248,7 +1389,7 @@ per_backend_tests! {
                 let response = act_as(&app, &id, action, earlier, &body).await;
                 assert_eq!(
                     response.status(),
-                    StatusCode::NOT_FOUND,
+                    StatusCode::FORBIDDEN,
                     "{action} by an earlier body"
                 );
             }
@@ -1262,7 +1403,7 @@ per_backend_tests! {
             .await;
             assert_eq!(
                 clarification.status(),
-                StatusCode::NOT_FOUND,
+                StatusCode::FORBIDDEN,
                 "clarification by an earlier body"
             );
         }
@@ -1465,10 +1606,16 @@ per_backend_tests! {
             return;
         };
         register_npo(&app, NPO_BIN, NPO_NAME).await;
-        let submitted = submit(&app, &astana_social_recommendation()).await;
-        let id = id_of(&submitted);
         let officer = app.officer(BODY);
+        let mut recorded = recorded_recommendation(today_in_kazakhstan());
+        recorded["sphere"] = json!("social_protection");
+        recorded["territory"] = json!(ASTANA_YESIL);
+        let submitted = record_as(&app, &officer, &recorded).await;
+        let id = id_of(&submitted);
 
+        // An NPO names the body, which is checked in the unreachable register.
+        let by_npo = submit_as_npo(&app, NPO_BIN, &astana_social_recommendation()).await;
+        problem(by_npo, StatusCode::SERVICE_UNAVAILABLE).await;
         let by_map = forward(&app, &id, &officer, &json!({})).await;
         let by_map_retry = by_map.headers().get("retry-after").cloned();
         problem(by_map, StatusCode::SERVICE_UNAVAILABLE).await;
@@ -1524,6 +1671,107 @@ per_backend_tests! {
         assert_eq!(decided["due_on"], feedback_due.to_string());
 
         app.stop().await;
+    }
+
+    async fn misbehaving_map_unavailable(backend) {
+        let map = CompetenceMap::start().await;
+        let Some(app) = spawn_with_aggregation(backend, &map.url, &[]).await else {
+            return;
+        };
+        register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let officer = app.officer(BODY);
+
+        // The stand-in returns an invalid body id for science, HTML for health and
+        // 400 for education.
+        for sphere in ["science", "health", "education"] {
+            let mut body = recommendation_body();
+            body["sphere"] = json!(sphere);
+            let submitted = submit(&app, &body).await;
+            let id = id_of(&submitted);
+
+            let response = forward(&app, &id, &officer, &json!({})).await;
+
+            let problem = problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+            assert!(
+                problem["detail"].as_str().unwrap_or_default().contains("aggregation"),
+                "{sphere}: {problem}"
+            );
+            let unchanged = get_json(&app, &recommendation_path(&id), &officer).await;
+            assert_eq!(unchanged["version"], submitted["version"], "{sphere}");
+            assert_eq!(unchanged["government_body"], BODY, "{sphere}");
+        }
+
+        app.stop().await;
+        map.stop().await;
+    }
+
+    async fn unregistered_body_rejected(backend) {
+        let map = CompetenceMap::start().await;
+        let Some(app) = spawn_with_aggregation(backend, &map.url, &[]).await else {
+            return;
+        };
+        register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let npo = npo_token(&app, NPO_BIN);
+
+        let recommendation = submit_as_npo(&app, NPO_BIN, &recommendation_to("akimat-atlantis")).await;
+        let reception = post_as(
+            &app,
+            "/v1/reception-requests",
+            &npo,
+            &json!({"government_body": "akimat-atlantis", "topic": "Помещение для кружков"}),
+        )
+        .await;
+        let officer_request = post_officer(
+            &app,
+            "/v1/officer-requests",
+            &officer_request_to("akimat-atlantis"),
+        )
+        .await;
+
+        let problem_recommendation = problem(recommendation, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(pointers(&problem_recommendation), vec!["/government_body"]);
+        let problem_reception = problem(reception, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(pointers(&problem_reception), vec!["/government_body"]);
+        let problem_request = problem(officer_request, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(pointers(&problem_request), vec!["/to_body"]);
+        let recommendations = get_json(&app, "/v1/recommendations", &app.ministry()).await;
+        assert!(item_strings(&recommendations, "id").is_empty(), "{recommendations}");
+        let known = submit_as_npo(&app, NPO_BIN, &recommendation_to(OTHER_BODY)).await;
+        assert_eq!(known.status(), StatusCode::CREATED);
+
+        app.stop().await;
+        map.stop().await;
+    }
+
+    async fn earlier_feedback_not_closing(backend) {
+        let map = CompetenceMap::start().await;
+        let Some(app) = spawn_with_aggregation(backend, &map.url, &[]).await else {
+            return;
+        };
+        register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let sender = app.officer(BODY);
+        let receiver = app.officer(OTHER_BODY);
+        let id = id_of(&submit(&app, &astana_social_recommendation()).await);
+        let feedback = json!({"feedback": "Рекомендация направлена в акимат Астаны"});
+        let interim = act_as(&app, &id, "feedback", &sender, &feedback).await;
+        json_body(interim, StatusCode::OK).await;
+        json_body(forward(&app, &id, &sender, &json!({})).await, StatusCode::OK).await;
+        let decision = json!({"handling": "implemented"});
+        let decided = act_as(&app, &id, "decision", &receiver, &decision).await;
+        json_body(decided, StatusCode::OK).await;
+
+        let early = act_as(&app, &id, "close", &receiver, &json!({})).await;
+
+        let problem = problem(early, StatusCode::CONFLICT).await;
+        assert_eq!(pointers(&problem), vec!["/feedback"]);
+        let answer = json!({"feedback": "Центр открыт в районе Есиль"});
+        let answered = act_as(&app, &id, "feedback", &receiver, &answer).await;
+        json_body(answered, StatusCode::OK).await;
+        let closed = act_as(&app, &id, "close", &receiver, &json!({})).await;
+        assert_eq!(json_body(closed, StatusCode::OK).await["status"], "closed");
+
+        app.stop().await;
+        map.stop().await;
     }
 }
 

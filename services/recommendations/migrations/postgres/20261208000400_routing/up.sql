@@ -7,6 +7,12 @@ ALTER TABLE recommendations ADD COLUMN responsible TEXT;
 ALTER TABLE recommendations ADD COLUMN responsible_name TEXT;
 ALTER TABLE recommendations ADD COLUMN due_on DATE;
 ALTER TABLE recommendations ADD COLUMN request_id TEXT;
+-- versions at which the body last decided and last gave feedback: the feedback that
+-- closing needs is the one given after the decision
+ALTER TABLE recommendations ADD COLUMN decided_version INTEGER;
+ALTER TABLE recommendations ADD COLUMN feedback_version INTEGER;
+UPDATE recommendations SET decided_version = 0 WHERE status NOT IN ('in_work', 'forwarded');
+UPDATE recommendations SET feedback_version = 1 WHERE feedback IS NOT NULL;
 CREATE INDEX recommendations_due ON recommendations (due_on);
 
 CREATE TABLE recommendation_forwardings (

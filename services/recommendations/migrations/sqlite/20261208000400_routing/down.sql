@@ -9,6 +9,8 @@ ALTER TABLE reception_requests DROP COLUMN responsible_name;
 ALTER TABLE reception_requests DROP COLUMN responsible;
 DROP TABLE recommendation_forwardings;
 DROP INDEX recommendations_due;
+ALTER TABLE recommendations DROP COLUMN feedback_version;
+ALTER TABLE recommendations DROP COLUMN decided_version;
 ALTER TABLE recommendations DROP COLUMN request_id;
 ALTER TABLE recommendations DROP COLUMN due_on;
 ALTER TABLE recommendations DROP COLUMN responsible_name;
