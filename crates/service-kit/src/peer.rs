@@ -18,6 +18,8 @@ const ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// Time one attempt may take, connection included.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Largest response body read, in bytes; the lookups return one record or one page.
+const MAX_BODY: usize = 1024 * 1024;
 
 /// Client of one other service at a base URL, such as `http://127.0.0.1:8080`.
 #[derive(Debug, Clone)]
@@ -117,13 +119,25 @@ impl Peer {
                 self.name
             )));
         }
-        let body = response.bytes().await.map_err(|e| {
-            ApiError::Unavailable(format!(
-                "the response of the {} service to {path} broke off ({})",
-                self.name,
-                describe(&e)
-            ))
-        })?;
+        let mut response = response;
+        let mut body = Vec::new();
+        loop {
+            let chunk = response.chunk().await.map_err(|e| {
+                ApiError::Unavailable(format!(
+                    "the response of the {} service to {path} broke off ({})",
+                    self.name,
+                    describe(&e)
+                ))
+            })?;
+            let Some(chunk) = chunk else { break };
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(ApiError::Unavailable(format!(
+                    "the response of the {} service to {path} is larger than {MAX_BODY} bytes",
+                    self.name
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
         serde_json::from_slice(&body).map(Some).map_err(|e| {
             ApiError::Unavailable(format!(
                 "the {} service responded to {path} with a body of another shape: {e}",

@@ -1,6 +1,7 @@
-//! Hands a body's open items to its officer as the ministry announces officers: an
-//! appointment to a body without one takes the items nobody is responsible for, and a
-//! replacement passes every open item of the officer who leaves to the successor.
+//! Hands a body's open items to its officer as the ministry announces officers. An
+//! appointment gives the new officer the items without a responsible officer; a
+//! replacement passes the leaving officer's open items, and the unassigned ones, to the
+//! successor. An event dated before the current officer took office is ignored.
 
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use service_kit::{AnyConnection, ServiceContext, StoreError};
 use crate::domain::Responsible;
 use crate::store::{calls, exchanges, officers, receptions, recommendations};
 
-/// Name of the consumer, which is also its inbox name and queue.
+/// Name of the consumer in the inbox; its queue is `<exchange>.<name>`.
 pub const CONSUMER: &str = "recommendations.officers";
 
 /// Returns the consumer of the officer events of the aggregation service.
@@ -37,45 +38,93 @@ fn payload<T: serde::de::DeserializeOwned>(event: &EventEnvelope) -> Result<T, S
     })
 }
 
+/// Fails unless every one of `fields` is a non-empty text without control characters,
+/// so an event without an officer is dead-lettered rather than applied.
+fn check_names(event: &EventEnvelope, fields: &[(&str, &str)]) -> Result<(), StoreError> {
+    for (name, value) in fields {
+        if value.trim().is_empty() || value.chars().any(char::is_control) {
+            return Err(StoreError::Query(anyhow::anyhow!(
+                "event {} of type {} has an empty or invalid '{name}'",
+                event.id,
+                event.event_type
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Returns whether the event, dated `on`, is older than the appointment of the body's
+/// current officer, which means it arrived late and is out of date.
+fn is_stale(
+    conn: &mut AnyConnection,
+    event: &EventEnvelope,
+    body: &str,
+    on: chrono::NaiveDate,
+) -> Result<bool, StoreError> {
+    let stale = officers::since(conn, body)?.is_some_and(|since| on < since);
+    if stale {
+        tracing::warn!(
+            event.id = %event.id,
+            body.id = %body,
+            "officer event dated before the body's current officer took office; ignored"
+        );
+    }
+    Ok(stale)
+}
+
 fn apply(conn: &mut AnyConnection, event: &EventEnvelope) -> Result<(), StoreError> {
-    match event.event_type.as_str() {
+    let (body, leaving, officer, on) = match event.event_type.as_str() {
         OFFICER_APPOINTED => {
             let appointed: OfficerAppointed = payload(event)?;
+            check_names(
+                event,
+                &[
+                    ("government_body", &appointed.government_body),
+                    ("officer", &appointed.officer),
+                    ("full_name", &appointed.full_name),
+                ],
+            )?;
             let officer = Responsible {
                 officer: appointed.officer,
                 name: Some(appointed.full_name),
             };
-            officers::set(
-                conn,
-                &appointed.government_body,
-                &officer,
+            (
+                appointed.government_body,
+                None,
+                officer,
                 appointed.appointed_on,
-            )?;
-            hand_over(conn, event, &appointed.government_body, None, &officer)
+            )
         }
         OFFICER_REPLACED => {
             let replaced: OfficerReplaced = payload(event)?;
+            check_names(
+                event,
+                &[
+                    ("government_body", &replaced.government_body),
+                    ("officer", &replaced.officer),
+                    ("successor", &replaced.successor),
+                    ("successor_name", &replaced.successor_name),
+                ],
+            )?;
             let successor = Responsible {
                 officer: replaced.successor,
                 name: Some(replaced.successor_name),
             };
-            officers::set(
-                conn,
-                &replaced.government_body,
-                &successor,
+            (
+                replaced.government_body,
+                Some(replaced.officer),
+                successor,
                 replaced.replaced_on,
-            )?;
-            hand_over(
-                conn,
-                event,
-                &replaced.government_body,
-                Some(&replaced.officer),
-                &successor,
             )
         }
         // Bindings deliver only the two types above.
-        _ => Ok(()),
+        _ => return Ok(()),
+    };
+    if is_stale(conn, event, &body, on)? {
+        return Ok(());
     }
+    officers::set(conn, &body, &officer, on)?;
+    hand_over(conn, event, &body, leaving.as_deref(), &officer)
 }
 
 /// Passes the open items of `body` that nobody or `from` is responsible for to `to`,

@@ -63,9 +63,11 @@ pub const SERVICE: ServiceDef = ServiceDef {
         receptions::create_request,
         receptions::appoint,
         receptions::list_requests,
+        receptions::get_request,
         exchanges::create_request,
         exchanges::answer_request,
         exchanges::list_requests,
+        exchanges::get_request,
         exchanges::create_consultation,
         exchanges::list_consultations,
         experts::create_expert,
@@ -107,9 +109,11 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(receptions::create_request)
     .service(receptions::appoint)
     .service(receptions::list_requests)
+    .service(receptions::get_request)
     .service(exchanges::create_request)
     .service(exchanges::answer_request)
     .service(exchanges::list_requests)
+    .service(exchanges::get_request)
     .service(exchanges::create_consultation)
     .service(exchanges::list_consultations)
     .service(experts::create_expert)

@@ -81,6 +81,8 @@ pub struct ReceptionRequest {
     /// officer.
     pub responsible: Option<super::Responsible>,
     pub created_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub npo_bin: Option<String>,
 }
 
 /// Returns the last day an appointment may fall on: one calendar month after the

@@ -180,6 +180,38 @@ pub async fn list_requests(
     }))
 }
 
+/// Read a request for information: the officers of the asking and the asked body, or
+/// the ministry.
+#[utoipa::path(
+    get, path = "/v1/officer-requests/{id}", tag = "officer requests",
+    params(("id" = String, Path, description = "Request id")),
+    responses((status = 200, body = OfficerRequest), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/v1/officer-requests/{id}")]
+pub async fn get_request(
+    service: web::Data<Recommendations>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let body = caller.reading_scope()?.map(str::to_owned);
+    let id = id.into_inner();
+    let today = common_models::time::today();
+    let found = {
+        let id = id.clone();
+        service
+            .db
+            .run(move |conn| store::find_request(conn, &id, today).map_err(ApiError::from))
+            .await?
+    };
+    let visible = found.filter(|request| {
+        body.as_deref()
+            .is_none_or(|own| request.from_body == own || request.to_body == own)
+    });
+    let request = visible.ok_or_else(|| ApiError::NotFound(format!("officer request {id}")))?;
+    Ok(HttpResponse::Ok().json(request))
+}
+
 /// Record expert or consultation support the body gave to an NPO or received from one.
 ///
 /// Officers only. An NPO named by registry id must be in the registry. The expert or

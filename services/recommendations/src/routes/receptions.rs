@@ -212,3 +212,37 @@ pub async fn list_requests(
         next_cursor: None,
     }))
 }
+
+/// Read a reception request: the body's officer, the ministry, or the NPO that asked.
+#[utoipa::path(
+    get, path = "/v1/reception-requests/{id}", tag = "receptions",
+    params(("id" = String, Path, description = "Reception request id")),
+    responses((status = 200, body = ReceptionRequest), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/v1/reception-requests/{id}")]
+pub async fn get_request(
+    service: web::Data<Recommendations>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let today = common_models::time::today();
+    let found = {
+        let id = id.clone();
+        service
+            .db
+            .run(move |conn| store::find(conn, &id, today).map_err(ApiError::from))
+            .await?
+    };
+    let visible = found.filter(|request| match caller.role {
+        Role::Ministry => true,
+        Role::Officer => caller.body() == Some(request.government_body.as_str()),
+        Role::Npo => {
+            request.npo_bin.is_some() && caller.bin().map(ToString::to_string) == request.npo_bin
+        }
+        Role::Integrator => false,
+    });
+    let request = visible.ok_or_else(|| ApiError::NotFound(format!("reception request {id}")))?;
+    Ok(HttpResponse::Ok().json(request))
+}

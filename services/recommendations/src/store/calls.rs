@@ -322,6 +322,8 @@ pub fn reassign(
         .set((
             requests::responsible.eq(&to.officer),
             requests::responsible_name.eq(to.name.as_deref()),
+            requests::version.eq(requests::version + 1),
+            requests::updated_at.eq(service_kit::now().naive_utc()),
         ))
         .execute(conn)?;
     Ok(ids)

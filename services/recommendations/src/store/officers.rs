@@ -20,6 +20,15 @@ pub fn current(conn: &mut AnyConnection, body: &str) -> Result<Option<Responsibl
     }))
 }
 
+/// Returns the day the current officer of `body` took office, when one was announced.
+pub fn since(conn: &mut AnyConnection, body: &str) -> Result<Option<NaiveDate>, StoreError> {
+    Ok(body_officers::table
+        .filter(body_officers::government_body.eq(body))
+        .select(body_officers::since)
+        .first(conn)
+        .optional()?)
+}
+
 /// Records `officer` as the officer of `body` since `since`, replacing the one before.
 pub fn set(
     conn: &mut AnyConnection,

@@ -21,6 +21,7 @@ type Row = (
     NaiveDateTime,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 fn columns() -> (
@@ -35,6 +36,7 @@ fn columns() -> (
     requests::created_at,
     requests::responsible,
     requests::responsible_name,
+    requests::npo_bin,
 ) {
     (
         requests::id,
@@ -48,6 +50,7 @@ fn columns() -> (
         requests::created_at,
         requests::responsible,
         requests::responsible_name,
+        requests::npo_bin,
     )
 }
 
@@ -64,6 +67,7 @@ fn into_request(row: Row, today: NaiveDate) -> Result<ReceptionRequest, StoreErr
         created_at,
         responsible,
         responsible_name,
+        npo_bin,
     ) = row;
     let status = ReceptionStatus::from_code(&status).ok_or_else(|| {
         StoreError::Query(anyhow::anyhow!(
@@ -81,6 +85,7 @@ fn into_request(row: Row, today: NaiveDate) -> Result<ReceptionRequest, StoreErr
         place,
         age_days: (status == ReceptionStatus::Waiting).then(|| (today - requested_on).num_days()),
         responsible: Responsible::from_columns(responsible, responsible_name),
+        npo_bin,
         created_at: utc(created_at),
     })
 }

@@ -1200,6 +1200,70 @@ backend_tests! {
         assert_eq!(answered["version"], 3);
         problem(not_a_number, StatusCode::NOT_FOUND).await;
     }
+
+    async fn nameless_or_late_officer_events_ignored(app) {
+        register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let unassigned = submit(&app, &recommendation_body()).await;
+        let path = recommendation_path(&id_of(&unassigned));
+        let reader = app.officer(BODY);
+        let appointee = responsible(SUCCESSOR, Some(SUCCESSOR_NAME));
+
+        // A successor without a name is dead-lettered, and an appointment dated before
+        // the current officer took office arrived late: neither changes anything.
+        app.publish(&replaced_event(BODY, LEAVING_OFFICER, "", "")).await;
+        app.publish(&appointed_event(BODY, SUCCESSOR, SUCCESSOR_NAME)).await;
+        wait_until(&app, &path, &reader, |r| r["responsible"] == appointee).await;
+        let elsewhere = submit(&app, &recommendation_to(OTHER_BODY)).await;
+        let mut late = appointed_event(BODY, LEAVING_OFFICER, LEAVING_NAME);
+        late.payload["appointed_on"] = json!((today_in_kazakhstan() - Days::new(30)).to_string());
+        app.publish(&late).await;
+        // The consumer applies events in order, so once this appointment to another body
+        // shows, the late one was handled.
+        app.publish(&appointed_event(OTHER_BODY, ASTANA_OFFICER, ASTANA_NAME)).await;
+        let elsewhere_path = recommendation_path(&id_of(&elsewhere));
+        let astana = responsible(ASTANA_OFFICER, Some(ASTANA_NAME));
+        wait_until(&app, &elsewhere_path, &app.officer(OTHER_BODY), |r| {
+            r["responsible"] == astana
+        })
+        .await;
+
+        let after = get_json(&app, &path, &reader).await;
+        let fresh = submit(&app, &recommendation_body()).await;
+
+        assert_eq!(after["responsible"], appointee);
+        assert_eq!(fresh["responsible"], appointee);
+    }
+
+    async fn created_locations_readable(app) {
+        register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let npo = npo_token(&app, NPO_BIN);
+        let reception = post_as(
+            &app,
+            "/v1/reception-requests",
+            &npo,
+            &json!({"government_body": BODY, "topic": "Помещение для кружков"}),
+        )
+        .await;
+        let reception_location = header(&reception, "location");
+        let reception = json_body(reception, StatusCode::CREATED).await;
+        let request = post_officer(&app, "/v1/officer-requests", &officer_request_to(OTHER_BODY)).await;
+        let request_location = header(&request, "location");
+        let request = json_body(request, StatusCode::CREATED).await;
+
+        let by_npo = get_json(&app, &reception_location, &npo).await;
+        let by_body = get_json(&app, &reception_location, &app.officer(BODY)).await;
+        let by_other = get_as(&app, &reception_location, &app.officer(OTHER_BODY)).await;
+        let asked = get_json(&app, &request_location, &app.officer(OTHER_BODY)).await;
+        let by_ministry = get_json(&app, &request_location, &app.ministry()).await;
+        let by_third = get_as(&app, &request_location, &app.officer(CULTURE_MINISTRY)).await;
+
+        assert_eq!(by_npo["id"], reception["id"]);
+        assert_eq!(by_body["id"], reception["id"]);
+        problem(by_other, StatusCode::NOT_FOUND).await;
+        assert_eq!(asked["id"], request["id"]);
+        assert_eq!(by_ministry["id"], request["id"]);
+        problem(by_third, StatusCode::NOT_FOUND).await;
+    }
 }
 
 per_backend_tests! {
