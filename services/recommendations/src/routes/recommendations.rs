@@ -326,8 +326,8 @@ pub struct RecommendationQuery {
     /// Only those with this status.
     #[param(value_type = Option<Status>)]
     pub status: Option<String>,
-    /// Only those whose current stage is past its due day (`true`), or only the others
-    /// (`false`).
+    /// Only those whose current stage is past its due day (`true`; for an officer, at
+    /// their own body), or only the others (`false`).
     pub overdue: Option<bool>,
     /// Only those this officer (the subject of their tokens) is responsible for.
     pub responsible: Option<String>,
@@ -374,7 +374,14 @@ pub async fn list_recommendations(
     caller: Caller,
     query: ValidQuery<RecommendationQuery>,
 ) -> ApiResult<HttpResponse> {
-    let filter = query.filter(common_models::time::today())?;
+    let mut filter = query.filter(common_models::time::today())?;
+    // A recommendation the body forwarded is late at the body handling it now, so an
+    // officer's overdue list holds their own body's only.
+    if caller.role == Role::Officer && query.overdue == Some(true) {
+        filter
+            .government_body
+            .get_or_insert_with(|| caller.body().unwrap_or_default().to_owned());
+    }
     let page = PageParams {
         limit: query.limit,
         cursor: query.cursor.clone(),

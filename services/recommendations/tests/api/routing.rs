@@ -1807,6 +1807,30 @@ per_backend_tests! {
         map.stop().await;
     }
 
+    async fn forwarded_overdue_listed_at_receiver(backend) {
+        let map = CompetenceMap::start().await;
+        let Some(app) = spawn_with_aggregation(backend, &map.url, &[]).await else {
+            return;
+        };
+        register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let sender = app.officer(BODY);
+        let receiver = app.officer(OTHER_BODY);
+        let id = id_of(&submit(&app, &astana_social_recommendation()).await);
+        json_body(forward(&app, &id, &sender, &json!({})).await, StatusCode::OK).await;
+        set_due_on(&app, &id, today_in_kazakhstan() - Days::new(3)).await;
+
+        let sender_overdue = get_json(&app, "/v1/recommendations?overdue=true", &sender).await;
+        let receiver_overdue = get_json(&app, "/v1/recommendations?overdue=true", &receiver).await;
+        let sender_all = get_json(&app, "/v1/recommendations", &sender).await;
+
+        assert!(item_strings(&sender_overdue, "id").is_empty(), "{sender_overdue}");
+        assert_eq!(item_strings(&receiver_overdue, "id"), vec![id.clone()]);
+        assert_eq!(item_strings(&sender_all, "id"), vec![id]);
+
+        app.stop().await;
+        map.stop().await;
+    }
+
     async fn earlier_feedback_not_closing(backend) {
         let map = CompetenceMap::start().await;
         let Some(app) = spawn_with_aggregation(backend, &map.url, &[]).await else {
