@@ -21,6 +21,7 @@ fn services() -> Vec<ServiceDef> {
         needs::SERVICE,
         joint_actions::SERVICE,
         recommendations::SERVICE,
+        aggregation::SERVICE,
     ]
 }
 

@@ -5,3 +5,4 @@ CREATE DATABASE liaison_registry ENCODING 'UTF8' TEMPLATE template0;
 CREATE DATABASE liaison_needs ENCODING 'UTF8' TEMPLATE template0;
 CREATE DATABASE liaison_joint_actions ENCODING 'UTF8' TEMPLATE template0;
 CREATE DATABASE liaison_recommendations ENCODING 'UTF8' TEMPLATE template0;
+CREATE DATABASE liaison_aggregation ENCODING 'UTF8' TEMPLATE template0;

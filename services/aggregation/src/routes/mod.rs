@@ -1,0 +1,22 @@
+//! HTTP handlers: extract, authorise, call the store, respond.
+
+pub mod bodies;
+pub mod competence;
+pub mod officers;
+pub mod registry;
+
+use service_kit::ServiceContext;
+
+/// The aggregation service's state, shared by its handlers.
+#[derive(Debug, Clone)]
+pub struct Aggregation {
+    pub context: ServiceContext,
+}
+
+impl std::ops::Deref for Aggregation {
+    type Target = ServiceContext;
+
+    fn deref(&self) -> &ServiceContext {
+        &self.context
+    }
+}

@@ -1,0 +1,50 @@
+//! Diesel table definitions of the register of government bodies and officers.
+
+diesel::table! {
+    government_bodies (id) {
+        id -> Text,
+        name_ru -> Text,
+        name_kk -> Text,
+        level -> Text,
+        territory -> Nullable<Text>,
+        vacant_since -> Nullable<Date>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    government_body_spheres (body_id, sphere) {
+        body_id -> Text,
+        sphere -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    officer_appointments (id) {
+        id -> Text,
+        government_body -> Text,
+        officer -> Text,
+        full_name -> Text,
+        position -> Text,
+        appointed_on -> Date,
+        contacts -> Nullable<Text>,
+        reception_schedule -> Nullable<Text>,
+        ended_on -> Nullable<Date>,
+        end_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        ended_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(government_body_spheres -> government_bodies (body_id));
+diesel::joinable!(officer_appointments -> government_bodies (government_body));
+diesel::allow_tables_to_appear_in_same_query!(
+    government_bodies,
+    government_body_spheres,
+    officer_appointments
+);
