@@ -17,14 +17,8 @@ struct Server {
 impl Server {
     /// Starts `liaison serve all` on a free port and waits until it listens.
     fn start(data: &std::path::Path) -> Self {
-        Self::start_with(data, &[])
-    }
-
-    /// Starts `liaison serve all` with extra settings, as `(variable, value)` pairs.
-    fn start_with(data: &std::path::Path, settings: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
             .args(["serve", "all"])
-            .envs(settings.iter().copied())
             .env("LIAISON_DATA_DIR", data)
             .env("LIAISON_LISTEN", "127.0.0.1:0")
             .env("LIAISON_LOG_FORMAT", "json")
@@ -438,68 +432,24 @@ async fn readme_joint_action_works() {
     assert!(server.terminate(), "the server stops cleanly on SIGTERM");
 }
 
-/// Starts a stand-in of the aggregation service's competence map as the README's
-/// walkthrough assumes it: youth matters in the Ulytau region (KATO codes starting with
-/// 62) go to the region's youth department. Returns its base URL.
-async fn start_competence_map() -> (String, actix_web::dev::ServerHandle) {
-    use actix_web::{App, HttpResponse, HttpServer, web};
-
-    #[derive(serde::Deserialize)]
-    struct Lookup {
-        sphere: String,
-        territory: Option<String>,
-    }
-
-    const DEPARTMENT: &str = "ulytau-youth-department";
-    let server = HttpServer::new(|| {
-        App::new()
-            .route(
-                "/v1/competence-map",
-                web::get().to(|query: web::Query<Lookup>| async move {
-                    let ulytau = query
-                        .territory
-                        .as_deref()
-                        .is_some_and(|t| t.starts_with("62"));
-                    if query.sphere == "youth" && ulytau {
-                        HttpResponse::Ok().json(json!({"government_body": DEPARTMENT}))
-                    } else {
-                        HttpResponse::NotFound().finish()
-                    }
-                }),
-            )
-            .route(
-                "/v1/government-bodies/{id}",
-                web::get().to(|id: web::Path<String>| async move {
-                    if [DEPARTMENT, "akimat-ulytau"].contains(&id.as_str()) {
-                        HttpResponse::Ok().json(json!({"id": id.as_str()}))
-                    } else {
-                        HttpResponse::NotFound().finish()
-                    }
-                }),
-            )
-    })
-    .workers(1)
-    .disable_signals()
-    .bind(("127.0.0.1", 0))
-    .expect("the competence map binds a free port");
-    let address = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    (format!("http://{address}"), handle)
+/// Returns today's date in Kazakhstan (UTC+5), as `TZ=Asia/Almaty date +%F` prints it.
+fn today_in_kazakhstan() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(5))
+        .date_naive()
+        .to_string()
 }
 
 #[tokio::test]
 async fn readme_recommendation_works() {
     let data = tempfile::tempdir().unwrap();
-    let (map, map_handle) = start_competence_map().await;
-    let server = Server::start_with(data.path(), &[("LIAISON_SERVICE_URL_AGGREGATION", &map)]);
+    let server = Server::start(data.path());
     let client = reqwest::Client::new();
+    let ministry = token(data.path(), &["--role", "ministry"]);
     let officer = token(
         data.path(),
         &["--role", "officer", "--body", "akimat-ulytau"],
     );
-    let department = token(
+    let department_officer = token(
         data.path(),
         &["--role", "officer", "--body", "ulytau-youth-department"],
     );
@@ -517,6 +467,36 @@ async fn readme_recommendation_works() {
     )
     .await
     .0;
+    let b = server.url("/v1/government-bodies");
+    let akimat = send(client.post(&b).bearer_auth(&ministry).json(&json!({
+        "id": "akimat-ulytau", "name_ru": "Аппарат акима области Ұлытау",
+        "name_kk": "Ұлытау облысы әкімінің аппараты", "level": "regional",
+        "territory": "620000000", "spheres": ["social_protection", "culture"]
+    })))
+    .await
+    .0;
+    let department = send(client.post(&b).bearer_auth(&ministry).json(&json!({
+        "id": "ulytau-youth-department",
+        "name_ru": "Управление по делам молодежи области Ұлытау",
+        "name_kk": "Ұлытау облысының жастар істері басқармасы",
+        "level": "regional_department", "territory": "620000000", "spheres": ["youth"]
+    })))
+    .await
+    .0;
+    let (appointed, _) = send(
+        client
+            .post(format!("{b}/ulytau-youth-department/officer"))
+            .bearer_auth(&ministry)
+            .json(&json!({
+                "officer": "aigerim", "full_name": "Айгерім Сейітова",
+                "position": "deputy_head_of_department",
+                "contacts": {"room": "305", "phone": "+77102123456"},
+                "reception_schedule": "Вторник, 15:00–18:00"
+            })),
+    )
+    .await;
+    let (_, competent) =
+        send(client.get(server.url("/v1/competence-map?sphere=youth&territory=623830100"))).await;
     let r = server.url("/v1/recommendations");
     let post_as = |token: &str, path: String, etag: &str, body: Value| {
         client
@@ -540,9 +520,15 @@ async fn readme_recommendation_works() {
         json!({}),
     ))
     .await;
-    let (early, missing) = send(post_as(&department, format!("{rec}/close"), "2", json!({}))).await;
+    let (early, missing) = send(post_as(
+        &department_officer,
+        format!("{rec}/close"),
+        "2",
+        json!({}),
+    ))
+    .await;
     let decided = send(post_as(
-        &department,
+        &department_officer,
         format!("{rec}/decision"),
         "2",
         json!({"handling": "included_in_plans", "reason": "В плане на 2027 год"}),
@@ -550,18 +536,44 @@ async fn readme_recommendation_works() {
     .await
     .0;
     let answered = send(post_as(
-        &department,
+        &department_officer,
         format!("{rec}/feedback"),
         "3",
         json!({"feedback": "Центр включен в план работы на 2027 год"}),
     ))
     .await
     .0;
-    let closed = send(post_as(&department, format!("{rec}/close"), "4", json!({})))
-        .await
-        .0;
+    let closed = send(post_as(
+        &department_officer,
+        format!("{rec}/close"),
+        "4",
+        json!({}),
+    ))
+    .await
+    .0;
     let (_, seen_by_npo) = send(client.get(&rec).bearer_auth(&npo)).await;
+    let replaced = send(
+        client
+            .post(format!("{b}/ulytau-youth-department/officer/replacement"))
+            .bearer_auth(&ministry)
+            .header("If-Match", "\"2\"")
+            .json(&json!({
+                "reason": "transfer",
+                "replaced_on": today_in_kazakhstan(),
+                "successor": {
+                    "officer": "erlan", "full_name": "Ерлан Мұханов",
+                    "position": "head_of_department"
+                }
+            })),
+    )
+    .await
+    .0;
 
+    assert_eq!(akimat, 201);
+    assert_eq!(department, 201);
+    assert_eq!(appointed, 201);
+    assert_eq!(competent["government_body"], "ulytau-youth-department");
+    assert_eq!(replaced, 201);
     assert_eq!(registered, 201);
     assert_eq!(created, 201, "{recommendation}");
     assert_eq!(recommendation["status"], "in_work");
@@ -581,7 +593,6 @@ async fn readme_recommendation_works() {
         "Центр включен в план работы на 2027 год"
     );
     assert!(server.terminate(), "the server stops cleanly on SIGTERM");
-    map_handle.stop(true).await;
 }
 
 #[tokio::test]
