@@ -1,7 +1,8 @@
 //! Hands a body's open items to its officer as the ministry announces officers. An
-//! appointment gives the new officer the items without a responsible officer; a
-//! replacement passes the leaving officer's open items, and the unassigned ones, to the
-//! successor. An event dated before the current officer took office is ignored.
+//! appointment gives the new officer the unassigned items and those of the body's
+//! previous officer; a replacement passes the leaving officer's open items, and the
+//! unassigned ones, to the successor. An event dated before the current officer took
+//! office is ignored.
 
 use std::sync::Arc;
 
@@ -123,6 +124,14 @@ fn apply(conn: &mut AnyConnection, event: &EventEnvelope) -> Result<(), StoreErr
     if is_stale(conn, event, &body, on)? {
         return Ok(());
     }
+    // An appointment after a dismissal, which sends no event, also takes over the open
+    // items of the body's previous officer.
+    let leaving = match leaving {
+        Some(leaving) => Some(leaving),
+        None => officers::current(conn, &body)?
+            .map(|previous| previous.officer)
+            .filter(|previous| *previous != officer.officer),
+    };
     officers::set(conn, &body, &officer, on)?;
     hand_over(conn, event, &body, leaving.as_deref(), &officer)
 }

@@ -265,16 +265,16 @@ impl ReplacementInput {
             current_since,
             today,
         );
-        let successor = replaced_on.and_then(|day| {
-            self.successor.check(
-                &mut errors,
-                "/successor",
-                level,
-                day,
-                Some((day, "the day of the replacement")),
-                today,
-            )
-        });
+        // The successor is checked even when the day is invalid, so one answer lists
+        // every invalid field.
+        let successor = self.successor.check(
+            &mut errors,
+            "/successor",
+            level,
+            replaced_on.unwrap_or(today),
+            replaced_on.map(|day| (day, "the day of the replacement")),
+            today,
+        );
         errors.into_result()?;
         match (reason, replaced_on, successor) {
             (Some(reason), Some(replaced_on), Some(successor)) => Ok(ReplacementFacts {

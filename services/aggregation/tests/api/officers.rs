@@ -155,6 +155,13 @@ backend_tests! {
             vec!["/reason", "/replaced_on", "/successor/position"]
         );
 
+        let mut unreadable = input.clone();
+        unreadable["replaced_on"] = json!("not-a-date");
+        unreadable["successor"]["position"] = json!("bogus");
+        let rejected = officer_change(&app, "ulytau-district", "replacement", &unreadable).await;
+        let rejected = problem(rejected, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(pointers(&rejected), vec!["/replaced_on", "/successor/position"]);
+
         let mut same = input.clone();
         same["successor"]["officer"] = json!("officer-1");
         let rejected = officer_change(&app, "ulytau-district", "replacement", &same).await;

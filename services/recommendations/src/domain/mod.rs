@@ -16,11 +16,20 @@ use utoipa::ToSchema;
 /// The officer responsible for an item: the subject of their tokens and their name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Responsible {
+    /// Subject of the officer's tokens; left out for NPO users, who see the name only.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub officer: String,
     pub name: Option<String>,
 }
 
 impl Responsible {
+    /// Removes the token subject from `responsible`, for a reader outside government.
+    pub fn hide_subject(responsible: &mut Option<Self>) {
+        if let Some(responsible) = responsible {
+            responsible.officer.clear();
+        }
+    }
+
     /// Reads the stored pair; no officer means nobody is responsible yet.
     pub fn from_columns(officer: Option<String>, name: Option<String>) -> Option<Self> {
         officer.map(|officer| Self { officer, name })

@@ -18,10 +18,10 @@ use uuid::Uuid;
 
 use super::recommendations::acting;
 use super::{Recommendations, registry};
-use crate::domain::Errors;
 use crate::domain::calls::{
     InvitedNpo, RecommendationRequest, RecommendationRequestInput, RequestStatus,
 };
+use crate::domain::{Errors, Responsible};
 use crate::store::calls::{self as store, Filter, Scope};
 
 const ENTITY: &str = "recommendation_request";
@@ -237,6 +237,7 @@ pub async fn list_recommendation_requests(
     query: ValidQuery<RecommendationRequestQuery>,
 ) -> ApiResult<HttpResponse> {
     let query = query.into_inner();
+    let hide = caller.role == Role::Npo;
     let scope = match caller.role {
         Role::Officer => {
             let own = caller.officer_body()?;
@@ -283,6 +284,12 @@ pub async fn list_recommendation_requests(
                 .map_err(ApiError::from)
         })
         .await?;
+    let mut items = items;
+    if hide {
+        for item in &mut items {
+            Responsible::hide_subject(&mut item.responsible);
+        }
+    }
     Ok(HttpResponse::Ok().json(Page::from_overfetch(items, limit, |r| r.id.clone())))
 }
 
@@ -306,10 +313,14 @@ pub async fn get_recommendation_request(
     caller.require(&[Role::Officer, Role::Ministry, Role::Npo])?;
     let id = id.into_inner();
     let today = common_models::time::today();
-    let request = service
+    let hide = caller.role == Role::Npo;
+    let mut request = service
         .db
         .run(move |conn| readable(conn, &id, &caller, today))
         .await?;
+    if hide {
+        Responsible::hide_subject(&mut request.responsible);
+    }
     Ok(respond(&request))
 }
 

@@ -17,7 +17,7 @@ use super::{Recommendations, registry};
 use crate::domain::reception::{
     AppointmentInput, ReceptionInput, ReceptionRequest, parse_appointment, parse_request,
 };
-use crate::domain::text;
+use crate::domain::{Responsible, text};
 use crate::store::officers;
 use crate::store::receptions::{self as store, NewRequest};
 
@@ -97,8 +97,11 @@ pub async fn create_request(
                     fields: &["topic".to_owned()],
                 },
             )?;
-            let created = store::find(conn, &id, today)?
+            let mut created = store::find(conn, &id, today)?
                 .ok_or_else(|| ApiError::NotFound(format!("reception request {id}")))?;
+            if caller.role == Role::Npo {
+                Responsible::hide_subject(&mut created.responsible);
+            }
             tracing::info!(reception.id = %id, body.id = %government_body, "reception requested");
             Created::new(created, format!("/v1/reception-requests/{id}"), None)
         })
@@ -207,6 +210,12 @@ pub async fn list_requests(
                 .map_err(ApiError::from)
         })
         .await?;
+    let mut items = items;
+    if caller.role == Role::Npo {
+        for item in &mut items {
+            Responsible::hide_subject(&mut item.responsible);
+        }
+    }
     Ok(HttpResponse::Ok().json(Page {
         items,
         next_cursor: None,
@@ -243,6 +252,10 @@ pub async fn get_request(
         }
         Role::Integrator => false,
     });
-    let request = visible.ok_or_else(|| ApiError::NotFound(format!("reception request {id}")))?;
+    let mut request =
+        visible.ok_or_else(|| ApiError::NotFound(format!("reception request {id}")))?;
+    if caller.role == Role::Npo {
+        Responsible::hide_subject(&mut request.responsible);
+    }
     Ok(HttpResponse::Ok().json(request))
 }

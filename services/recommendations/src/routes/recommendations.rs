@@ -77,8 +77,10 @@ fn reader_of(recommendation: &Recommendation, caller: &Caller) -> Option<Reader>
 
 /// Returns the recommendation as `reader` sees it.
 fn shown_to(mut recommendation: Recommendation, reader: Reader) -> Recommendation {
-    if reader == Reader::Previous {
-        recommendation.contacts = None;
+    match reader {
+        Reader::Previous => recommendation.contacts = None,
+        Reader::Author => Responsible::hide_subject(&mut recommendation.responsible),
+        Reader::Body => {}
     }
     recommendation
 }
@@ -308,7 +310,7 @@ pub async fn create_recommendation(
             outbox::enqueue(conn, &events.event(RECOMMENDATION_RECEIVED, changed(&recommendation))?)?;
             tracing::info!(recommendation.id = %id, body.id = %government_body, "recommendation accepted into work");
             Created::new(
-                &recommendation,
+                shown_to(recommendation.clone(), if caller.role == Role::Npo { Reader::Author } else { Reader::Body }),
                 format!("/v1/recommendations/{id}"),
                 Some(etag(recommendation.version)),
             )

@@ -872,7 +872,8 @@ backend_tests! {
             responsible(LEAVING_OFFICER, Some(LEAVING_NAME))
         );
         assert_eq!(untouched["responsible"], Value::Null);
-        assert_eq!(later["responsible"], appointee);
+        // The NPO that submitted it sees the officer's name only.
+        assert_eq!(later["responsible"], json!({"name": SUCCESSOR_NAME}));
     }
 
     async fn handover_passes_open_items(app) {
@@ -1231,7 +1232,7 @@ backend_tests! {
         let fresh = submit(&app, &recommendation_body()).await;
 
         assert_eq!(after["responsible"], appointee);
-        assert_eq!(fresh["responsible"], appointee);
+        assert_eq!(fresh["responsible"], json!({"name": SUCCESSOR_NAME}));
     }
 
     async fn created_locations_readable(app) {
@@ -1263,6 +1264,59 @@ backend_tests! {
         assert_eq!(asked["id"], request["id"]);
         assert_eq!(by_ministry["id"], request["id"]);
         problem(by_third, StatusCode::NOT_FOUND).await;
+    }
+
+    async fn appointment_after_dismissal_takes_items(app) {
+        register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let reader = app.officer(BODY);
+        let leaver = responsible(LEAVING_OFFICER, Some(LEAVING_NAME));
+        let successor = responsible(SUCCESSOR, Some(SUCCESSOR_NAME));
+        app.publish(&appointed_event(BODY, LEAVING_OFFICER, LEAVING_NAME)).await;
+        let first = submit(&app, &recommendation_body()).await;
+        let path = recommendation_path(&id_of(&first));
+        wait_until(&app, &path, &reader, |r| r["responsible"] == leaver).await;
+
+        // A dismissal sends no event; the next appointment names the new officer.
+        app.publish(&appointed_event(BODY, SUCCESSOR, SUCCESSOR_NAME)).await;
+
+        wait_until(&app, &path, &reader, |r| r["responsible"] == successor).await;
+    }
+
+    async fn npo_sees_officer_name_only(app) {
+        register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let recorder = officer_token(&app, BODY, LEAVING_OFFICER, Some(LEAVING_NAME));
+        let npo = npo_token(&app, NPO_BIN);
+        let submitted = submit(&app, &recommendation_body()).await;
+        let id = id_of(&submitted);
+        let decided = act_as(&app, &id, "decision", &recorder, &json!({"handling": "implemented"})).await;
+        json_body(decided, StatusCode::OK).await;
+        let reception = post_as(
+            &app,
+            "/v1/reception-requests",
+            &npo,
+            &json!({"government_body": BODY, "topic": "Помещение для кружков"}),
+        )
+        .await;
+        let reception = json_body(reception, StatusCode::CREATED).await;
+        let appointment = post_as(
+            &app,
+            &format!("/v1/reception-requests/{}/appointment", id_of(&reception)),
+            &recorder,
+            &json!({"received_now": true}),
+        )
+        .await;
+        json_body(appointment, StatusCode::OK).await;
+
+        let by_npo = get_json(&app, &recommendation_path(&id), &npo).await;
+        let listed = get_json(&app, "/v1/recommendations", &npo).await;
+        let receptions = get_json(&app, "/v1/reception-requests", &npo).await;
+        let by_officer = get_json(&app, &recommendation_path(&id), &app.officer(BODY)).await;
+
+        let name_only = json!({"name": LEAVING_NAME});
+        assert_eq!(by_npo["responsible"], name_only);
+        assert_eq!(listed["items"][0]["responsible"], name_only);
+        assert_eq!(receptions["items"][0]["responsible"], name_only);
+        assert_eq!(by_officer["responsible"], responsible(LEAVING_OFFICER, Some(LEAVING_NAME)));
     }
 }
 
