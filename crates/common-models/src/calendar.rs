@@ -1,8 +1,8 @@
 //! Working days in Kazakhstan, for deadlines counted in working days.
 //!
 //! Saturdays and Sundays are days off. A calendar file adds the public holidays and
-//! the days moved by decree: each line contains a date, `off` or `working`, and a note;
-//! `#` starts a comment.
+//! the days moved by decree. Each line contains a date, `off` or `working`, and a
+//! note, and `#` starts a comment.
 
 use std::collections::BTreeSet;
 

@@ -45,7 +45,7 @@ pub struct ServiceDef {
     /// its address in `LIAISON_SERVICE_URL_<NAME>`.
     pub peers: &'static [&'static str],
     /// Services this one calls when they run in the same process or have an address in
-    /// the settings; without either, the routes that need them answer 503.
+    /// the settings; without either, the routes that need them respond 503.
     pub optional_peers: &'static [&'static str],
 }
 

@@ -1,6 +1,7 @@
-//! Hands a body's open items to its officer as the ministry announces officers. An
-//! appointment gives the new officer the unassigned items and those of the body's
-//! previous officer; a replacement passes the leaving officer's open items, and the
+//! Hands a body's open items to its officer as the ministry announces officers.
+//!
+//! An appointment gives the new officer the unassigned items and those of the body's
+//! previous officer. A replacement passes the leaving officer's open items, and the
 //! unassigned ones, to the successor. An event dated before the current officer took
 //! office is ignored.
 
@@ -136,8 +137,8 @@ fn apply(conn: &mut AnyConnection, event: &EventEnvelope) -> Result<(), StoreErr
     hand_over(conn, event, &body, leaving.as_deref(), &officer)
 }
 
-/// Passes the open items of `body` that nobody or `from` is responsible for to `to`,
-/// with an audit entry for each.
+/// Passes the open items of `body` without a responsible officer, or with `from`, to
+/// `to`, with an audit entry for each.
 fn hand_over(
     conn: &mut AnyConnection,
     event: &EventEnvelope,

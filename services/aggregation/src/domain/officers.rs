@@ -265,7 +265,7 @@ impl ReplacementInput {
             current_since,
             today,
         );
-        // The successor is checked even when the day is invalid, so one answer lists
+        // The successor is checked even when the day is invalid, so one response lists
         // every invalid field.
         let successor = self.successor.check(
             &mut errors,

@@ -188,7 +188,7 @@ pub struct OfficerRequest {
     pub created_at: DateTime<Utc>,
     /// Officer of the asking body who follows the request up.
     pub responsible: Option<super::Responsible>,
-    /// Officer of the asked body who answers; null while that body has no known
+    /// Officer of the requested body who replies; null while that body has no known
     /// officer.
     pub asked_officer: Option<super::Responsible>,
 }

@@ -30,7 +30,7 @@ impl Responsible {
         }
     }
 
-    /// Reads the stored pair; no officer means nobody is responsible yet.
+    /// Reads the stored pair; without an officer, no one is responsible yet.
     pub fn from_columns(officer: Option<String>, name: Option<String>) -> Option<Self> {
         officer.map(|officer| Self { officer, name })
     }

@@ -103,8 +103,8 @@ pub struct RecommendationInput {
     pub author_name: Option<String>,
     /// Registry id of the NPO, for a recommendation an officer records from an NPO.
     pub npo_id: Option<String>,
-    /// Request for recommendations the NPO answers; the recommendation goes to the body
-    /// that sent the request.
+    /// Request for recommendations this submission replies to. The recommendation goes
+    /// to the body that sent the request.
     pub request_id: Option<String>,
     /// Day the body received it, for a recommendation an officer records.
     #[schema(value_type = Option<NaiveDate>)]
@@ -123,7 +123,7 @@ pub struct Proposal {
     pub contacts: Option<Contacts>,
 }
 
-/// A checked submission of an NPO user: the body it names, the request it answers,
+/// A checked submission of an NPO user: the body it names, the request it replies to,
 /// at least one of the two, and the recommendation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Submission {
@@ -326,7 +326,7 @@ pub struct Clarification {
     pub answered_on: Option<NaiveDate>,
 }
 
-/// How the receiving body of a forwarding was chosen.
+/// Source of the choice of the receiving body of a forwarding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoutedBy {
@@ -360,13 +360,13 @@ pub struct Forwarding {
     pub number: i32,
     pub from_body: String,
     pub to_body: String,
-    /// Why it was sent on; required when it had been forwarded before.
+    /// Reason for sending it on, required when it had been forwarded before.
     pub reason: Option<String>,
     pub routed_by: RoutedBy,
     pub forwarded_on: NaiveDate,
 }
 
-/// What the body handling a recommendation owes next.
+/// Next step the body handling a recommendation owes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
@@ -409,13 +409,13 @@ pub struct Recommendation {
     /// Officer responsible for it (table 5's person responsible); null while the
     /// body has no known officer.
     pub responsible: Option<Responsible>,
-    /// What is due next, while the recommendation is open.
+    /// Next step due, while the recommendation is open.
     pub stage: Option<Stage>,
     /// Day the current stage is due, counted in working days.
     pub due_on: Option<NaiveDate>,
     /// Whether the current stage is past its due day.
     pub overdue: bool,
-    /// Request for recommendations this one answers.
+    /// Request for recommendations this one replies to.
     pub request_id: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -569,7 +569,7 @@ pub struct ForwardingInput {
     /// Receiving body; without it the competence map names the body competent for
     /// the recommendation's sphere and territory.
     pub to_body: Option<String>,
-    /// Why the recommendation is sent on; required when it was forwarded before.
+    /// Reason for sending the recommendation on, required when it was forwarded before.
     pub reason: Option<String>,
 }
 

@@ -75,7 +75,7 @@ fn reader_of(recommendation: &Recommendation, caller: &Caller) -> Option<Reader>
     }
 }
 
-/// Returns the recommendation as `reader` sees it.
+/// Returns the recommendation as `reader` may read it.
 fn shown_to(mut recommendation: Recommendation, reader: Reader) -> Recommendation {
     match reader {
         Reader::Previous => recommendation.contacts = None,
@@ -86,7 +86,7 @@ fn shown_to(mut recommendation: Recommendation, reader: Reader) -> Recommendatio
 }
 
 /// Returns who is responsible after `caller` acts on `current`: the officer already
-/// responsible, or the caller when nobody was.
+/// responsible, or the caller when no officer was.
 fn responsible_after(current: &Recommendation, caller: &Caller) -> Option<Responsible> {
     current.responsible.clone().or_else(|| Some(acting(caller)))
 }
@@ -378,7 +378,7 @@ pub async fn list_recommendations(
 ) -> ApiResult<HttpResponse> {
     let mut filter = query.filter(common_models::time::today())?;
     // A recommendation the body forwarded is late at the body handling it now, so an
-    // officer's overdue list holds their own body's only.
+    // officer's overdue list contains their own body's only.
     if caller.role == Role::Officer && query.overdue == Some(true) {
         filter
             .government_body

@@ -297,8 +297,8 @@ pub fn answerable(
     Ok((request.government_body, request.sphere))
 }
 
-/// Makes `to` responsible for the open requests of `body` that nobody or `from` is
-/// responsible for; returns the ids changed.
+/// Makes `to` responsible for the open requests of `body` that have no responsible
+/// officer or have `from`; returns the ids changed.
 pub fn reassign(
     conn: &mut AnyConnection,
     body: &str,

@@ -289,7 +289,7 @@ pub fn find_consultation(
 }
 
 /// Makes `to` the officer of `body` on its unanswered requests, on the asking side and
-/// on the asked side, where nobody or `from` was; returns the ids changed.
+/// on the asked side, where no officer or `from` was; returns the ids changed.
 pub fn reassign_requests(
     conn: &mut AnyConnection,
     body: &str,

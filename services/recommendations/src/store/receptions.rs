@@ -196,8 +196,8 @@ pub fn list(
         .collect()
 }
 
-/// Makes `to` responsible for the requests to `body` still waiting or appointed that
-/// nobody or `from` is responsible for; returns the ids changed.
+/// Makes `to` responsible for the requests to `body` still waiting or appointed that have
+/// no responsible officer or have `from`; returns the ids changed.
 pub fn reassign(
     conn: &mut AnyConnection,
     body: &str,

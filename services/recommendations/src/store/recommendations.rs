@@ -128,7 +128,7 @@ pub struct Author<'a> {
 }
 
 /// Bookkeeping of a new recommendation: who is responsible, when its decision is due,
-/// and the request for recommendations it answers.
+/// and the request for recommendations it replies to.
 #[derive(Debug, Clone)]
 pub struct Intake<'a> {
     pub responsible: Option<&'a Responsible>,
@@ -529,8 +529,8 @@ pub struct Step<'a> {
     pub forwarded_by: &'a str,
 }
 
-/// Records a forwarding of `current`, which must still be at its version, and hands it
-/// to the receiving body; returns whether it was still at its version.
+/// Records a forwarding of `current` and hands it to the receiving body. Returns false,
+/// writing nothing, when `current` is no longer at its version.
 pub fn forward(
     conn: &mut AnyConnection,
     current: &Recommendation,
@@ -571,8 +571,8 @@ pub fn forward(
     Ok(true)
 }
 
-/// Makes `to` responsible for every open recommendation of `body` that nobody or
-/// `from` is responsible for; returns the ids changed.
+/// Makes `to` responsible for every open recommendation of `body` that has no
+/// responsible officer or has `from`; returns the ids changed.
 pub fn reassign(
     conn: &mut AnyConnection,
     body: &str,

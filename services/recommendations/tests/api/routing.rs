@@ -107,7 +107,7 @@ async fn serve_competent_body(
         .push(request.query_string().to_owned());
     let sphere = query.get("sphere").map(String::as_str).unwrap_or_default();
     let territory = query.get("territory").map(String::as_str);
-    // Answers a well-behaved aggregation service never gives.
+    // Responses a well-behaved aggregation service never returns.
     match sphere {
         "science" => return HttpResponse::Ok().json(json!({"government_body": "../x y"})),
         "health" => {
@@ -872,7 +872,7 @@ backend_tests! {
             responsible(LEAVING_OFFICER, Some(LEAVING_NAME))
         );
         assert_eq!(untouched["responsible"], Value::Null);
-        // The NPO that submitted it sees the officer's name only.
+        // The NPO that submitted it reads the officer's name only.
         assert_eq!(later["responsible"], json!({"name": SUCCESSOR_NAME}));
     }
 
