@@ -78,7 +78,7 @@ pub mod registry {
     /// A government body recorded its yearly NPO data collection.
     pub const CAMPAIGN_RECORDED: &str = "registry.campaign.recorded";
 
-    /// Payload of `registry.npo.registered`. Holds no personal data.
+    /// Payload of `registry.npo.registered`.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct NpoRegistered {
         pub npo_id: String,
@@ -89,15 +89,55 @@ pub mod registry {
         pub status: String,
         pub territories: Vec<String>,
         pub spheres: Vec<String>,
+        /// The NPO as the annual report lists it. Absent from events of payload
+        /// version 1.
+        #[serde(default)]
+        pub card: Option<NpoReportCard>,
     }
 
-    /// Payload of `registry.npo.updated`: which fields changed, without their values.
+    /// Payload of `registry.npo.updated`: which fields changed, and the NPO as it is now.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct NpoUpdated {
         pub npo_id: String,
         pub fields: Vec<String>,
         pub territories: Vec<String>,
         pub spheres: Vec<String>,
+        /// The NPO after the change. Absent from events of payload version 1.
+        #[serde(default)]
+        pub card: Option<NpoReportCard>,
+    }
+
+    /// The columns of annual report table 1 for one NPO: what the ministry needs to list
+    /// the NPOs working in a body's territory and spheres.
+    ///
+    /// Key staff and contacts are personal data. They travel only over the broker and
+    /// in the event log, which only the ministry reads, and reach nobody else through
+    /// the aggregation service than the ministry and the body's officer.
+    #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct NpoReportCard {
+        pub bin: Option<String>,
+        pub name_ru: Option<String>,
+        pub name_kk: Option<String>,
+        pub status: String,
+        pub founded_on: Option<chrono::NaiveDate>,
+        /// Directions of activity: sphere codes.
+        pub spheres: Vec<String>,
+        pub target_groups: Vec<String>,
+        /// KATO codes of the territories where the NPO works.
+        pub territories: Vec<String>,
+        pub forms_of_work: Vec<String>,
+        pub key_staff: Vec<KeyStaffEntry>,
+        pub phone: Option<String>,
+        pub email: Option<String>,
+        pub address: Option<String>,
+        pub web_resources: Vec<String>,
+    }
+
+    /// One key staff member of an NPO.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct KeyStaffEntry {
+        pub full_name: String,
+        pub position: Option<String>,
     }
 
     /// Payload of `registry.npo.status_changed`.
@@ -125,6 +165,11 @@ pub mod registry {
         pub territory: Option<String>,
         pub starts_on: Option<chrono::NaiveDate>,
         pub ends_on: Option<chrono::NaiveDate>,
+        /// Absent from events of payload version 1.
+        #[serde(default)]
+        pub name: Option<String>,
+        #[serde(default)]
+        pub funding_source: Option<String>,
     }
 
     /// Payload of `registry.campaign.recorded`.
@@ -171,6 +216,25 @@ pub mod needs {
         pub priorities: Vec<PriorityIdentified>,
         /// Number of people of the target groups involved in the assessment.
         pub participants: i64,
+        /// Absent from events of payload version 1, like every field below.
+        #[serde(default)]
+        pub title: Option<String>,
+        #[serde(default)]
+        pub completed_on: Option<NaiveDate>,
+        /// The activities of the assessment: the rows of annual report table 2.
+        #[serde(default)]
+        pub activities: Vec<AssessmentActivity>,
+    }
+
+    /// One activity of a needs assessment (a meeting, survey, study …).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct AssessmentActivity {
+        pub held_on: NaiveDate,
+        pub form: String,
+        pub participant_categories: Vec<String>,
+        pub participants: Option<i64>,
+        /// Staff of the body responsible for the activity.
+        pub responsible_staff: String,
     }
 
     /// Payload of `needs.priority.identified`.
@@ -184,6 +248,14 @@ pub mod needs {
         pub target_group: String,
         pub risk_level: String,
         pub people_affected: Option<i64>,
+        /// The columns of the form "Identified priorities"; absent from events of
+        /// payload version 1.
+        #[serde(default)]
+        pub problem: Option<String>,
+        #[serde(default)]
+        pub information_source: Option<String>,
+        #[serde(default)]
+        pub risks: Option<String>,
     }
 
     /// Payload of `needs.priority.withdrawn`.
@@ -232,6 +304,11 @@ pub mod joint_actions {
     pub const MEASUREMENT_RECORDED: &str = "joint_actions.measurement.recorded";
     /// The final evaluation of a joint action was recorded.
     pub const EVALUATION_COMPLETED: &str = "joint_actions.evaluation.completed";
+    /// A meeting of a working group on joint planning was recorded.
+    pub const MEETING_RECORDED: &str = "joint_actions.meeting.recorded";
+    /// The monitoring and evaluation plan of a joint action changed: a row was added or
+    /// a measurement recorded.
+    pub const MONITORING_CHANGED: &str = "joint_actions.monitoring.changed";
 
     /// Payload of `joint_actions.plan.approved` and `joint_actions.plan.changed`.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -240,6 +317,28 @@ pub mod joint_actions {
         pub government_body: String,
         pub version: i32,
         pub activities: i64,
+        /// Absent from events of payload version 1, like every field below.
+        #[serde(default)]
+        pub title: Option<String>,
+        #[serde(default)]
+        pub working_group_id: Option<String>,
+        /// Day the version was approved, in Asia/Almaty.
+        #[serde(default)]
+        pub approved_on: Option<NaiveDate>,
+        /// The rows of the form "Joint work plan".
+        #[serde(default)]
+        pub rows: Vec<JointPlanRow>,
+    }
+
+    /// One row of the form "Joint work plan".
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct JointPlanRow {
+        pub activity: String,
+        pub completion_form: Option<String>,
+        pub deadline: Option<NaiveDate>,
+        pub responsible: Option<String>,
+        pub participants: Option<String>,
+        pub participation_form: Option<String>,
     }
 
     /// Payload of `joint_actions.action.state_changed`.
@@ -250,6 +349,64 @@ pub mod joint_actions {
         pub from: String,
         pub to: String,
         pub npo_ids: Vec<String>,
+        /// Absent from events of payload version 1, like every field below.
+        #[serde(default)]
+        pub title: Option<String>,
+        #[serde(default)]
+        pub spheres: Vec<String>,
+        #[serde(default)]
+        pub territory: Option<String>,
+        #[serde(default)]
+        pub started_on: Option<NaiveDate>,
+        #[serde(default)]
+        pub completed_on: Option<NaiveDate>,
+    }
+
+    /// Payload of `joint_actions.meeting.recorded`: one row of annual report table 3.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct MeetingRecorded {
+        pub meeting_id: String,
+        pub working_group_id: String,
+        pub government_body: String,
+        pub held_on: NaiveDate,
+        pub form: String,
+        pub participant_categories: Vec<String>,
+        pub participants: Option<i64>,
+        pub responsible_staff: String,
+        /// Changes made to the joint plan, or the plan that was drawn up.
+        pub result: Option<String>,
+    }
+
+    /// Payload of `joint_actions.monitoring.changed`: the whole monitoring and
+    /// evaluation plan of an action as it is now.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct MonitoringChanged {
+        pub action_id: String,
+        pub government_body: String,
+        pub rows: Vec<MonitoringRow>,
+    }
+
+    /// One row of the form "Monitoring and evaluation plan".
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct MonitoringRow {
+        pub row_id: String,
+        pub activity: String,
+        pub frequency: String,
+        pub indicators: Vec<IndicatorState>,
+        pub comments: Option<String>,
+    }
+
+    /// An indicator of a monitoring row: the planned value and the latest measured one.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct IndicatorState {
+        pub name: String,
+        pub unit: Option<String>,
+        pub target: f64,
+        pub higher_is_better: bool,
+        /// Latest measured value; absent until the first measurement.
+        pub actual: Option<f64>,
+        /// Evidence or sources of the measurements, oldest first.
+        pub evidence: Vec<String>,
     }
 
     /// Payload of `joint_actions.measurement.recorded`.
@@ -291,7 +448,23 @@ pub mod recommendations {
     /// An officer requested recommendations from NPOs on a topic, by a deadline.
     pub const REQUEST_PUBLISHED: &str = "recommendations.request.published";
 
-    /// Payload of the recommendation events. Holds no contacts.
+    /// A consultation or expert support, given to NPOs or received from them, was
+    /// recorded.
+    pub const CONSULTATION_RECORDED: &str = "recommendations.consultation.recorded";
+    /// An officer sent an information request to another body's officer.
+    pub const OFFICER_REQUEST_SENT: &str = "recommendations.officer_request.sent";
+    /// An information request between officers was answered.
+    pub const OFFICER_REQUEST_ANSWERED: &str = "recommendations.officer_request.answered";
+    /// An NPO representative asked for a reception.
+    pub const RECEPTION_REQUESTED: &str = "recommendations.reception.requested";
+    /// A reception was appointed for a request.
+    pub const RECEPTION_APPOINTED: &str = "recommendations.reception.appointed";
+
+    /// Payload of the recommendation events.
+    ///
+    /// The author's name and contacts are personal data when the author is a person.
+    /// They travel only over the broker and in the event log, which only the ministry
+    /// reads, and feed annual report table 5.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct RecommendationChanged {
         pub recommendation_id: String,
@@ -301,6 +474,83 @@ pub mod recommendations {
         pub status: String,
         pub received_on: NaiveDate,
         pub answered_on: Option<NaiveDate>,
+        /// Absent from events of payload version 1, like every field below.
+        #[serde(default)]
+        pub territory: Option<String>,
+        /// `npo` or `person`.
+        #[serde(default)]
+        pub author_kind: Option<String>,
+        #[serde(default)]
+        pub author_name: Option<String>,
+        #[serde(default)]
+        pub contacts: Option<String>,
+        /// Who started the exchange: `npo` or `government_body`.
+        #[serde(default)]
+        pub initiator: Option<String>,
+        /// Body that received the recommendation first.
+        #[serde(default)]
+        pub received_by: Option<String>,
+        /// Full name of the officer responsible for handling it.
+        #[serde(default)]
+        pub responsible_name: Option<String>,
+        /// How it was handled, once decided (`accepted`, `rejected` …).
+        #[serde(default)]
+        pub handling: Option<String>,
+        #[serde(default)]
+        pub decided_on: Option<NaiveDate>,
+        /// Day of the latest forwarding, and the body it came from.
+        #[serde(default)]
+        pub forwarded_on: Option<NaiveDate>,
+        #[serde(default)]
+        pub forwarded_from: Option<String>,
+        /// Day by which the current stage is due.
+        #[serde(default)]
+        pub due_on: Option<NaiveDate>,
+    }
+
+    /// Payload of `recommendations.consultation.recorded`: one row of annual report
+    /// table 6. The counterpart's contacts are personal data when it is a person.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct ConsultationRecorded {
+        pub consultation_id: String,
+        pub government_body: String,
+        /// `given` (support given to NPOs) or `received` (support received from them).
+        pub direction: String,
+        pub held_on: NaiveDate,
+        pub counterpart: String,
+        pub contacts: Option<String>,
+        pub sphere: Option<String>,
+        pub question: String,
+        pub form: String,
+    }
+
+    /// Payload of the officer request events: a row of annual report table 7 for both
+    /// bodies.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct OfficerRequestChanged {
+        pub request_id: String,
+        pub from_body: String,
+        pub to_body: String,
+        pub question: String,
+        pub sphere: Option<String>,
+        pub format: Option<String>,
+        /// Contacts of the asking officer.
+        pub contacts: Option<String>,
+        pub sent_on: NaiveDate,
+        pub deadline: NaiveDate,
+        pub answered_on: Option<NaiveDate>,
+        pub result: Option<String>,
+    }
+
+    /// Payload of the reception events. Holds nothing about the person who asked.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct ReceptionChanged {
+        pub request_id: String,
+        pub government_body: String,
+        pub requested_on: NaiveDate,
+        pub status: String,
+        /// Day of the reception, once appointed.
+        pub appointed_on: Option<NaiveDate>,
     }
 
     /// Payload of `recommendations.request.published`, from which a notifier can tell

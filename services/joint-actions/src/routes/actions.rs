@@ -393,6 +393,11 @@ fn move_to(
             .filter(|p| p.kind == PartyKind::Npo)
             .filter_map(|p| p.npo_id.clone())
             .collect(),
+        title: None,
+        spheres: Vec::new(),
+        territory: None,
+        started_on: None,
+        completed_on: None,
     };
     outbox::enqueue(conn, &events.event(ACTION_STATE_CHANGED, payload)?)?;
     tracing::info!(action.id = %current.id, from = %current.status, to = %target, "joint action moved on");

@@ -246,6 +246,10 @@ pub async fn replace_rows(
                         government_body: plan.government_body.clone(),
                         version: next,
                         activities: rows.len() as i64,
+                        title: None,
+                        working_group_id: None,
+                        approved_on: None,
+                        rows: Vec::new(),
                     };
                     outbox::enqueue(conn, &events.event(PLAN_CHANGED, payload)?)?;
                     next
@@ -326,6 +330,10 @@ pub async fn approve_plan(
                 government_body: plan.government_body.clone(),
                 version: plan.version,
                 activities: plan.rows.len() as i64,
+                title: None,
+                working_group_id: None,
+                approved_on: None,
+                rows: Vec::new(),
             };
             outbox::enqueue(conn, &events.event(PLAN_APPROVED, payload)?)?;
             record(conn, &caller, &plan.government_body, &id, "approved")?;

@@ -230,6 +230,9 @@ impl Priority {
             target_group: self.target_group.code().to_owned(),
             risk_level: self.risk_level.code().to_owned(),
             people_affected: self.people_affected,
+            problem: None,
+            information_source: None,
+            risks: None,
         }
     }
 }

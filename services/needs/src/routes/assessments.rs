@@ -467,5 +467,8 @@ fn published(record: &AssessmentRecord, priorities: &[Priority]) -> AssessmentPu
         period_end: facts.period_end.unwrap_or_default(),
         priorities: priorities.iter().map(Priority::identified).collect(),
         participants: facts.target_groups.iter().map(|g| g.participants).sum(),
+        title: None,
+        completed_on: None,
+        activities: Vec::new(),
     }
 }

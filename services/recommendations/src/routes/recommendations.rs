@@ -136,6 +136,18 @@ fn changed(recommendation: &Recommendation) -> RecommendationChanged {
         status: recommendation.status.code().to_owned(),
         received_on: recommendation.received_on,
         answered_on: recommendation.answered_on,
+        territory: None,
+        author_kind: None,
+        author_name: None,
+        contacts: None,
+        initiator: None,
+        received_by: None,
+        responsible_name: None,
+        handling: None,
+        decided_on: None,
+        forwarded_on: None,
+        forwarded_from: None,
+        due_on: None,
     }
 }
 
