@@ -89,8 +89,7 @@ pub mod registry {
         pub status: String,
         pub territories: Vec<String>,
         pub spheres: Vec<String>,
-        /// The NPO as the annual report lists it. Absent from events of payload
-        /// version 1.
+        /// The NPO as the annual report lists it. Events of earlier releases lack it.
         #[serde(default)]
         pub card: Option<NpoReportCard>,
     }
@@ -102,7 +101,7 @@ pub mod registry {
         pub fields: Vec<String>,
         pub territories: Vec<String>,
         pub spheres: Vec<String>,
-        /// The NPO after the change. Absent from events of payload version 1.
+        /// The NPO after the change. Events of earlier releases lack it.
         #[serde(default)]
         pub card: Option<NpoReportCard>,
     }
@@ -165,7 +164,7 @@ pub mod registry {
         pub territory: Option<String>,
         pub starts_on: Option<chrono::NaiveDate>,
         pub ends_on: Option<chrono::NaiveDate>,
-        /// Absent from events of payload version 1.
+        /// Events of earlier releases lack this and the funding source.
         #[serde(default)]
         pub name: Option<String>,
         #[serde(default)]
@@ -216,7 +215,7 @@ pub mod needs {
         pub priorities: Vec<PriorityIdentified>,
         /// Number of people of the target groups involved in the assessment.
         pub participants: i64,
-        /// Absent from events of payload version 1, like every field below.
+        /// Events of earlier releases lack this and every field below.
         #[serde(default)]
         pub title: Option<String>,
         #[serde(default)]
@@ -248,8 +247,8 @@ pub mod needs {
         pub target_group: String,
         pub risk_level: String,
         pub people_affected: Option<i64>,
-        /// The columns of the form "Identified priorities"; absent from events of
-        /// payload version 1.
+        /// The columns of the form "Identified priorities", which events of earlier
+        /// releases lack.
         #[serde(default)]
         pub problem: Option<String>,
         #[serde(default)]
@@ -317,7 +316,7 @@ pub mod joint_actions {
         pub government_body: String,
         pub version: i32,
         pub activities: i64,
-        /// Absent from events of payload version 1, like every field below.
+        /// Events of earlier releases lack this and every field below.
         #[serde(default)]
         pub title: Option<String>,
         #[serde(default)]
@@ -349,7 +348,7 @@ pub mod joint_actions {
         pub from: String,
         pub to: String,
         pub npo_ids: Vec<String>,
-        /// Absent from events of payload version 1, like every field below.
+        /// Events of earlier releases lack this and every field below.
         #[serde(default)]
         pub title: Option<String>,
         #[serde(default)]
@@ -474,7 +473,7 @@ pub mod recommendations {
         pub status: String,
         pub received_on: NaiveDate,
         pub answered_on: Option<NaiveDate>,
-        /// Absent from events of payload version 1, like every field below.
+        /// Events of earlier releases lack this and every field below.
         #[serde(default)]
         pub territory: Option<String>,
         /// `npo` or `person`.
