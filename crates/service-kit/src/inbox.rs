@@ -37,6 +37,19 @@ pub fn apply_once(
     handler: &Handler,
 ) -> Result<Applied, StoreError> {
     crate::db::in_transaction(conn, |conn| {
+        apply_once_within(conn, consumer, event, handler)
+    })
+}
+
+/// Applies `event` once inside the caller's transaction, which commits the effect and
+/// the inbox row together.
+pub fn apply_once_within(
+    conn: &mut AnyConnection,
+    consumer: &str,
+    event: &EventEnvelope,
+    handler: &Handler,
+) -> Result<Applied, StoreError> {
+    {
         let seen: i64 = inbox_events::table
             .filter(inbox_events::consumer.eq(consumer))
             .filter(inbox_events::event_id.eq(event.id.to_string()))
@@ -55,7 +68,15 @@ pub fn apply_once(
             ))
             .execute(conn)?;
         Ok(Applied::Now)
-    })
+    }
+}
+
+/// Forgets which events `consumer` applied, so that a rebuild of its effects from the
+/// event logs applies every event again. Call it in the rebuild's transaction.
+pub fn forget(conn: &mut AnyConnection, consumer: &str) -> Result<(), StoreError> {
+    diesel::delete(inbox_events::table.filter(inbox_events::consumer.eq(consumer)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A named consumer: its queue, the event types it binds, and its handler.

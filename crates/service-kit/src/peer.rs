@@ -58,11 +58,22 @@ impl Peer {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Option<T>, ApiError> {
+        self.get_json_as(path, query, None).await
+    }
+
+    /// Reads `path` like [`Peer::get_json`], presenting `bearer` as the caller's token,
+    /// for reads the other service allows only to some roles.
+    pub async fn get_json_as<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        bearer: Option<&str>,
+    ) -> Result<Option<T>, ApiError> {
         let url = format!("{}{path}", self.base);
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
-            match self.attempt(&url, query).await {
+            match self.attempt(&url, query, bearer).await {
                 Ok(answer) => return self.decode(path, answer).await,
                 Err(reason) if attempt < ATTEMPTS => {
                     tracing::warn!(
@@ -92,8 +103,12 @@ impl Peer {
         &self,
         url: &str,
         query: &[(&str, &str)],
+        bearer: Option<&str>,
     ) -> Result<reqwest::Response, String> {
         let mut request = self.client.get(url).query(query);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
         if let Some(traceparent) = telemetry::current_traceparent() {
             request = request.header("traceparent", traceparent);
         }

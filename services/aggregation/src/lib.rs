@@ -4,6 +4,7 @@
 //! bodies, and its competence map names the body competent for a sphere and territory.
 
 pub mod domain;
+pub mod readmodel;
 pub mod routes;
 pub mod schema;
 pub mod store;
@@ -13,7 +14,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
-use routes::{Aggregation, bodies, competence, officers, registry};
+use routes::{Aggregation, bodies, competence, officers, readmodels, registry};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -29,10 +30,10 @@ pub const SERVICE: ServiceDef = ServiceDef {
     openapi,
     configure,
     on_start: |_| Ok(()),
-    consumers: |_| Vec::new(),
+    consumers: readmodel::consumers,
     background: |_, _| Vec::new(),
     peers: &[registry::REGISTRY],
-    optional_peers: &[],
+    optional_peers: &["needs", "joint-actions", "recommendations"],
 };
 
 /// The aggregation service's OpenAPI document.
@@ -53,6 +54,8 @@ pub const SERVICE: ServiceDef = ServiceDef {
         officers::list_vacancies,
         competence::competent_body,
         competence::officer_positions,
+        readmodels::rebuild,
+        readmodels::read_digest,
     )
 )]
 struct AggregationApi;
@@ -74,5 +77,7 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(officers::officer_history)
     .service(officers::list_vacancies)
     .service(competence::competent_body)
-    .service(competence::officer_positions);
+    .service(competence::officer_positions)
+    .service(readmodels::rebuild)
+    .service(readmodels::read_digest);
 }

@@ -46,5 +46,30 @@ diesel::joinable!(officer_appointments -> government_bodies (government_body));
 diesel::allow_tables_to_appear_in_same_query!(
     government_bodies,
     government_body_spheres,
-    officer_appointments
+    officer_appointments,
+    read_records,
+    read_record_tags
 );
+
+diesel::table! {
+    read_records (kind, id) {
+        kind -> Text,
+        id -> Text,
+        government_body -> Nullable<Text>,
+        status -> Text,
+        day -> Nullable<Date>,
+        day_end -> Nullable<Date>,
+        event_at -> Timestamp,
+        event_id -> Text,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    read_record_tags (kind, id, dimension, value) {
+        kind -> Text,
+        id -> Text,
+        dimension -> Text,
+        value -> Text,
+    }
+}

@@ -3,6 +3,7 @@
 pub mod bodies;
 pub mod competence;
 pub mod officers;
+pub mod readmodels;
 pub mod registry;
 
 use service_kit::ServiceContext;

@@ -3,5 +3,6 @@
 
 pub mod bodies;
 pub mod officers;
+pub mod records;
 
 pub(crate) use service_kit::columns::{from_code, from_json, to_json, utc};

@@ -1,0 +1,2 @@
+DROP TABLE read_record_tags;
+DROP TABLE read_records;
