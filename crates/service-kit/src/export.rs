@@ -75,24 +75,32 @@ impl Table {
     /// Writes the table as an XLSX workbook with one sheet: bold wrapped headings,
     /// wrapped text and a frozen heading row.
     pub fn to_xlsx(&self) -> Result<Vec<u8>, ApiError> {
-        use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+        workbook(std::slice::from_ref(self))
+    }
+}
 
-        let heading = Format::new()
-            .set_bold()
-            .set_text_wrap()
-            .set_align(FormatAlign::Center)
-            .set_align(FormatAlign::VerticalCenter)
-            .set_border(FormatBorder::Thin);
-        let body = Format::new()
-            .set_text_wrap()
-            .set_align(FormatAlign::Top)
-            .set_border(FormatBorder::Thin);
-        let mut workbook = Workbook::new();
+/// Writes `tables` as one XLSX workbook, a sheet per table in order: bold wrapped
+/// headings, wrapped text and a frozen heading row.
+pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, ApiError> {
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+
+    let heading = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin);
+    let body = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Thin);
+    let mut workbook = Workbook::new();
+    for table in tables {
         let sheet = workbook.add_worksheet();
         sheet
-            .set_name(sheet_name(&self.title))
+            .set_name(sheet_name(&table.title))
             .map_err(xlsx_error)?;
-        for (column, text) in self.headings.iter().enumerate() {
+        for (column, text) in table.headings.iter().enumerate() {
             let column = column as u16;
             sheet
                 .write_string_with_format(0, column, text, &heading)
@@ -101,7 +109,7 @@ impl Table {
                 .set_column_width(column, column_width(column, text))
                 .map_err(xlsx_error)?;
         }
-        for (index, row) in self.rows.iter().enumerate() {
+        for (index, row) in table.rows.iter().enumerate() {
             let line = index as u32 + 1;
             for (column, cell) in row.iter().enumerate() {
                 let column = column as u16;
@@ -116,8 +124,8 @@ impl Table {
             }
         }
         sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
-        workbook.save_to_buffer().map_err(xlsx_error)
     }
+    workbook.save_to_buffer().map_err(xlsx_error)
 }
 
 /// Builds a download response of `bytes` named `file_name`.

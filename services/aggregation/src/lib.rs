@@ -14,7 +14,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
-use routes::{Aggregation, bodies, competence, officers, readmodels, registry};
+use routes::{Aggregation, bodies, competence, officers, readmodels, registry, reports};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -29,7 +29,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     },
     openapi,
     configure,
-    on_start: |_| Ok(()),
+    on_start: |context| reports::due_day(&context.settings).map(|_| ()),
     consumers: readmodel::consumers,
     background: |_, _| Vec::new(),
     peers: &[registry::REGISTRY],
@@ -56,6 +56,15 @@ pub const SERVICE: ServiceDef = ServiceDef {
         competence::officer_positions,
         readmodels::rebuild,
         readmodels::read_digest,
+        reports::open_report,
+        reports::list_reports,
+        reports::get_report,
+        reports::save_narrative,
+        reports::submit_report,
+        reports::review_report,
+        reports::list_versions,
+        reports::get_version,
+        reports::export_report,
     )
 )]
 struct AggregationApi;
@@ -79,5 +88,14 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(competence::competent_body)
     .service(competence::officer_positions)
     .service(readmodels::rebuild)
-    .service(readmodels::read_digest);
+    .service(readmodels::read_digest)
+    .service(reports::open_report)
+    .service(reports::list_reports)
+    .service(reports::get_report)
+    .service(reports::save_narrative)
+    .service(reports::submit_report)
+    .service(reports::review_report)
+    .service(reports::list_versions)
+    .service(reports::get_version)
+    .service(reports::export_report);
 }

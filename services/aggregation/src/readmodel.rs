@@ -94,7 +94,7 @@ impl Kind {
     }
 }
 
-/// What a tag of a record names.
+/// Dimension a tag of a record belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dimension {
     Sphere,
@@ -424,7 +424,8 @@ fn npo(conn: &mut AnyConnection, id: &str) -> Result<Option<NpoState>, StoreErro
         .transpose()
 }
 
-/// The NPO an update describes, for an update that arrives before the registration.
+/// Builds the NPO an update describes, for an update that arrives before the
+/// registration.
 fn from_card(update: &registry::NpoUpdated, day: NaiveDate) -> Option<NpoState> {
     update.card.as_ref().map(|card| NpoState {
         npo_id: update.npo_id.clone(),
@@ -463,8 +464,8 @@ fn priority(
         .tagged(Dimension::Territory, [&p.territory]))
 }
 
-/// An event about a record the read models do not hold yet, such as an update whose
-/// registration has not arrived, fails so that it is retried after the others.
+/// Fails on an event about a record the read models lack, such as an update whose
+/// registration has not arrived, so that the consumer retries it after the others.
 fn missing(event: &EventEnvelope, id: &str) -> Result<(), StoreError> {
     Err(StoreError::Query(anyhow::anyhow!(
         "event {} of type {} concerns {id}, which the read models do not hold yet",

@@ -48,7 +48,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     government_body_spheres,
     officer_appointments,
     read_records,
-    read_record_tags
+    read_record_tags,
+    annual_reports,
+    annual_report_versions
 );
 
 diesel::table! {
@@ -71,5 +73,37 @@ diesel::table! {
         id -> Text,
         dimension -> Text,
         value -> Text,
+    }
+}
+
+diesel::table! {
+    annual_reports (id) {
+        id -> Text,
+        government_body -> Text,
+        year -> Integer,
+        status -> Text,
+        due_on -> Date,
+        narrative -> Text,
+        submitted_on -> Nullable<Date>,
+        accepted_on -> Nullable<Date>,
+        current_version -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    annual_report_versions (report_id, number) {
+        report_id -> Text,
+        number -> Integer,
+        content -> Text,
+        submitted_on -> Date,
+        submitted_by -> Text,
+        review -> Nullable<Text>,
+        comments -> Nullable<Text>,
+        reviewed_on -> Nullable<Date>,
+        reviewed_by -> Nullable<Text>,
     }
 }

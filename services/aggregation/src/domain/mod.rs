@@ -4,6 +4,7 @@
 pub mod bodies;
 pub mod officers;
 pub mod positions;
+pub mod reports;
 
 pub use service_kit::validate::{Errors, multiline_text, parse_code, parse_date, text};
 

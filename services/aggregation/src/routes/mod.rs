@@ -5,6 +5,7 @@ pub mod competence;
 pub mod officers;
 pub mod readmodels;
 pub mod registry;
+pub mod reports;
 
 use service_kit::ServiceContext;
 

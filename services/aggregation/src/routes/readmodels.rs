@@ -31,7 +31,7 @@ struct LogItem {
     event: EventEnvelope,
 }
 
-/// What a rebuild read and applied.
+/// Outcome of a rebuild: the events read and applied.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RebuildReport {
     /// Events read from each service's log.
@@ -96,7 +96,7 @@ pub async fn rebuild(
         });
         events.extend(read);
     }
-    events.sort_by(|a, b| (a.occurred_at, a.id).cmp(&(b.occurred_at, b.id)));
+    events.sort_by_key(|e| (e.occurred_at, e.id));
     let wanted: Vec<EventEnvelope> = events
         .into_iter()
         .filter(|e| readmodel::EVENT_TYPES.contains(&e.event_type.as_str()))

@@ -4,5 +4,6 @@
 pub mod bodies;
 pub mod officers;
 pub mod records;
+pub mod reports;
 
 pub(crate) use service_kit::columns::{from_code, from_json, to_json, utc};

@@ -1,9 +1,9 @@
 //! Storage of the read models: one row per record with its latest state as JSON, and
 //! the spheres, territories and bodies it concerns as tags.
 //!
-//! A write applies only when its event is newer than the one the row holds, ordered by
-//! the time the change happened and then by event id (UUIDv7), so the rows do not
-//! depend on the order in which events arrive.
+//! A write applies only when its event is newer than the row's, ordered by the time
+//! the change happened and then by event id (UUIDv7). The rows therefore do not depend
+//! on the order in which events arrive.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use common_models::event::EventEnvelope;
@@ -37,8 +37,8 @@ fn event_time(event: &EventEnvelope) -> NaiveDateTime {
     common_models::time::truncate_to_micros(event.occurred_at).naive_utc()
 }
 
-/// Returns whether the row of `kind` and `id` holds a state from an event newer than
-/// `event`, or no row exists (`None`).
+/// Returns whether the row of `kind` and `id` contains a state from an event newer
+/// than `event`, or `None` when no row exists.
 fn newer_held(
     conn: &mut AnyConnection,
     kind: Kind,
@@ -54,7 +54,7 @@ fn newer_held(
     Ok(held.map(|(at, held_id)| (at, held_id) >= (event_time(event), event.id.to_string())))
 }
 
-/// Stores `record` as the state `event` carries, unless the row holds a newer one.
+/// Stores `record` as the state `event` carries, unless the row is newer.
 /// Returns whether it was stored.
 pub fn put(
     conn: &mut AnyConnection,
@@ -228,8 +228,8 @@ pub fn clear(conn: &mut AnyConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Every record with its tags in a stable order, without the event that wrote it:
-/// two read models with equal contents give equal dumps.
+/// Returns every record with its tags in a stable order, without the event that wrote
+/// it, so two read models with equal contents give equal dumps.
 pub fn dump(conn: &mut AnyConnection) -> Result<Vec<(StoredRecord, Vec<String>)>, StoreError> {
     let rows: Vec<StoredRecord> = records::table
         .order((records::kind.asc(), records::id.asc()))

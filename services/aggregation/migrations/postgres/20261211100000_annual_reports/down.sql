@@ -1,0 +1,2 @@
+DROP TABLE annual_report_versions;
+DROP TABLE annual_reports;
