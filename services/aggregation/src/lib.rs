@@ -65,6 +65,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
         reports::list_versions,
         reports::get_version,
         reports::export_report,
+        reports::timeliness,
     )
 )]
 struct AggregationApi;
@@ -97,5 +98,6 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(reports::review_report)
     .service(reports::list_versions)
     .service(reports::get_version)
-    .service(reports::export_report);
+    .service(reports::export_report)
+    .service(reports::timeliness);
 }

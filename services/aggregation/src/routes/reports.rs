@@ -795,3 +795,146 @@ pub async fn export_report(
     let bytes = export::workbook(&content.sheets())?;
     Ok(export::attachment(XLSX, &file_name, bytes))
 }
+
+/// Query of the on-time rate of annual reports.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TimelinessQuery {
+    /// Reporting year; the previous year when absent.
+    pub year: Option<i32>,
+    /// KATO code: only bodies whose territory lies in it, its sub-territories included.
+    /// Central bodies have no territory and count only without this filter.
+    pub region: Option<String>,
+    /// Only bodies competent in this sphere.
+    #[param(value_type = Option<common_models::Sphere>)]
+    pub sphere: Option<String>,
+}
+
+/// Annual reports of one region on a year, by timeliness.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct RegionTimeliness {
+    /// KATO code of the top-level region; absent for central bodies.
+    pub region: Option<String>,
+    /// Registered bodies whose report was due by today or has been submitted.
+    pub due: u32,
+    /// Submitted by the deadline.
+    pub on_time: u32,
+    /// Submitted after the deadline.
+    pub late: u32,
+    /// Due and not submitted, including bodies that never opened the report.
+    pub missing: u32,
+    /// Share of `due` submitted on time, from 0 to 1; absent when nothing was due.
+    pub on_time_rate: Option<f64>,
+}
+
+/// On-time rate of annual reports per region.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timeliness {
+    pub year: i32,
+    pub regions: Vec<RegionTimeliness>,
+}
+
+/// Read the on-time rate of the annual reports on a year, per region.
+///
+/// Ministry only. Every registered body counts once the report is due (the deadline of
+/// `LIAISON_ANNUAL_REPORT_DUE` has passed) or submitted, so a body that never opened
+/// its report counts as missing.
+#[utoipa::path(
+    get, path = "/v1/analytics/annual-reports", tag = "annual reports", params(TimelinessQuery),
+    responses(
+        (status = 200, body = Timeliness),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/analytics/annual-reports")]
+pub async fn timeliness(
+    service: web::Data<Aggregation>,
+    caller: Caller,
+    query: ValidQuery<TimelinessQuery>,
+) -> ApiResult<HttpResponse> {
+    caller.require(&[Role::Ministry])?;
+    let today = common_models::time::today();
+    let mut errors = Errors::default();
+    let region = query.region.as_deref().and_then(|raw| {
+        errors.check(
+            "#/query/region",
+            common_models::KatoCode::parse(raw).map_err(|e| e.to_string()),
+        )
+    });
+    let sphere = query
+        .sphere
+        .as_deref()
+        .and_then(|raw| errors.check("#/query/sphere", parse_code::<common_models::Sphere>(raw)));
+    let year = query.year.unwrap_or(today.year() - 1);
+    if !(2020..=today.year()).contains(&year) {
+        errors.add(
+            "#/query/year",
+            format!("must be a year from 2020 to {}", today.year()),
+        );
+    }
+    errors.into_result()?;
+    let due = due_on(&service.settings, year)?;
+
+    let regions = service
+        .db
+        .run(move |conn| {
+            let filter = crate::store::bodies::Filter {
+                level: None,
+                sphere,
+            };
+            let mut bodies = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = crate::store::bodies::list(conn, &filter, after.as_deref(), 500)?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id.clone());
+                bodies.extend(page);
+            }
+            let reports: std::collections::HashMap<(String, i32), (NaiveDate, Option<NaiveDate>)> =
+                store::deadlines(conn)?
+                    .into_iter()
+                    .map(|(body, year, due_on, submitted)| ((body, year), (due_on, submitted)))
+                    .collect();
+            let mut by_region: std::collections::BTreeMap<Option<String>, RegionTimeliness> =
+                std::collections::BTreeMap::new();
+            for body in bodies {
+                let territory = body
+                    .territory
+                    .as_deref()
+                    .and_then(|t| common_models::KatoCode::parse(t).ok());
+                if let Some(region) = &region {
+                    if !territory.as_ref().is_some_and(|t| region.contains(t)) {
+                        continue;
+                    }
+                }
+                let (due_on, submitted) = reports
+                    .get(&(body.id.clone(), year))
+                    .copied()
+                    .unwrap_or((due, None));
+                if submitted.is_none() && today <= due_on {
+                    continue;
+                }
+                let key = territory.map(|t| format!("{}0000000", &t.as_str()[..2]));
+                let entry = by_region.entry(key.clone()).or_default();
+                entry.region = key;
+                entry.due += 1;
+                match submitted {
+                    Some(on) if on <= due_on => entry.on_time += 1,
+                    Some(_) => entry.late += 1,
+                    None => entry.missing += 1,
+                }
+            }
+            let regions: Vec<RegionTimeliness> = by_region
+                .into_values()
+                .map(|mut r| {
+                    r.on_time_rate = (r.due > 0).then(|| f64::from(r.on_time) / f64::from(r.due));
+                    r
+                })
+                .collect();
+            Ok::<_, ApiError>(regions)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Timeliness { year, regions }))
+}

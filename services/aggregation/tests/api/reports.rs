@@ -20,9 +20,9 @@ const BODY: &str = "ulytau-youth";
 const OTHER_BODY: &str = "astana-health";
 const PATH: &str = "/v1/annual-reports";
 
-/// Returns the year before the current one, whose report was due in January.
-fn last_year() -> i32 {
-    today_in_kazakhstan().year() - 1
+/// Returns a year whose report was due more than ten months ago, whatever the day.
+fn past_year() -> i32 {
+    today_in_kazakhstan().year() - 2
 }
 
 fn day(year: i32, month: u32, day: u32) -> NaiveDate {
@@ -154,7 +154,7 @@ backend_tests! {
 
     async fn officer_opens_report_once(app) {
         register_bodies(&app).await;
-        let year = last_year();
+        let year = past_year();
 
         let report = open(&app, year).await;
         let again = post_as(&app, PATH, &app.officer(BODY), None, &json!({"year": year})).await;
@@ -171,10 +171,10 @@ backend_tests! {
         register_bodies(&app).await;
         let next = today_in_kazakhstan().year() + 1;
 
-        let by_ministry = post_as(&app, PATH, &app.ministry(), None, &json!({"year": last_year()})).await;
+        let by_ministry = post_as(&app, PATH, &app.ministry(), None, &json!({"year": past_year()})).await;
         let future = post_as(&app, PATH, &app.officer(BODY), None, &json!({"year": next})).await;
-        let unregistered = post_as(&app, PATH, &app.officer("nowhere"), None, &json!({"year": last_year()})).await;
-        let unknown_field = post_as(&app, PATH, &app.officer(BODY), None, &json!({"year": last_year(), "status": "accepted"})).await;
+        let unregistered = post_as(&app, PATH, &app.officer("nowhere"), None, &json!({"year": past_year()})).await;
+        let unknown_field = post_as(&app, PATH, &app.officer(BODY), None, &json!({"year": past_year(), "status": "accepted"})).await;
 
         problem(by_ministry, StatusCode::FORBIDDEN).await;
         assert_eq!(pointers(&problem(future, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/year"]);
@@ -184,7 +184,7 @@ backend_tests! {
 
     async fn table_one_lists_npos_of_territory_and_spheres(app) {
         register_bodies(&app).await;
-        let year = last_year();
+        let year = past_year();
         let report = open(&app, year).await;
         let on = day(year, 3, 1);
 
@@ -221,7 +221,7 @@ backend_tests! {
 
     async fn merged_and_liquidated_npos_leave_table_one(app) {
         register_bodies(&app).await;
-        let year = last_year();
+        let year = past_year();
         let report = open(&app, year).await;
         let on = day(year, 3, 1);
         publish(&app, "registry", "registry.npo.registered", on, npo("npo-a", "ОО «А»", ULYTAU_VILLAGE, &["youth"])).await;
@@ -238,7 +238,7 @@ backend_tests! {
 
     async fn tables_two_to_four_with_attachments(app) {
         register_bodies(&app).await;
-        let year = last_year();
+        let year = past_year();
         let report = open(&app, year).await;
 
         publish(&app, "needs", "needs.assessment.published", day(year, 6, 1), json!({
@@ -295,7 +295,7 @@ backend_tests! {
 
     async fn tables_five_to_seven(app) {
         register_bodies(&app).await;
-        let year = last_year();
+        let year = past_year();
         let report = open(&app, year).await;
         let on = day(year, 4, 10);
 
@@ -340,7 +340,7 @@ backend_tests! {
 
     async fn narrative_saved_with_if_match(app) {
         register_bodies(&app).await;
-        let report = open(&app, last_year()).await;
+        let report = open(&app, past_year()).await;
         let path = report_path(&report);
         let etag = etag_of(&report);
         let narrative = json!({"narrative": {"summary": "Год работы", "npos": "Собраны сведения о 12 НПО"}});
@@ -363,7 +363,7 @@ backend_tests! {
 
     async fn submission_freezes_content(app) {
         register_bodies(&app).await;
-        let year = last_year();
+        let year = past_year();
         let report = open(&app, year).await;
         let on = day(year, 4, 10);
         publish(&app, "recommendations", "recommendations.recommendation.decided", on, recommendation("rec-1", BODY, BODY, on)).await;
@@ -379,14 +379,14 @@ backend_tests! {
         assert_eq!(submitted["status"], "submitted");
         assert_eq!(submitted["current_version"], 1);
         assert_eq!(submitted["submitted_on"], today_in_kazakhstan().to_string());
-        assert_eq!(submitted["late"], true, "the report on last year is due on 15 January");
+        assert_eq!(submitted["late"], true, "the report was due on 15 January of the following year");
         assert_eq!(after["content"]["tables"]["recommendations"].as_array().unwrap().len(), 1);
         problem(edit, StatusCode::CONFLICT).await;
     }
 
     async fn ministry_returns_and_accepts(app) {
         register_bodies(&app).await;
-        let report = open(&app, last_year()).await;
+        let report = open(&app, past_year()).await;
         let path = report_path(&report);
         let submitted = json_body(post_as(&app, &format!("{path}/submission"), &app.officer(BODY), Some(&etag_of(&report)), &json!({})).await, StatusCode::OK).await;
 
@@ -414,12 +414,12 @@ backend_tests! {
             .map(|v| (v["number"].as_i64().unwrap(), v["review"].as_str().unwrap())).collect();
         assert_eq!(reviews, vec![(1, "returned"), (2, "accepted")]);
         assert_eq!(versions[0]["comments"], "Заполните таблицу 3");
-        assert_eq!(first["content"]["year"], last_year());
+        assert_eq!(first["content"]["year"], past_year());
     }
 
     async fn reports_visible_to_own_officer_and_ministry(app) {
         register_bodies(&app).await;
-        let report = open(&app, last_year()).await;
+        let report = open(&app, past_year()).await;
         let npo = app.token(service_kit::Role::Npo, None, Some("180440000019"));
 
         let by_other = get(&app, &report_path(&report), Some(&app.officer(OTHER_BODY))).await;
@@ -427,7 +427,7 @@ backend_tests! {
         let anonymous = get(&app, &report_path(&report), None).await;
         let other_list = get(&app, &format!("{PATH}?government_body={BODY}"), Some(&app.officer(OTHER_BODY))).await;
         let own_list = json_body(get(&app, PATH, Some(&app.officer(OTHER_BODY))).await, StatusCode::OK).await;
-        let ministry_list = json_body(get(&app, &format!("{PATH}?year={}&status=draft", last_year()), Some(&app.ministry())).await, StatusCode::OK).await;
+        let ministry_list = json_body(get(&app, &format!("{PATH}?year={}&status=draft", past_year()), Some(&app.ministry())).await, StatusCode::OK).await;
         let bad_status = get(&app, &format!("{PATH}?status=lost"), Some(&app.ministry())).await;
 
         problem(by_other, StatusCode::FORBIDDEN).await;
@@ -442,7 +442,7 @@ backend_tests! {
 
     async fn xlsx_has_a_sheet_per_table(app) {
         register_bodies(&app).await;
-        let year = last_year();
+        let year = past_year();
         let report = open(&app, year).await;
         let on = day(year, 4, 10);
         publish(&app, "recommendations", "recommendations.recommendation.decided", on, recommendation("rec-1", BODY, BODY, on)).await;
@@ -479,9 +479,9 @@ async fn deadline_comes_from_settings() {
     .expect("SQLite runs always");
     register_bodies(&app).await;
 
-    let report = open(&app, last_year()).await;
+    let report = open(&app, past_year()).await;
 
-    assert_eq!(report["due_on"], day(last_year() + 1, 3, 1).to_string());
+    assert_eq!(report["due_on"], day(past_year() + 1, 3, 1).to_string());
     app.stop().await;
 }
 
@@ -494,4 +494,76 @@ async fn invalid_deadline_setting_stops_the_start() {
         &[("LIAISON_ANNUAL_REPORT_DUE", "02-30")],
     )
     .await;
+}
+
+const TIMELINESS: &str = "/v1/analytics/annual-reports";
+
+async fn submit(app: &TestApp, report: &Value) -> Value {
+    let path = format!("{}/submission", report_path(report));
+    let response = post_as(
+        app,
+        &path,
+        &app.officer(BODY),
+        Some(&etag_of(report)),
+        &json!({}),
+    )
+    .await;
+    json_body(response, StatusCode::OK).await
+}
+
+backend_tests! {
+    services: SERVICES;
+
+    async fn timeliness_counts_missing_reports(app) {
+        register_bodies(&app).await;
+        create_body(&app, &body_input("ulytau-district", "district", Some(ULYTAU_DISTRICT), &["youth"])).await;
+        let report = open(&app, past_year()).await;
+        submit(&app, &report).await;
+        let path = format!("{TIMELINESS}?year={}", past_year());
+
+        let all = json_body(get(&app, &path, Some(&app.ministry())).await, StatusCode::OK).await;
+        let district = json_body(get(&app, &format!("{path}&region={ULYTAU_DISTRICT}"), Some(&app.ministry())).await, StatusCode::OK).await;
+        let health = json_body(get(&app, &format!("{path}&sphere=health"), Some(&app.ministry())).await, StatusCode::OK).await;
+        let by_officer = get(&app, &path, Some(&app.officer(BODY))).await;
+        let bad = get(&app, &format!("{path}&region=62&sphere=fishing"), Some(&app.ministry())).await;
+
+        assert_eq!(all["regions"], json!([
+            {"region": null, "due": 1, "on_time": 0, "late": 0, "missing": 1, "on_time_rate": 0.0},
+            {"region": ULYTAU_REGION, "due": 2, "on_time": 0, "late": 1, "missing": 1, "on_time_rate": 0.0}
+        ]));
+        assert_eq!(district["regions"], json!([
+            {"region": ULYTAU_REGION, "due": 1, "on_time": 0, "late": 0, "missing": 1, "on_time_rate": 0.0}
+        ]));
+        assert_eq!(health["regions"][0]["region"], Value::Null);
+        assert_eq!(health["regions"].as_array().unwrap().len(), 1);
+        problem(by_officer, StatusCode::FORBIDDEN).await;
+        let rejected = problem(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(pointers(&rejected), vec!["#/query/region", "#/query/sphere"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeliness_counts_reports_submitted_early() {
+    let app = TestApp::spawn(SERVICES, TestBackend::Sqlite)
+        .await
+        .expect("SQLite runs always");
+    register_bodies(&app).await;
+    let year = today_in_kazakhstan().year();
+    let report = open(&app, year).await;
+    submit(&app, &report).await;
+
+    let path = format!("{TIMELINESS}?year={year}");
+    let read = json_body(
+        get(&app, &path, Some(&app.ministry())).await,
+        StatusCode::OK,
+    )
+    .await;
+
+    assert_eq!(
+        read["regions"],
+        json!([
+            {"region": ULYTAU_REGION, "due": 1, "on_time": 1, "late": 0, "missing": 0, "on_time_rate": 1.0}
+        ])
+    );
+    app.stop().await;
 }
