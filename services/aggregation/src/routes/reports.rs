@@ -904,10 +904,11 @@ pub async fn timeliness(
                     .territory
                     .as_deref()
                     .and_then(|t| common_models::KatoCode::parse(t).ok());
-                if let Some(region) = &region {
-                    if !territory.as_ref().is_some_and(|t| region.contains(t)) {
-                        continue;
-                    }
+                let outside = region
+                    .as_ref()
+                    .is_some_and(|r| !territory.as_ref().is_some_and(|t| r.contains(t)));
+                if outside {
+                    continue;
                 }
                 let (due_on, submitted) = reports
                     .get(&(body.id.clone(), year))
