@@ -62,6 +62,7 @@ backend_tests! {
         let mut other = veterans();
         other["founded_on"] = json!("1995-05-09");
         other["key_staff"] = json!([{"full_name": "Серик Абенов", "position": "председатель"}]);
+        other["contacts"] = json!({"phone": "+7 710 222 33 44"});
         let merged = create_npo(&app, &other).await;
         let mut events = app.observe(&["registry.npo.updated"]).await;
 
@@ -73,6 +74,7 @@ backend_tests! {
         assert_eq!(card["name_ru"], "ОО «Ветераны»");
         assert_eq!(card["founded_on"], "1995-05-09");
         assert_eq!(card["key_staff"], json!([{"full_name": "Серик Абенов", "position": "председатель"}]));
+        assert_eq!(card["phone"], "+7 710 222 33 44");
         assert_eq!(card["territories"], json!(["750000000"]));
         events.close().await;
     }
