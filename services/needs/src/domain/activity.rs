@@ -2,7 +2,8 @@
 //! report's table on needs assessment work.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use common_models::{AssessmentActivityForm, ParticipantCategory};
+use common_models::event::needs::AssessmentActivity;
+use common_models::{AssessmentActivityForm, Catalogue, ParticipantCategory};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -134,6 +135,27 @@ pub struct Activity {
 }
 
 impl Activity {
+    /// Describes the activity as the `needs.assessment.published` event carries it: a
+    /// row of the annual report's table, with the responsible staff in one cell,
+    /// separated by commas.
+    pub fn report_row(&self) -> AssessmentActivity {
+        AssessmentActivity {
+            held_on: self.held_on,
+            form: self.form.code().to_owned(),
+            participant_categories: self
+                .participant_categories
+                .iter()
+                .map(|c| c.code().to_owned())
+                .collect(),
+            participants: self.participants.map(i64::from),
+            responsible_staff: self
+                .responsible_staff
+                .as_deref()
+                .unwrap_or_default()
+                .join(", "),
+        }
+    }
+
     /// Removes the names of civil servants, for public readers.
     pub fn public(mut self) -> Self {
         self.responsible_staff = None;

@@ -230,9 +230,9 @@ impl Priority {
             target_group: self.target_group.code().to_owned(),
             risk_level: self.risk_level.code().to_owned(),
             people_affected: self.people_affected,
-            problem: None,
-            information_source: None,
-            risks: None,
+            problem: Some(self.problem.clone()),
+            information_source: Some(self.information_source.code().to_owned()),
+            risks: Some(self.risks.clone()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `/v1/needs-assessments`: assessments, their changes and their lifecycle.
 
 use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::NaiveDate;
 use common_models::event::needs::{ASSESSMENT_PUBLISHED, AssessmentPublished};
 use common_models::{AssessmentStatus, Catalogue, KatoCode, Sphere};
 use serde::Deserialize;
@@ -15,6 +16,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::{Needs, owned, readable, registry, schedule};
+use crate::domain::activity::Activity;
 use crate::domain::assessment::{
     Assessment, AssessmentFacts, AssessmentInput, AssessmentPatch, AssessmentRecord, StatusChange,
     check_transition, next_status,
@@ -22,7 +24,7 @@ use crate::domain::assessment::{
 use crate::domain::priority::{self, Priority};
 use crate::domain::{Errors, Reader, Viewer, parse_code};
 use crate::store::assessments::{self, AssessmentFilter};
-use crate::store::{Scope, priorities};
+use crate::store::{Scope, activities, priorities};
 
 /// Audit trail entity name of assessments.
 const ENTITY: &str = "needs_assessment";
@@ -435,10 +437,12 @@ pub async fn change_status(
                 },
             )?;
             if target == AssessmentStatus::Published {
-                outbox::enqueue(
-                    conn,
-                    &events.event(ASSESSMENT_PUBLISHED, published(&current, &listed))?,
-                )?;
+                // NOTE: on PostgreSQL, recording an activity or a priority does not lock
+                // the assessment, so one committed after these reads is stored but
+                // missing from the event.
+                let held_activities = activities::for_assessment(conn, &id)?;
+                let payload = published(&current, completed_on, &listed, &held_activities);
+                outbox::enqueue(conn, &events.event(ASSESSMENT_PUBLISHED, payload)?)?;
             }
             if target == AssessmentStatus::Analysed {
                 schedule::notify_overdue(conn, &events, Some(&government_body), today)?;
@@ -452,7 +456,14 @@ pub async fn change_status(
     Ok(assessment_response(&record.0, record.1))
 }
 
-fn published(record: &AssessmentRecord, priorities: &[Priority]) -> AssessmentPublished {
+/// Builds the payload of `needs.assessment.published` from the assessment as it was
+/// before publishing, its completion day and the rows of its report.
+fn published(
+    record: &AssessmentRecord,
+    completed_on: Option<NaiveDate>,
+    priorities: &[Priority],
+    activities: &[Activity],
+) -> AssessmentPublished {
     let facts = &record.facts;
     AssessmentPublished {
         assessment_id: record.id.clone(),
@@ -467,8 +478,8 @@ fn published(record: &AssessmentRecord, priorities: &[Priority]) -> AssessmentPu
         period_end: facts.period_end.unwrap_or_default(),
         priorities: priorities.iter().map(Priority::identified).collect(),
         participants: facts.target_groups.iter().map(|g| g.participants).sum(),
-        title: None,
-        completed_on: None,
-        activities: Vec::new(),
+        title: Some(facts.title.clone()),
+        completed_on,
+        activities: activities.iter().map(Activity::report_row).collect(),
     }
 }

@@ -100,3 +100,18 @@ pub fn list(
         .map(ActivityRow::into_activity)
         .collect()
 }
+
+/// Lists every activity of an assessment in creation order.
+pub fn for_assessment(
+    conn: &mut AnyConnection,
+    assessment_id: &str,
+) -> Result<Vec<Activity>, StoreError> {
+    needs_activities::table
+        .filter(needs_activities::assessment_id.eq(assessment_id.to_owned()))
+        .order(needs_activities::id.asc())
+        .select(ActivityRow::as_select())
+        .load::<ActivityRow>(conn)?
+        .into_iter()
+        .map(ActivityRow::into_activity)
+        .collect()
+}

@@ -3,9 +3,10 @@ use serde_json::{Value, json};
 use service_kit::backend_tests;
 
 use crate::{
-    BODY, OTHER_BODY, REGION, SERVICES, activity_body, add_priority, advance, advance_through,
-    complete_assessment_body, create_assessment, create_published_assessment, current_etag,
-    get_json, id_of, json_body, priority_body, problem, sorted_pointers, today_in_kazakhstan,
+    BODY, OTHER_BODY, REGION, SERVICES, STAFF_NAME, activity_body, add_activity, add_priority,
+    advance, advance_through, complete_assessment_body, create_assessment,
+    create_published_assessment, current_etag, get_json, id_of, json_body, priority_body, problem,
+    sorted_pointers, today_in_kazakhstan,
 };
 
 backend_tests! {
@@ -124,6 +125,14 @@ backend_tests! {
     async fn publish_emits_event(app) {
         let id = id_of(&create_assessment(&app, &complete_assessment_body()).await);
         let priority = add_priority(&app, &id, &priority_body("Не хватает мест в кружках", "high", Some(4200))).await;
+        add_activity(&app, &id, &activity_body()).await;
+        let survey = json!({
+            "held_on": "2024-04-02",
+            "form": "survey",
+            "participant_categories": ["citizens"],
+            "responsible_staff": [STAFF_NAME, "Ерлан Досов"]
+        });
+        add_activity(&app, &id, &survey).await;
         advance_through(&app, &id, &["collecting", "analysed"]).await;
         let mut events = app.observe(&["needs.assessment.published"]).await;
 
@@ -140,6 +149,21 @@ backend_tests! {
         assert_eq!(payload["priorities"].as_array().unwrap().len(), 1);
         assert_eq!(payload["priorities"][0]["risk_level"], "high");
         assert!(payload["priorities"].to_string().contains(priority["id"].as_str().unwrap()));
+        assert_eq!(payload["priorities"][0]["problem"], "Не хватает мест в кружках");
+        assert_eq!(payload["title"], complete_assessment_body()["title"]);
+        assert_eq!(payload["completed_on"], "2024-05-31");
+        let activities = payload["activities"].as_array().unwrap();
+        assert_eq!(activities.len(), 2, "{payload}");
+        assert_eq!(activities[0]["held_on"], "2024-03-12");
+        assert_eq!(activities[0]["form"], "round_table");
+        assert_eq!(activities[0]["participant_categories"], json!(["npo", "experts"]));
+        assert_eq!(activities[0]["participants"], 35);
+        assert_eq!(activities[0]["responsible_staff"], STAFF_NAME);
+        assert_eq!(activities[1]["held_on"], "2024-04-02");
+        assert_eq!(activities[1]["form"], "survey");
+        assert_eq!(activities[1]["participant_categories"], json!(["citizens"]));
+        assert!(activities[1]["participants"].is_null());
+        assert_eq!(activities[1]["responsible_staff"], format!("{STAFF_NAME}, Ерлан Досов"));
         events.close().await;
     }
 

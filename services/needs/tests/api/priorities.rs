@@ -41,6 +41,8 @@ backend_tests! {
         body["sphere"] = json!("youth");
         body["territory"] = json!(DISTRICT);
         body["target_group"] = json!("children");
+        body["information_source"] = json!("npo_meetings");
+        body["risks"] = json!("Подростки проводят время на улице");
         let mut events = app.observe(&["needs.priority.identified"]).await;
 
         let created = json_body(post_priority(&app, &id, &body).await, StatusCode::CREATED).await;
@@ -59,6 +61,9 @@ backend_tests! {
         assert_eq!(payload["target_group"], "children");
         assert_eq!(payload["risk_level"], "medium");
         assert_eq!(payload["people_affected"], 800);
+        assert_eq!(payload["problem"], "Нет спортивных секций в сёлах");
+        assert_eq!(payload["information_source"], "npo_meetings");
+        assert_eq!(payload["risks"], "Подростки проводят время на улице");
         events.close().await;
         let listed = get_json(&app, &format!("/v1/needs-assessments/{id}/priorities"), Some(&app.officer(BODY))).await;
         assert_eq!(item_strings(&listed, "id"), vec![id_of(&created)]);

@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use common_models::event::registry::{KeyStaffEntry, NpoReportCard};
 use common_models::{
-    Bin, FormOfWork, InformationSource, KatoCode, LegalForm, NpoStatus, Oked, Sphere, TargetGroup,
+    Bin, Catalogue, FormOfWork, InformationSource, KatoCode, LegalForm, NpoStatus, Oked, Sphere,
+    TargetGroup,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -174,6 +176,39 @@ impl NpoFacts {
             .collect()
     }
 
+    /// Builds the NPO's row of the annual report's table of NPOs, which the
+    /// `npo.registered` and `npo.updated` events carry. Its address is the contact
+    /// address, not the legal address.
+    pub fn report_card(&self) -> NpoReportCard {
+        NpoReportCard {
+            bin: self.bin.as_ref().map(|b| b.as_str().to_owned()),
+            name_ru: self.name_ru.clone(),
+            name_kk: self.name_kk.clone(),
+            status: self.status.code().to_owned(),
+            founded_on: self.founded_on,
+            spheres: codes(&self.spheres),
+            target_groups: codes(&self.target_groups),
+            territories: self
+                .territories
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            forms_of_work: codes(&self.forms_of_work),
+            key_staff: self
+                .key_staff
+                .iter()
+                .map(|staff| KeyStaffEntry {
+                    full_name: staff.full_name.clone(),
+                    position: staff.position.clone(),
+                })
+                .collect(),
+            phone: self.contacts.phone.clone(),
+            email: self.contacts.email.clone(),
+            address: self.contacts.address.clone(),
+            web_resources: self.web_resources.clone(),
+        }
+    }
+
     /// Returns the key that matches an NPO without a BIN to the same NPO in a later
     /// batch: its folded name (Russian, else Kazakh) with punctuation dropped, and its
     /// first territory. NPOs with a BIN have none, because the BIN identifies them.
@@ -213,6 +248,10 @@ impl NpoFacts {
             errors.add("/founded_on", "must not be later than registered_on");
         }
     }
+}
+
+fn codes<T: Catalogue>(values: &[T]) -> Vec<String> {
+    values.iter().map(|v| v.code().to_owned()).collect()
 }
 
 /// Folds `name` and keeps only its letters and digits, one space between words, so

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::Registry;
 use super::npos::{ENTITY, update_events};
-use crate::domain::npo::{NpoCard, NpoFacts, Visibility};
+use crate::domain::npo::{Contacts, NpoCard, NpoFacts, Visibility};
 use crate::store::npos;
 
 /// NPOs without a BIN that have the same normalised name and first territory.
@@ -94,6 +94,11 @@ fn combine(keep: &NpoFacts, merged: &NpoFacts) -> NpoFacts {
     }
     if next.key_staff.is_empty() {
         next.key_staff.clone_from(&merged.key_staff);
+    }
+    // Contacts are replaced whole, like on a change, so they are taken only when the
+    // kept NPO has none at all.
+    if next.contacts == Contacts::default() {
+        next.contacts.clone_from(&merged.contacts);
     }
     if next.work_products.is_empty() {
         next.work_products.clone_from(&merged.work_products);

@@ -112,7 +112,7 @@ pub(crate) fn registered_payload(id: &str, facts: &NpoFacts) -> NpoRegistered {
             .map(|c| c.as_str().to_owned())
             .collect(),
         spheres: facts.spheres.iter().map(|s| s.code().to_owned()).collect(),
-        card: None,
+        card: Some(facts.report_card()),
     }
 }
 
@@ -136,7 +136,7 @@ pub(crate) fn update_events(
                 .map(|c| c.as_str().to_owned())
                 .collect(),
             spheres: after.spheres.iter().map(|s| s.code().to_owned()).collect(),
-            card: None,
+            card: Some(after.report_card()),
         };
         made.push(events.event(NPO_UPDATED, payload));
     }

@@ -80,8 +80,8 @@ pub async fn create_project(
                 territory: facts.territory.as_ref().map(|t| t.as_str().to_owned()),
                 starts_on: facts.starts_on,
                 ends_on: facts.ends_on,
-                name: None,
-                funding_source: None,
+                name: Some(facts.name.clone()),
+                funding_source: facts.funding_source.clone(),
             };
             outbox::enqueue(conn, &events.event(PROJECT_RECORDED, payload)?)?;
             tracing::info!(npo.id = %npo_id, project.id = %id, "project recorded");

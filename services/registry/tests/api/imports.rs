@@ -403,6 +403,43 @@ backend_tests! {
         assert_eq!(staff[0]["full_name"], "Иванов И.");
     }
 
+    async fn batch_events_carry_card(app) {
+        let first = json!([{"bin": "031240100010", "name_ru": "Фонд «Өркен»", "name_kk": "«Өркен» қоры",
+            "legal_form": "public_foundation", "founded_on": "2010-03-01", "territories": ["750000000"],
+            "spheres": ["youth"], "target_groups": ["children"], "forms_of_work": ["consultations"],
+            "head": "Иванов И.", "contacts": {"phone": "+7 701 000 00 00", "email": "orken@example.kz"},
+            "web_resources": ["https://orken.example.kz"]}]);
+        let second = json!([{"bin": "031240100010", "contacts": {"phone": "+7 702 111 22 33", "address": "г. Алматы, ул. Абая, 1"}}]);
+        let mut events = app.observe(&["registry.npo.registered", "registry.npo.updated"]).await;
+
+        report(&app, "", "application/json", first.to_string().into_bytes()).await;
+        report(&app, "", "application/json", second.to_string().into_bytes()).await;
+
+        let registered = events.expect("registry.npo.registered").await;
+        let card = &registered.event.payload["card"];
+        assert_eq!(card["bin"], "031240100010");
+        assert_eq!(card["name_ru"], "Фонд «Өркен»");
+        assert_eq!(card["name_kk"], "«Өркен» қоры");
+        assert_eq!(card["status"], "active");
+        assert_eq!(card["founded_on"], "2010-03-01");
+        assert_eq!(card["spheres"], json!(["youth"]));
+        assert_eq!(card["target_groups"], json!(["children"]));
+        assert_eq!(card["territories"], json!(["750000000"]));
+        assert_eq!(card["forms_of_work"], json!(["consultations"]));
+        assert_eq!(card["key_staff"], json!([{"full_name": "Иванов И.", "position": "Руководитель"}]));
+        assert_eq!(card["phone"], "+7 701 000 00 00");
+        assert_eq!(card["email"], "orken@example.kz");
+        assert_eq!(card["web_resources"], json!(["https://orken.example.kz"]));
+        let updated = events.expect("registry.npo.updated").await;
+        let card = &updated.event.payload["card"];
+        assert_eq!(card["phone"], "+7 702 111 22 33");
+        assert_eq!(card["address"], "г. Алматы, ул. Абая, 1");
+        assert!(card["email"].is_null(), "{card}");
+        assert_eq!(card["key_staff"][0]["full_name"], "Иванов И.");
+        assert_eq!(card["founded_on"], "2010-03-01");
+        events.close().await;
+    }
+
     async fn cell_line_breaks_become_spaces(app) {
         let csv = "bin,name_ru,legal_form,legal_address\n031240100010,Фонд,public_foundation,\"г. Астана,\r\nул. Абая, 1\"\n";
 

@@ -57,6 +57,28 @@ backend_tests! {
         problem(again, StatusCode::CONFLICT).await;
     }
 
+    async fn merge_event_carries_card(app) {
+        let kept = create_npo(&app, &veterans()).await;
+        let mut other = veterans();
+        other["founded_on"] = json!("1995-05-09");
+        other["key_staff"] = json!([{"full_name": "Серик Абенов", "position": "председатель"}]);
+        other["contacts"] = json!({"phone": "+7 710 222 33 44"});
+        let merged = create_npo(&app, &other).await;
+        let mut events = app.observe(&["registry.npo.updated"]).await;
+
+        assert_eq!(merge(&app, &kept, &merged).await.status(), StatusCode::OK);
+
+        let updated = events.expect("registry.npo.updated").await;
+        assert_eq!(updated.event.payload["npo_id"], kept["id"]);
+        let card = &updated.event.payload["card"];
+        assert_eq!(card["name_ru"], "ОО «Ветераны»");
+        assert_eq!(card["founded_on"], "1995-05-09");
+        assert_eq!(card["key_staff"], json!([{"full_name": "Серик Абенов", "position": "председатель"}]));
+        assert_eq!(card["phone"], "+7 710 222 33 44");
+        assert_eq!(card["territories"], json!(["750000000"]));
+        events.close().await;
+    }
+
     async fn different_bins_not_merged(app) {
         let mut first = veterans();
         first["bin"] = json!("031240100010");

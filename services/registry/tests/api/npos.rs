@@ -92,11 +92,66 @@ backend_tests! {
         assert_eq!(observed.event.government_body.as_deref(), Some(BODY));
         assert_eq!(observed.event.actor.as_deref(), Some("test-officer"));
         assert_eq!(observed.event.service, "registry");
-        assert!(!observed.event.payload.to_string().contains("Сейітова"));
         if app.backend == service_kit::testing::TestBackend::Postgres {
             assert_eq!(observed.message_id, Some(observed.event.id.to_string()));
             assert!(observed.traceparent.is_some_and(|t| t.starts_with("00-")));
         }
+        events.close().await;
+    }
+
+    async fn registration_event_carries_card(app) {
+        let mut body = full_npo();
+        body["target_groups"] = json!(["children", "youth"]);
+        body["forms_of_work"] = json!(["consultations"]);
+        body["contacts"]["address"] = json!("г. Жезказган, ул. Алашахана, 1");
+        let mut events = app.observe(&["registry.npo.registered"]).await;
+
+        create_npo(&app, &body).await;
+
+        let observed = events.expect("registry.npo.registered").await;
+        let card = &observed.event.payload["card"];
+        assert_eq!(card["bin"], "940140000385");
+        assert_eq!(card["name_ru"], "Общественное объединение «Жастар әлемі»");
+        assert_eq!(card["name_kk"], "«Жастар әлемі» қоғамдық бірлестігі");
+        assert_eq!(card["status"], "active");
+        assert_eq!(card["founded_on"], "2003-11-01");
+        assert_eq!(card["spheres"], json!(["youth"]));
+        assert_eq!(card["target_groups"], json!(["children", "youth"]));
+        assert_eq!(card["territories"], json!(["620000000"]));
+        assert_eq!(card["forms_of_work"], json!(["consultations"]));
+        assert_eq!(card["key_staff"], json!([{"full_name": "Айгерім Сейітова", "position": "председатель"}]));
+        assert_eq!(card["phone"], "+7 701 000 00 00");
+        assert_eq!(card["email"], "info@example.kz");
+        assert_eq!(card["address"], "г. Жезказган, ул. Алашахана, 1");
+        assert_eq!(card["web_resources"], json!(["https://example.kz"]));
+        events.close().await;
+    }
+
+    async fn update_event_carries_card(app) {
+        let card = create_npo(&app, &full_npo()).await;
+        let id = card["id"].as_str().unwrap();
+        let mut events = app.observe(&["registry.npo.updated"]).await;
+        let change = json!({
+            "status": "suspended",
+            "key_staff": [{"full_name": "Ерлан Досов", "position": "директор"}],
+            "contacts": {"phone": "+7 702 111 22 33"},
+            "source": "npo_representatives"
+        });
+
+        let response = app.client.patch(app.url(&format!("/v1/npos/{id}"))).bearer_auth(app.officer(BODY))
+            .header("If-Match", "\"1\"").json(&change).send().await.unwrap();
+
+        assert_eq!(response.status(), StatusCode::OK);
+        let updated = events.expect("registry.npo.updated").await;
+        let card = &updated.event.payload["card"];
+        assert_eq!(card["status"], "suspended");
+        assert_eq!(card["key_staff"], json!([{"full_name": "Ерлан Досов", "position": "директор"}]));
+        assert_eq!(card["phone"], "+7 702 111 22 33");
+        assert!(card["email"].is_null(), "{card}");
+        assert_eq!(card["name_ru"], "Общественное объединение «Жастар әлемі»");
+        assert_eq!(card["founded_on"], "2003-11-01");
+        assert_eq!(card["territories"], json!(["620000000"]));
+        assert_eq!(card["web_resources"], json!(["https://example.kz"]));
         events.close().await;
     }
 

@@ -24,6 +24,8 @@ backend_tests! {
         let observed = events.expect("registry.project.recorded").await;
         assert_eq!(observed.event.payload["npo_id"], id);
         assert_eq!(observed.event.payload["territory"], "620000000");
+        assert_eq!(observed.event.payload["name"], "Школа волонтёров");
+        assert_eq!(observed.event.payload["funding_source"], "государственный социальный заказ");
         let listed: Value = app.client.get(app.url(&format!("/v1/npos/{id}/projects"))).send().await.unwrap().json().await.unwrap();
         assert_eq!(listed["items"][0]["name"], "Школа волонтёров");
         assert_eq!(listed["items"][0]["ends_on"], "2024-11-30");
