@@ -14,6 +14,7 @@ use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
 use routes::{Aggregation, bodies, competence, officers, registry};
+use routes::{information_requests, profiles};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -53,6 +54,16 @@ pub const SERVICE: ServiceDef = ServiceDef {
         officers::list_vacancies,
         competence::competent_body,
         competence::officer_positions,
+        profiles::get_profile,
+        profiles::update_profile,
+        profiles::get_photo,
+        profiles::put_photo,
+        profiles::delete_photo,
+        information_requests::create_request,
+        information_requests::list_requests,
+        information_requests::get_request,
+        information_requests::answer_request,
+        information_requests::list_answers,
     )
 )]
 struct AggregationApi;
@@ -75,4 +86,14 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(officers::list_vacancies)
     .service(competence::competent_body)
     .service(competence::officer_positions);
+    cfg.service(profiles::get_profile)
+        .service(profiles::update_profile)
+        .service(profiles::get_photo)
+        .service(profiles::put_photo)
+        .service(profiles::delete_photo)
+        .service(information_requests::create_request)
+        .service(information_requests::list_requests)
+        .service(information_requests::get_request)
+        .service(information_requests::answer_request)
+        .service(information_requests::list_answers);
 }
