@@ -29,7 +29,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     },
     openapi,
     configure,
-    on_start: |_| Ok(()),
+    on_start: check_compliance_settings,
     consumers: readmodel::consumers,
     background: |_, _| Vec::new(),
     peers: &[registry::REGISTRY],
@@ -56,6 +56,12 @@ pub const SERVICE: ServiceDef = ServiceDef {
         competence::officer_positions,
         readmodels::rebuild,
         readmodels::read_digest,
+        routes::analytics::npos,
+        routes::analytics::priorities,
+        routes::analytics::joint_actions,
+        routes::analytics::recommendations,
+        routes::compliance::count_findings,
+        routes::compliance::list_findings,
     )
 )]
 struct AggregationApi;
@@ -80,4 +86,26 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(competence::officer_positions)
     .service(readmodels::rebuild)
     .service(readmodels::read_digest);
+    // The settings were checked when the service started.
+    let compliance_settings =
+        domain::compliance::ComplianceSettings::from_settings(&context.settings)
+            .expect("the compliance settings were valid at start");
+    cfg.app_data(web::Data::new(compliance_settings))
+        .service(routes::analytics::npos)
+        .service(routes::analytics::priorities)
+        .service(routes::analytics::joint_actions)
+        .service(routes::analytics::recommendations)
+        .service(routes::compliance::count_findings)
+        .service(routes::compliance::list_findings);
+}
+
+/// Checks the compliance settings, so the service does not start with invalid ones, and
+/// logs the vacancy term.
+fn check_compliance_settings(context: &ServiceContext) -> anyhow::Result<()> {
+    let settings = domain::compliance::ComplianceSettings::from_settings(&context.settings)?;
+    tracing::info!(
+        vacancy_days = settings.vacancy_days,
+        "compliance monitor finds bodies vacant for longer than the vacancy term"
+    );
+    Ok(())
 }

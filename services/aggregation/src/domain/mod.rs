@@ -1,7 +1,9 @@
 //! Types and rules of the register of government bodies, officer positions and
 //! appointments. Nothing here touches the database or HTTP.
 
+pub mod analytics;
 pub mod bodies;
+pub mod compliance;
 pub mod officers;
 pub mod positions;
 

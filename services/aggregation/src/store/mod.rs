@@ -1,6 +1,7 @@
 //! Diesel queries of the register of government bodies and officer appointments,
 //! returning domain types.
 
+pub mod analytics;
 pub mod bodies;
 pub mod officers;
 pub mod records;
