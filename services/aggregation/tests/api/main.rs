@@ -1,8 +1,10 @@
 //! HTTP tests of the aggregation service against a real server, with the registry
 //! serving KATO territory lookups, on SQLite and on PostgreSQL.
 
+mod analytics;
 mod bodies;
 mod competence;
+mod compliance;
 mod dismissal_event;
 mod information_requests;
 mod officers;
