@@ -5,6 +5,7 @@ mod bodies;
 mod competence;
 mod officers;
 mod platform;
+mod readmodels;
 
 use chrono::{Duration, NaiveDate};
 use reqwest::{Response, StatusCode};
