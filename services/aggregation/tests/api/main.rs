@@ -11,6 +11,7 @@ mod officers;
 mod photos;
 mod platform;
 mod profiles;
+mod readmodels;
 mod reports;
 
 use chrono::{Duration, NaiveDate};
