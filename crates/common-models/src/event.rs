@@ -458,7 +458,8 @@ pub mod recommendations {
     pub const OFFICER_REQUEST_ANSWERED: &str = "recommendations.officer_request.answered";
     /// An NPO representative asked for a reception.
     pub const RECEPTION_REQUESTED: &str = "recommendations.reception.requested";
-    /// A reception was appointed for a request.
+    /// A reception was appointed for a request, or the representative was received at
+    /// once.
     pub const RECEPTION_APPOINTED: &str = "recommendations.reception.appointed";
 
     /// Payload of the recommendation events.

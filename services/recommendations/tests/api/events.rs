@@ -1,19 +1,24 @@
-//! Events from which the ministry's aggregation service builds annual report table 5
-//! and the recommendations funnel. Each test writes through the API and checks every
-//! field of the payload against the value written.
+//! Events from which the ministry's aggregation service builds annual report tables 5
+//! to 7, the recommendations funnel and the compliance monitor. Each test writes
+//! through the API and checks every field of the payload against the value written.
+
+use std::time::Duration;
 
 use chrono::Days;
 use common_models::event::recommendations::{
-    RECOMMENDATION_ANSWERED, RECOMMENDATION_CLOSED, RECOMMENDATION_DECIDED, RECOMMENDATION_RECEIVED,
+    CONSULTATION_RECORDED, OFFICER_REQUEST_ANSWERED, OFFICER_REQUEST_SENT, RECEPTION_APPOINTED,
+    RECEPTION_REQUESTED, RECOMMENDATION_ANSWERED, RECOMMENDATION_CLOSED, RECOMMENDATION_DECIDED,
+    RECOMMENDATION_RECEIVED,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use service_kit::backend_tests;
 
 use crate::{
-    BODY, CONTACTS_LINE, NPO_BIN, NPO_NAME, SERVICES, close, contacts, decide, expect_event_for,
-    get_json, give_feedback, id_of, json_body, officer_token, post_as, recommendation_body,
-    recommendation_path, register_npo, submit_as_npo, today_in_kazakhstan,
+    BODY, CONTACTS_LINE, NPO_BIN, NPO_NAME, OTHER_BODY, SERVICES, appoint, close, contacts, decide,
+    expect_event_for, get_json, give_feedback, id_of, json_body, officer_token, post_as,
+    recommendation_body, recommendation_path, register_npo, request_reception, submit_as_npo,
+    today_in_kazakhstan,
 };
 
 /// Token subject and name of the officer of `BODY` who records most items here.
@@ -184,5 +189,134 @@ backend_tests! {
         let read = get_json(&app, &recommendation_path(&id), &app.ministry()).await;
         assert_eq!(read["handling"], "rejected");
         assert_eq!(read["decided_on"], today);
+    }
+
+    async fn consultation_event_carries_row(app) {
+        let body = json!({
+            "direction": "received",
+            "held_on": "2026-11-10",
+            "counterpart": "Общественный фонд «Жастар әлемі»",
+            "contacts": contacts(),
+            "sphere": "youth",
+            "question": "Экспертиза проекта программы молодёжной политики",
+            "form": "экспертное заключение"
+        });
+        let mut events = app.observe(&[CONSULTATION_RECORDED]).await;
+
+        let response = post_as(&app, "/v1/consultations", &app.officer(BODY), &body).await;
+
+        let created = json_body(response, StatusCode::CREATED).await;
+        let id = id_of(&created);
+        let payload = expect_event_for(&mut events, CONSULTATION_RECORDED, &id).await;
+        events.close().await;
+        assert_eq!(payload["consultation_id"], id);
+        assert_eq!(payload["government_body"], BODY);
+        assert_eq!(payload["direction"], "received");
+        assert_eq!(payload["held_on"], "2026-11-10");
+        assert_eq!(payload["counterpart"], body["counterpart"]);
+        assert_eq!(payload["contacts"], CONTACTS_LINE);
+        assert_eq!(payload["sphere"], "youth");
+        assert_eq!(payload["question"], body["question"]);
+        assert_eq!(payload["form"], "экспертное заключение");
+    }
+
+    async fn officer_request_events_carry_row(app) {
+        let today = today_in_kazakhstan();
+        let sent_on = (today - Days::new(2)).to_string();
+        let deadline = (today + Days::new(5)).to_string();
+        let body = json!({
+            "to_body": OTHER_BODY,
+            "question": "Сколько НПО работает с молодёжью в вашем регионе?",
+            "sphere": "youth",
+            "format": "письмо",
+            "contacts": contacts(),
+            "sent_on": sent_on,
+            "deadline": deadline
+        });
+        let mut sent_events = app.observe(&[OFFICER_REQUEST_SENT]).await;
+        let mut answered_events = app.observe(&[OFFICER_REQUEST_ANSWERED]).await;
+
+        let sent = post_as(&app, "/v1/officer-requests", &app.officer(BODY), &body).await;
+        let id = id_of(&json_body(sent, StatusCode::CREATED).await);
+        let answer = json!({"answer": "42 НПО", "result": "Данные включены в отчёт"});
+        let answered = post_as(
+            &app,
+            &format!("/v1/officer-requests/{id}/answer"),
+            &app.officer(OTHER_BODY),
+            &answer,
+        )
+        .await;
+        json_body(answered, StatusCode::OK).await;
+
+        let on_sending = expect_event_for(&mut sent_events, OFFICER_REQUEST_SENT, &id).await;
+        sent_events.close().await;
+        let on_answer = expect_event_for(&mut answered_events, OFFICER_REQUEST_ANSWERED, &id).await;
+        let repeated: Vec<Value> = answered_events
+            .drain(Duration::from_secs(1))
+            .await
+            .into_iter()
+            .map(|observed| observed.event.payload)
+            .filter(|payload| payload["request_id"] == id)
+            .collect();
+        answered_events.close().await;
+        for payload in [&on_sending, &on_answer] {
+            assert_eq!(payload["request_id"], id);
+            assert_eq!(payload["from_body"], BODY);
+            assert_eq!(payload["to_body"], OTHER_BODY);
+            assert_eq!(payload["question"], body["question"]);
+            assert_eq!(payload["sphere"], "youth");
+            assert_eq!(payload["format"], "письмо");
+            assert_eq!(payload["contacts"], CONTACTS_LINE);
+            assert_eq!(payload["sent_on"], sent_on);
+            assert_eq!(payload["deadline"], deadline);
+        }
+        assert_eq!(on_sending["answered_on"], Value::Null);
+        assert_eq!(on_sending["result"], Value::Null);
+        assert_eq!(on_answer["answered_on"], today.to_string());
+        assert_eq!(on_answer["result"], "Данные включены в отчёт");
+        assert!(repeated.is_empty(), "{repeated:?}");
+    }
+
+    async fn reception_events_omit_requester(app) {
+        let npo = register_npo(&app, NPO_BIN, NPO_NAME).await;
+        let today = today_in_kazakhstan();
+        let requested_on = (today - Days::new(3)).to_string();
+        let appointed_on = (today + Days::new(7)).to_string();
+        let topic = "Аренда помещения для молодёжного центра";
+        let mut requested_events = app.observe(&[RECEPTION_REQUESTED]).await;
+        let mut appointed_events = app.observe(&[RECEPTION_APPOINTED]).await;
+
+        let later = request_reception(&app, &json!({
+            "government_body": BODY, "topic": topic, "requested_on": requested_on
+        }))
+        .await;
+        let at_once = request_reception(&app, &json!({"government_body": BODY, "topic": topic})).await;
+        let appointment = json!({"appointed_on": appointed_on, "place": "Кабинет 204"});
+        json_body(appoint(&app, &id_of(&later), &appointment).await, StatusCode::OK).await;
+        let received = appoint(&app, &id_of(&at_once), &json!({"received_now": true})).await;
+        json_body(received, StatusCode::OK).await;
+
+        let requested = expect_event_for(&mut requested_events, RECEPTION_REQUESTED, &id_of(&later)).await;
+        requested_events.close().await;
+        let appointed = expect_event_for(&mut appointed_events, RECEPTION_APPOINTED, &id_of(&later)).await;
+        let received_now = expect_event_for(&mut appointed_events, RECEPTION_APPOINTED, &id_of(&at_once)).await;
+        appointed_events.close().await;
+        assert_eq!(requested["request_id"], later["id"]);
+        assert_eq!(requested["government_body"], BODY);
+        assert_eq!(requested["requested_on"], requested_on);
+        assert_eq!(requested["status"], "waiting");
+        assert_eq!(requested["appointed_on"], Value::Null);
+        assert_eq!(appointed["request_id"], later["id"]);
+        assert_eq!(appointed["requested_on"], requested_on);
+        assert_eq!(appointed["status"], "appointed");
+        assert_eq!(appointed["appointed_on"], appointed_on);
+        assert_eq!(received_now["status"], "received");
+        assert_eq!(received_now["appointed_on"], today.to_string());
+        let npo_id = npo["id"].as_str().expect("the NPO has an id");
+        for payload in [&requested, &appointed, &received_now] {
+            let text = payload.to_string();
+            assert!(!text.contains(npo_id), "{payload}");
+            assert!(!text.contains(topic), "{payload}");
+        }
     }
 }
