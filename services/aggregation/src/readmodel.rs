@@ -46,7 +46,7 @@ pub const EVENT_TYPES: &[&str] = &[
     rec::RECOMMENDATION_DECIDED,
     rec::RECOMMENDATION_FORWARDED,
     rec::RECOMMENDATION_CLOSED,
-    RECOMMENDATION_ANSWERED,
+    rec::RECOMMENDATION_ANSWERED,
     rec::CONSULTATION_RECORDED,
     rec::OFFICER_REQUEST_SENT,
     rec::OFFICER_REQUEST_ANSWERED,
@@ -466,7 +466,7 @@ pub fn apply(conn: &mut AnyConnection, event: &EventEnvelope) -> Result<(), Stor
         | rec::RECOMMENDATION_DECIDED
         | rec::RECOMMENDATION_FORWARDED
         | rec::RECOMMENDATION_CLOSED
-        | RECOMMENDATION_ANSWERED => {
+        | rec::RECOMMENDATION_ANSWERED => {
             let p: rec::RecommendationChanged = payload(event)?;
             // Every body that held the recommendation keeps it in its report.
             let mut held_by: Vec<String> = [p.received_by.clone(), p.forwarded_from.clone()]
@@ -523,10 +523,6 @@ pub fn apply(conn: &mut AnyConnection, event: &EventEnvelope) -> Result<(), Stor
         _ => Ok(()),
     }
 }
-
-/// Feedback given to the author of a recommendation, published by the recommendations
-/// service from this release on; older releases announce feedback only on closing.
-const RECOMMENDATION_ANSWERED: &str = "recommendations.recommendation.answered";
 
 fn put(conn: &mut AnyConnection, event: &EventEnvelope, record: Record) -> Result<(), StoreError> {
     records::put(conn, event, &record).map(|_| ())

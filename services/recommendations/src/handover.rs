@@ -122,6 +122,7 @@ fn apply(conn: &mut AnyConnection, event: &EventEnvelope) -> Result<(), StoreErr
         // Bindings deliver only the two types above.
         _ => return Ok(()),
     };
+    officers::lock(conn, &body)?;
     if is_stale(conn, event, &body, on)? {
         return Ok(());
     }

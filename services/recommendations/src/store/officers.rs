@@ -7,8 +7,24 @@ use service_kit::{AnyConnection, StoreError};
 use crate::domain::Responsible;
 use crate::schema::body_officers;
 
-/// Returns the officer of `body`, when one was announced.
+/// Makes the other transactions that read or change the officer of `body` wait until
+/// this one ends. On PostgreSQL an item created while a handover runs would otherwise
+/// read "no officer" and stay unassigned, because the handover cannot see it. SQLite
+/// transactions already run one at a time.
+pub fn lock(conn: &mut AnyConnection, body: &str) -> Result<(), StoreError> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(format!("body_officer:{body}"))
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Returns the officer of `body`, when one was announced, and holds the body's officer
+/// lock until the transaction ends, so that a handover waits for the item being
+/// created.
 pub fn current(conn: &mut AnyConnection, body: &str) -> Result<Option<Responsible>, StoreError> {
+    lock(conn, body)?;
     let found: Option<(String, String)> = body_officers::table
         .filter(body_officers::government_body.eq(body))
         .select((body_officers::officer, body_officers::full_name))
