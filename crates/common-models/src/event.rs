@@ -578,6 +578,9 @@ pub mod aggregation {
     pub const OFFICER_APPOINTED: &str = "aggregation.officer.appointed";
     /// An officer was dismissed or transferred and a successor took over their work.
     pub const OFFICER_REPLACED: &str = "aggregation.officer.replaced";
+    /// An officer was dismissed or transferred without a successor; the body is vacant
+    /// until the next appointment.
+    pub const OFFICER_DISMISSED: &str = "aggregation.officer.dismissed";
 
     /// Payload of `aggregation.officer.appointed`.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -602,5 +605,16 @@ pub mod aggregation {
         /// Full name of the successor, as published in their public profile.
         pub successor_name: String,
         pub replaced_on: NaiveDate,
+    }
+
+    /// Payload of `aggregation.officer.dismissed`: the body has no officer from
+    /// `dismissed_on`, and the open items of `officer` wait for the next appointment.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct OfficerDismissed {
+        pub government_body: String,
+        /// Subject of the tokens of the officer who leaves.
+        pub officer: String,
+        /// Day the officer left, the first day the body is vacant.
+        pub dismissed_on: NaiveDate,
     }
 }

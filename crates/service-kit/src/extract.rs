@@ -28,6 +28,16 @@ pub async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<web::
     let limit = req
         .app_data::<BodyLimit>()
         .map_or(1024 * 1024, |limit| limit.0);
+    read_body_within(req, payload, limit).await
+}
+
+/// Reads the request body, failing with 413 when it exceeds `limit` bytes. A
+/// `Content-Length` above the limit fails before any of the body is read.
+pub async fn read_body_within(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
     if let Some(length) = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -1,5 +1,6 @@
 //! Input checks every service shares: a collector of invalid fields, catalogue codes,
-//! strict dates, one-line and multi-line text, and web addresses.
+//! strict dates, one-line and multi-line text, e-mail addresses, phone numbers and web
+//! addresses.
 
 use std::fmt::Display;
 
@@ -228,6 +229,56 @@ pub fn web_url(raw: &str) -> Result<String, String> {
     Ok(value)
 }
 
+/// Checks an optional e-mail address of at most 254 characters, the limit of RFC 5321:
+/// a local part, `@`, and a domain of two or more dot-separated labels, with no spaces.
+pub fn email(raw: Option<&str>) -> Result<Option<String>, String> {
+    let Some(value) = text(raw, 254)? else {
+        return Ok(None);
+    };
+    let valid = value.split_once('@').is_some_and(|(local, domain)| {
+        let labels: Vec<&str> = domain.split('.').collect();
+        !local.is_empty()
+            && labels.len() >= 2
+            && labels
+                .iter()
+                .all(|label| !label.is_empty() && !label.contains('@'))
+    }) && !value.contains(char::is_whitespace);
+    if valid {
+        Ok(Some(value))
+    } else {
+        Err(format!(
+            "'{value}' is not an e-mail address such as name@example.kz"
+        ))
+    }
+}
+
+/// Minimum and maximum number of digits of a phone number. ITU-T E.164 allows at most 15.
+const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 5..=15;
+
+/// Checks an optional phone number of at most 50 characters: digits, with an optional
+/// leading `+` and spaces, hyphens and brackets between them, 5 to 15 digits in all.
+pub fn phone(raw: Option<&str>) -> Result<Option<String>, String> {
+    let Some(value) = text(raw, 50)? else {
+        return Ok(None);
+    };
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let shaped = value
+        .strip_prefix('+')
+        .unwrap_or(&value)
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')'));
+    if shaped && PHONE_DIGITS.contains(&digits) {
+        Ok(Some(value))
+    } else {
+        Err(format!(
+            "'{value}' is not a phone number: use {} to {} digits with an optional leading '+', \
+             spaces, hyphens and brackets, such as +7 7102 12-34-56",
+            PHONE_DIGITS.start(),
+            PHONE_DIGITS.end()
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +315,38 @@ mod tests {
         assert_eq!(text(Some("\u{200B}\u{FEFF} "), 10), Ok(None));
         assert!(text(Some("abc\u{202E}def"), 10).is_err());
         assert_eq!(text(Some(" Қор "), 10), Ok(Some("Қор".into())));
+    }
+
+    #[test]
+    fn emails_need_domain() {
+        assert_eq!(
+            email(Some(" info@example.kz ")),
+            Ok(Some("info@example.kz".into()))
+        );
+        assert_eq!(email(Some(" ")), Ok(None));
+        for invalid in [
+            "info",
+            "@example.kz",
+            "info@kz",
+            "info@example..kz",
+            "a b@example.kz",
+        ] {
+            assert!(email(Some(invalid)).is_err(), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn phones_are_digits() {
+        assert!(phone(Some("+77102123456")).is_ok());
+        assert!(phone(Some("8 (7102) 12-34-56")).is_ok());
+        for invalid in [
+            "1234",
+            "+7 710 212 34 56 78 901",
+            "7102-ext-12",
+            "++77102123456",
+        ] {
+            assert!(phone(Some(invalid)).is_err(), "{invalid}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! The ministry's register of government bodies and their liaison officers. It stores
-//! each body's level, territory and spheres, and the appointment, replacement and
-//! dismissal of its officer with the history of appointments. It lists the vacant
-//! bodies, and its competence map names the body competent for a sphere and territory.
+//! The ministry's service: the register of government bodies and their liaison
+//! officers with their public profiles, the competence map, express information
+//! requests, read models fed by every other service's events, the officers' annual
+//! reports assembled from them, and the analytics of the national dashboard.
 
 pub mod domain;
 pub mod readmodel;
@@ -15,6 +15,7 @@ use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
 use routes::{Aggregation, bodies, competence, officers, readmodels, registry, reports};
+use routes::{information_requests, profiles};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -40,8 +41,8 @@ pub const SERVICE: ServiceDef = ServiceDef {
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "Government bodies and officers",
-        description = "The register of government bodies of Kazakhstan that the Ministry of Information and Social Development keeps: their level, territory and spheres, the appointment, replacement and dismissal of each body's liaison officer with the officers' public profiles, the vacant bodies, and the competence map that names the body competent for a sphere and territory."
+        title = "Ministry: bodies, officers, annual reports and analytics",
+        description = "The service of the Ministry of Information and Social Development of Kazakhstan: the register of government bodies (level, territory, spheres), the appointment, replacement and dismissal of each body's liaison officer with the officers' public profiles, the vacant bodies, the competence map that names the body competent for a sphere and territory, express information requests to officers, read models built from every service's events, the officers' annual reports (appendix 4 of the regulation) and the analytics of the national dashboard."
     ),
     paths(
         bodies::create_body,
@@ -66,6 +67,16 @@ pub const SERVICE: ServiceDef = ServiceDef {
         reports::get_version,
         reports::export_report,
         reports::timeliness,
+        profiles::get_profile,
+        profiles::update_profile,
+        profiles::get_photo,
+        profiles::put_photo,
+        profiles::delete_photo,
+        information_requests::create_request,
+        information_requests::list_requests,
+        information_requests::get_request,
+        information_requests::answer_request,
+        information_requests::list_answers,
     )
 )]
 struct AggregationApi;
@@ -100,4 +111,14 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(reports::get_version)
     .service(reports::export_report)
     .service(reports::timeliness);
+    cfg.service(profiles::get_profile)
+        .service(profiles::update_profile)
+        .service(profiles::get_photo)
+        .service(profiles::put_photo)
+        .service(profiles::delete_photo)
+        .service(information_requests::create_request)
+        .service(information_requests::list_requests)
+        .service(information_requests::get_request)
+        .service(information_requests::answer_request)
+        .service(information_requests::list_answers);
 }

@@ -107,3 +107,56 @@ diesel::table! {
         reviewed_by -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    officer_profiles (appointment_id) {
+        appointment_id -> Text,
+        work_plan -> Nullable<Text>,
+        appeal_forms -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    officer_photos (appointment_id) {
+        appointment_id -> Text,
+        content_type -> Text,
+        data -> Binary,
+        sha256 -> Text,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+    }
+}
+
+diesel::table! {
+    information_requests (id) {
+        id -> Text,
+        subject -> Text,
+        text -> Text,
+        sent_on -> Date,
+        deadline -> Date,
+        all_bodies -> Bool,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    information_request_bodies (request_id, government_body) {
+        request_id -> Text,
+        government_body -> Text,
+        answer -> Nullable<Text>,
+        answered_on -> Nullable<Date>,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(information_request_bodies -> information_requests (request_id));
+diesel::joinable!(information_request_bodies -> government_bodies (government_body));
+diesel::allow_tables_to_appear_in_same_query!(
+    government_bodies,
+    information_requests,
+    information_request_bodies
+);

@@ -9,6 +9,7 @@ use service_kit::validate::MAX_CODES;
 use utoipa::ToSchema;
 
 use super::officers::Contacts;
+use super::profiles::AppealForm;
 use super::{Errors, codes, parse_code, required_line};
 
 /// Minimum and maximum length of a government body id.
@@ -206,6 +207,13 @@ pub struct PublicProfile {
     pub contacts: Option<Contacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reception_schedule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub work_plan: Option<String>,
+    /// Forms of appeal to the officer; empty until the officer or the ministry lists them.
+    pub appeal_forms: Vec<AppealForm>,
+    /// Path of the officer's photo; absent while there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
 }
 
 /// A government body's public card.

@@ -1,12 +1,17 @@
 //! Types and rules of the register of government bodies, officer positions and
-//! appointments. Nothing here touches the database or HTTP.
+//! appointments, officers' public profiles and the ministry's requests for express
+//! information. Nothing here touches the database or HTTP.
 
 pub mod bodies;
+pub mod information_requests;
 pub mod officers;
 pub mod positions;
+pub mod profiles;
 pub mod reports;
 
-pub use service_kit::validate::{Errors, multiline_text, parse_code, parse_date, text};
+pub use service_kit::validate::{
+    Errors, email, multiline_text, parse_code, parse_date, phone, present, text,
+};
 
 /// Implements [`common_models::Catalogue`] for a fieldless enum whose serde names are
 /// the codes listed here.

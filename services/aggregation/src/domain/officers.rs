@@ -9,19 +9,35 @@ use utoipa::ToSchema;
 
 use super::bodies::BodyLevel;
 use super::positions::{self, Position};
-use super::{Errors, codes, multiline_text, parse_code, parse_date, required_line, text};
+use super::{
+    Errors, codes, email, multiline_text, parse_code, parse_date, phone, required_line, text,
+};
 
 /// Maximum length of the subject of an officer's tokens.
 const MAX_SUBJECT: usize = 200;
 
+/// Maximum length of the room of an officer's contacts.
+pub(super) const MAX_ROOM: usize = 100;
+
+/// Maximum length of the reception schedule.
+pub(super) const MAX_RECEPTION_SCHEDULE: usize = 2000;
+
 /// Public contacts of an officer, as the body publishes them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contacts {
     /// Room where the officer receives visitors.
     pub room: Option<String>,
+    /// Phone number: digits with an optional leading `+`, spaces, hyphens and brackets.
     pub phone: Option<String>,
     pub email: Option<String>,
+}
+
+impl Contacts {
+    /// Returns whether every field is absent.
+    pub fn is_empty(&self) -> bool {
+        self.room.is_none() && self.phone.is_none() && self.email.is_none()
+    }
 }
 
 /// Reason an officer's appointment ended.
@@ -111,7 +127,7 @@ impl AppointmentInput {
         let reception_schedule = errors
             .check(
                 at("reception_schedule"),
-                multiline_text(self.reception_schedule.as_deref(), 2000),
+                multiline_text(self.reception_schedule.as_deref(), MAX_RECEPTION_SCHEDULE),
             )
             .flatten();
         Some(AppointmentFacts {
@@ -177,23 +193,23 @@ fn parse_contacts(
         room: errors
             .check(
                 format!("{prefix}/contacts/room"),
-                text(c.room.as_deref(), 100),
+                text(c.room.as_deref(), MAX_ROOM),
             )
             .flatten(),
         phone: errors
             .check(
                 format!("{prefix}/contacts/phone"),
-                text(c.phone.as_deref(), 50),
+                phone(c.phone.as_deref()),
             )
             .flatten(),
         email: errors
             .check(
                 format!("{prefix}/contacts/email"),
-                text(c.email.as_deref(), 254),
+                email(c.email.as_deref()),
             )
             .flatten(),
     });
-    contacts.filter(|c| c.room.is_some() || c.phone.is_some() || c.email.is_some())
+    contacts.filter(|c| !c.is_empty())
 }
 
 /// Parses the required reason code at `/reason`.

@@ -2,7 +2,9 @@
 
 pub mod bodies;
 pub mod competence;
+pub mod information_requests;
 pub mod officers;
+pub mod profiles;
 pub mod readmodels;
 pub mod registry;
 pub mod reports;

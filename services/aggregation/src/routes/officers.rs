@@ -6,7 +6,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use common_models::event::aggregation::{
-    OFFICER_APPOINTED, OFFICER_REPLACED, OfficerAppointed, OfficerReplaced,
+    OFFICER_APPOINTED, OFFICER_DISMISSED, OFFICER_REPLACED, OfficerAppointed, OfficerDismissed,
+    OfficerReplaced,
 };
 use serde::Deserialize;
 use service_kit::audit::{self, Change};
@@ -24,7 +25,7 @@ use crate::domain::bodies::{GovernmentBody, is_body_id};
 use crate::domain::officers::{
     Appointment, AppointmentInput, DismissalInput, ReplacementInput, Vacancy,
 };
-use crate::store::{bodies, officers};
+use crate::store::{bodies, officers, profiles};
 
 /// Reads the card of body `id` inside a transaction, or 404.
 fn body_card(conn: &mut AnyConnection, id: &str) -> Result<GovernmentBody, ApiError> {
@@ -193,6 +194,7 @@ pub async fn replace(
                     "the officer of government body {id} changed meanwhile; read the body again"
                 )));
             }
+            profiles::delete_photo(conn, &leaving.id)?;
             let appointment_id = Uuid::now_v7().to_string();
             let now = service_kit::now();
             officers::insert(
@@ -238,6 +240,7 @@ pub async fn replace(
 ///
 /// Ministry only, with `If-Match` carrying the body's ETag. 409 when the body has no
 /// officer. The appointment ends on `dismissed_on` and stays in the history.
+/// Publishes `aggregation.officer.dismissed`.
 #[utoipa::path(
     post, path = "/v1/government-bodies/{id}/officer/dismissal", tag = "officers",
     params(
@@ -264,6 +267,7 @@ pub async fn dismiss(
     caller.require(&[Role::Ministry])?;
     let id = id.into_inner();
     let today = common_models::time::today();
+    let events = service.events_for(Some(&caller));
     let input = body.value;
 
     let card = service
@@ -278,6 +282,7 @@ pub async fn dismiss(
                     "the officer of government body {id} changed meanwhile; read the body again"
                 )));
             }
+            profiles::delete_photo(conn, &leaving.id)?;
             bodies::set_vacant_since(conn, &id, Some(dismissed_on), service_kit::now())?;
             audit::record(
                 conn,
@@ -290,10 +295,17 @@ pub async fn dismiss(
                     fields: &["officer".to_owned(), "vacant_since".to_owned()],
                 },
             )?;
+            let payload = OfficerDismissed {
+                government_body: id.clone(),
+                officer: leaving.officer.clone(),
+                dismissed_on,
+            };
+            outbox::enqueue(conn, &events.event(OFFICER_DISMISSED, payload)?)?;
             tracing::info!(body.id = %id, ended.id = %leaving.id, "officer dismissed; body vacant");
             body_card(conn, &id)
         })
         .await?;
+    service.events_committed();
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(card.version)))
         .json(card))

@@ -1,12 +1,13 @@
 //! Storage of the register of government bodies and their spheres.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use common_models::{Catalogue, KatoCode, Sphere};
 use diesel::prelude::*;
 use service_kit::{AnyConnection, StoreError};
 
+use super::profiles::{self, ProfileExtras};
 use super::{from_code, officers, utc};
 use crate::domain::bodies::{
     BodyFacts, BodyLevel, Candidate, CompetentBody, GovernmentBody, PublicProfile,
@@ -36,11 +37,17 @@ struct BodyRow {
 }
 
 /// Returns the public profile of the officer of a body of `level`.
-fn profile(level: BodyLevel, appointment: Appointment) -> PublicProfile {
+fn profile(level: BodyLevel, appointment: Appointment, extras: ProfileExtras) -> PublicProfile {
     let position_name_ru = positions::positions(level)
         .iter()
         .find(|p| p.code == appointment.position)
         .map_or_else(|| appointment.position.clone(), |p| p.name_ru.to_owned());
+    let photo_url = extras.has_photo.then(|| {
+        format!(
+            "/v1/government-bodies/{}/officer/photo",
+            appointment.government_body
+        )
+    });
     PublicProfile {
         full_name: appointment.full_name,
         position: appointment.position,
@@ -48,6 +55,9 @@ fn profile(level: BodyLevel, appointment: Appointment) -> PublicProfile {
         appointed_on: appointment.appointed_on,
         contacts: appointment.contacts,
         reception_schedule: appointment.reception_schedule,
+        work_plan: extras.work_plan,
+        appeal_forms: extras.appeal_forms,
+        photo_url,
     }
 }
 
@@ -58,6 +68,27 @@ pub fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
         .count()
         .get_result(conn)?;
     Ok(count > 0)
+}
+
+/// Returns which of `ids` are in the register.
+pub fn registered_among(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<HashSet<String>, StoreError> {
+    Ok(bodies::table
+        .filter(bodies::id.eq_any(ids))
+        .select(bodies::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Lists the ids of every body in the register, in order.
+pub fn all_ids(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    Ok(bodies::table
+        .order(bodies::id.asc())
+        .select(bodies::id)
+        .load(conn)?)
 }
 
 /// Inserts a body registered on `today`, vacant from that day.
@@ -112,6 +143,27 @@ pub fn set_vacant_since(
     Ok(())
 }
 
+/// Counts a change of body `id` in its version, unless another request changed the body
+/// since it was read at `version`. Returns whether the version was counted.
+pub fn bump_version(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        bodies::table
+            .filter(bodies::id.eq(id))
+            .filter(bodies::version.eq(version)),
+    )
+    .set((
+        bodies::version.eq(bodies::version + 1),
+        bodies::updated_at.eq(now.naive_utc()),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Loads the spheres of `ids`, each list in the order it was given.
 fn spheres_of(
     conn: &mut AnyConnection,
@@ -140,14 +192,17 @@ fn cards(conn: &mut AnyConnection, rows: Vec<BodyRow>) -> Result<Vec<GovernmentB
         .into_iter()
         .map(|appointment| (appointment.government_body.clone(), appointment))
         .collect();
+    let appointment_ids: Vec<String> = found_officers.values().map(|a| a.id.clone()).collect();
+    let mut found_extras = profiles::extras_of(conn, &appointment_ids)?;
     rows.into_iter()
         .map(|row| {
             let level = from_code::<BodyLevel>(&row.level)?;
             Ok(GovernmentBody {
                 spheres: found_spheres.remove(&row.id).unwrap_or_default(),
-                officer: found_officers
-                    .remove(&row.id)
-                    .map(|appointment| profile(level, appointment)),
+                officer: found_officers.remove(&row.id).map(|appointment| {
+                    let extras = found_extras.remove(&appointment.id).unwrap_or_default();
+                    profile(level, appointment, extras)
+                }),
                 id: row.id,
                 name_ru: row.name_ru,
                 name_kk: row.name_kk,

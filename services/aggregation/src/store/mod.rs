@@ -1,8 +1,11 @@
-//! Diesel queries of the register of government bodies and officer appointments,
-//! returning domain types.
+//! Diesel queries of the register of government bodies, officer appointments and
+//! profiles, and the ministry's requests for express information, returning domain
+//! types.
 
 pub mod bodies;
+pub mod information_requests;
 pub mod officers;
+pub mod profiles;
 pub mod records;
 pub mod reports;
 

@@ -3,8 +3,12 @@
 
 mod bodies;
 mod competence;
+mod dismissal_event;
+mod information_requests;
 mod officers;
+mod photos;
 mod platform;
+mod profiles;
 mod reports;
 
 use chrono::{Duration, NaiveDate};
@@ -154,4 +158,49 @@ pub fn item_strings(page: &Value, field: &str) -> Vec<String> {
         .iter()
         .map(|item| item[field].as_str().unwrap_or_default().to_owned())
         .collect()
+}
+
+/// Subject of the officer tokens that `TestApp::officer` mints.
+pub const OFFICER_SUBJECT: &str = "test-officer";
+
+/// Adds a district body `id` and appoints to it the officer whose tokens
+/// `TestApp::officer` mints.
+pub async fn staffed_district(app: &TestApp, id: &str) {
+    create_district(app, id).await;
+    let input = appointment(OFFICER_SUBJECT, "Ерлан Мұханов", "deputy_akim");
+    let response = appoint(app, id, &input).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "body {id} gets an officer"
+    );
+}
+
+/// Mints a token of an officer of `body` with the subject `subject`.
+pub fn officer_token(app: &TestApp, subject: &str, body: &str) -> String {
+    let request = service_kit::auth::TokenRequest {
+        subject: subject.to_owned(),
+        name: None,
+        role: service_kit::Role::Officer,
+        body: Some(body.to_owned()),
+        bin: None,
+    };
+    app.key()
+        .mint(
+            &app.settings,
+            &request,
+            std::time::Duration::from_secs(3600),
+        )
+        .expect("a token can be minted")
+}
+
+/// Returns the value of header `name`, failing the test without one.
+pub fn header(response: &Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("the response has a {name} header"))
+        .to_str()
+        .expect("an ASCII header")
+        .to_owned()
 }

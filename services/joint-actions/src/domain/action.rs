@@ -2,7 +2,8 @@
 //! with their zones of responsibility, the steps, and the rules of its lifecycle.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use common_models::{ActionStatus, KatoCode, Sphere};
+use common_models::event::joint_actions::ActionStateChanged;
+use common_models::{ActionStatus, Catalogue, KatoCode, Sphere};
 use serde::{Deserialize, Serialize};
 use service_kit::{ApiError, FieldError};
 use utoipa::ToSchema;
@@ -551,6 +552,30 @@ pub struct Action {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Action {
+    /// Builds the payload of `joint_actions.action.state_changed` for the action as it
+    /// is after moving on from the status `from`.
+    pub fn state_changed_event(&self, from: ActionStatus) -> ActionStateChanged {
+        ActionStateChanged {
+            action_id: self.id.clone(),
+            government_body: self.government_body.clone(),
+            from: from.code().to_owned(),
+            to: self.status.code().to_owned(),
+            npo_ids: self
+                .parties
+                .iter()
+                .filter(|p| p.kind == PartyKind::Npo)
+                .filter_map(|p| p.npo_id.clone())
+                .collect(),
+            title: Some(self.title.clone()),
+            spheres: self.spheres.iter().map(|s| s.code().to_owned()).collect(),
+            territory: self.territory.clone(),
+            started_on: self.started_on,
+            completed_on: self.completed_on,
+        }
+    }
 }
 
 /// Body of a status change.

@@ -3,6 +3,7 @@
 //! are due, and the plan as the regulation's form.
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
+use common_models::event::joint_actions as event;
 use common_models::{Catalogue, MeasurementFrequency};
 use serde::{Deserialize, Serialize};
 use service_kit::ApiError;
@@ -334,6 +335,53 @@ impl RowRecord {
             comments: self.facts.comments.clone(),
             indicators,
             overdue,
+        }
+    }
+}
+
+/// Builds the payload of `joint_actions.monitoring.changed`: the whole monitoring plan
+/// of the action `action_id` of `government_body`, from its rows with their progress.
+pub fn monitoring_changed(
+    action_id: &str,
+    government_body: &str,
+    rows: &[MonitoringRow],
+) -> event::MonitoringChanged {
+    event::MonitoringChanged {
+        action_id: action_id.to_owned(),
+        government_body: government_body.to_owned(),
+        rows: rows.iter().map(MonitoringRow::report_row).collect(),
+    }
+}
+
+impl MonitoringRow {
+    fn report_row(&self) -> event::MonitoringRow {
+        event::MonitoringRow {
+            row_id: self.id.clone(),
+            activity: self.activity.clone(),
+            frequency: self.frequency.code().to_owned(),
+            indicators: self
+                .indicators
+                .iter()
+                .map(IndicatorProgress::report_state)
+                .collect(),
+            comments: self.comments.clone(),
+        }
+    }
+}
+
+impl IndicatorProgress {
+    fn report_state(&self) -> event::IndicatorState {
+        event::IndicatorState {
+            name: self.name.clone(),
+            unit: self.unit.clone(),
+            target: self.target,
+            higher_is_better: self.higher_is_better,
+            actual: self.actual,
+            evidence: self
+                .measurements
+                .iter()
+                .filter_map(|m| m.evidence.clone())
+                .collect(),
         }
     }
 }

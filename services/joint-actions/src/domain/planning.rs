@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use common_models::{ParticipantCategory, Sphere};
+use common_models::event::joint_actions::{JointPlanRow, MeetingRecorded, PlanVersioned};
+use common_models::{Catalogue, ParticipantCategory, Sphere};
 use serde::{Deserialize, Serialize};
 use service_kit::ApiError;
 use service_kit::export::{Cell, Table};
@@ -393,6 +394,29 @@ impl MeetingInput {
     }
 }
 
+impl Meeting {
+    /// Builds the payload of `joint_actions.meeting.recorded` for a meeting of a group
+    /// of `government_body`. The responsible staff are joined by ", " because the
+    /// payload carries them as one text, as the annual report's column does.
+    pub fn recorded_event(&self, government_body: &str) -> MeetingRecorded {
+        MeetingRecorded {
+            meeting_id: self.id.clone(),
+            working_group_id: self.group_id.clone(),
+            government_body: government_body.to_owned(),
+            held_on: self.held_on,
+            form: self.form.clone(),
+            participant_categories: self
+                .participant_categories
+                .iter()
+                .map(|category| category.code().to_owned())
+                .collect(),
+            participants: self.participants.map(i64::from),
+            responsible_staff: self.responsible_staff.join(", "),
+            result: self.result.clone(),
+        }
+    }
+}
+
 /// Participation of the body in a consultative body, such as a public council.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ConsultativeBody {
@@ -523,6 +547,28 @@ pub struct PlanRow {
     pub participation_form: Option<String>,
 }
 
+impl PlanRow {
+    /// Returns the deadline as a date. Deadlines that passed `parse_rows` are in the
+    /// form YYYY-MM-DD, and any other text is read as no deadline.
+    pub fn deadline_date(&self) -> Option<NaiveDate> {
+        self.deadline
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    }
+
+    /// Converts the row to a row of the "Joint work plan" form as events carry it.
+    pub fn report_row(&self) -> JointPlanRow {
+        JointPlanRow {
+            activity: self.activity.clone(),
+            completion_form: self.completion_form.clone(),
+            deadline: self.deadline_date(),
+            responsible: self.responsible.clone(),
+            participants: self.participants.clone(),
+            participation_form: self.participation_form.clone(),
+        }
+    }
+}
+
 /// Checks the rows of a plan, listing every invalid field, and returns them trimmed.
 pub fn parse_rows(errors: &mut Errors, rows: &[PlanRow]) -> Vec<PlanRow> {
     if rows.len() > MAX_ENTRIES {
@@ -616,6 +662,29 @@ pub struct Plan {
     pub revision: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Plan {
+    /// Builds the payload of `joint_actions.plan.approved` or `.changed` for version
+    /// `version` of the plan with `rows`, approved or made on the local date
+    /// `approved_on`.
+    pub fn versioned_event(
+        &self,
+        version: i32,
+        rows: &[PlanRow],
+        approved_on: NaiveDate,
+    ) -> PlanVersioned {
+        PlanVersioned {
+            plan_id: self.id.clone(),
+            government_body: self.government_body.clone(),
+            version,
+            activities: rows.len() as i64,
+            title: Some(self.title.clone()),
+            working_group_id: self.working_group_id.clone(),
+            approved_on: Some(approved_on),
+            rows: rows.iter().map(PlanRow::report_row).collect(),
+        }
+    }
 }
 
 /// One version of a plan's rows.
@@ -719,10 +788,7 @@ pub fn plan_form(rows: &[PlanRow]) -> Table {
         .iter()
         .enumerate()
         .map(|(index, row)| {
-            let deadline = row
-                .deadline
-                .as_deref()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            let deadline = row.deadline_date();
             vec![
                 Cell::from(index as i64 + 1),
                 row.activity.clone().into(),

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use common_models::event::joint_actions::{
-    ACTION_STATE_CHANGED, ActionStateChanged, EVALUATION_COMPLETED, EvaluationCompleted,
+    ACTION_STATE_CHANGED, EVALUATION_COMPLETED, EvaluationCompleted,
 };
 use common_models::{ActionStatus, Catalogue};
 use serde::Deserialize;
@@ -19,8 +19,7 @@ use uuid::Uuid;
 
 use super::{JointActions, check_read, check_write, reading_scope, registry};
 use crate::domain::action::{
-    Action, ActionInput, ActionPatch, EvaluationInput, PartyKind, StatusChange, allowed,
-    check_ready, is_open,
+    Action, ActionInput, ActionPatch, EvaluationInput, StatusChange, allowed, check_ready, is_open,
 };
 use crate::domain::parse_code;
 use crate::store::{actions, monitoring};
@@ -349,8 +348,7 @@ pub async fn change_status(
                 )));
             }
             check_ready(&current, target)?;
-            move_to(conn, &events, &caller, &current, target, None)?;
-            load(conn, &id)
+            move_to(conn, &events, &caller, &current, target, None)
         })
         .await?;
     service.events_committed();
@@ -358,7 +356,8 @@ pub async fn change_status(
     Ok(respond(&action))
 }
 
-/// Stores a status change with its audit entry and event.
+/// Stores a status change with its audit entry and event, and returns the action as
+/// it is after the change.
 fn move_to(
     conn: &mut AnyConnection,
     events: &EventFactory,
@@ -366,7 +365,7 @@ fn move_to(
     current: &Action,
     target: ActionStatus,
     evaluation: Option<&crate::domain::action::Evaluation>,
-) -> Result<(), ApiError> {
+) -> Result<Action, ApiError> {
     let today = common_models::time::today();
     if !actions::set_status(conn, current, target, evaluation, today, service_kit::now())? {
         return Err(ApiError::PreconditionFailed);
@@ -382,26 +381,11 @@ fn move_to(
             fields: &["status".to_owned()],
         },
     )?;
-    let payload = ActionStateChanged {
-        action_id: current.id.clone(),
-        government_body: current.government_body.clone(),
-        from: current.status.code().to_owned(),
-        to: target.code().to_owned(),
-        npo_ids: current
-            .parties
-            .iter()
-            .filter(|p| p.kind == PartyKind::Npo)
-            .filter_map(|p| p.npo_id.clone())
-            .collect(),
-        title: None,
-        spheres: Vec::new(),
-        territory: None,
-        started_on: None,
-        completed_on: None,
-    };
+    let moved = load(conn, &current.id)?;
+    let payload = moved.state_changed_event(current.status);
     outbox::enqueue(conn, &events.event(ACTION_STATE_CHANGED, payload)?)?;
     tracing::info!(action.id = %current.id, from = %current.status, to = %target, "joint action moved on");
-    Ok(())
+    Ok(moved)
 }
 
 /// Record the final evaluation of a completed joint action, which makes it evaluated.
@@ -456,7 +440,7 @@ pub async fn evaluate_action(
                 .flat_map(|r| r.indicators.iter())
                 .filter(|i| i.met == Some(true))
                 .count() as i64;
-            move_to(
+            let evaluated = move_to(
                 conn,
                 &events,
                 &caller,
@@ -471,7 +455,7 @@ pub async fn evaluate_action(
                 indicators_total,
             };
             outbox::enqueue(conn, &events.event(EVALUATION_COMPLETED, payload)?)?;
-            load(conn, &id)
+            Ok::<_, ApiError>(evaluated)
         })
         .await?;
     service.events_committed();

@@ -2,9 +2,11 @@
 //! `/v1/consultative-bodies` with their progress.
 
 use actix_web::{HttpResponse, get, post, web};
+use common_models::event::joint_actions::MEETING_RECORDED;
 use service_kit::audit::{self, Change};
 use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
 use service_kit::idempotency::Created;
+use service_kit::outbox;
 use service_kit::pagination::{Page, PageParams};
 use service_kit::problem::Problem;
 use service_kit::{AnyConnection, ApiError, ApiResult, Caller};
@@ -192,6 +194,8 @@ pub async fn add_report(
 
 /// Record a meeting of a working group: date, form, participants, responsible staff,
 /// minutes and result.
+///
+/// Publishes `joint_actions.meeting.recorded`.
 #[utoipa::path(
     post, path = "/v1/working-groups/{id}/meetings", tag = "planning",
     params(("id" = String, Path, description = "Working group id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response")),
@@ -217,6 +221,7 @@ pub async fn add_meeting(
         group_id.clone(),
         common_models::time::today(),
     )?;
+    let events = service.events_for(Some(&caller));
     let scope = caller.idempotency_scope(&format!("POST /v1/working-groups/{group_id}/meetings"));
 
     service
@@ -230,6 +235,8 @@ pub async fn add_meeting(
             }
             planning::insert_meeting(conn, &meeting, service_kit::now())?;
             audit_group(conn, &caller, &group, "meeting_recorded")?;
+            let payload = meeting.recorded_event(&group.government_body);
+            outbox::enqueue(conn, &events.event(MEETING_RECORDED, payload)?)?;
             tracing::info!(group.id = %group_id, meeting.id = %meeting.id, "working group meeting recorded");
             let location = format!("/v1/working-groups/{group_id}/meetings");
             Created::new(meeting, location, None)

@@ -5,8 +5,11 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use common_models::ActionStatus;
-use common_models::event::joint_actions::{MEASUREMENT_RECORDED, MeasurementRecorded};
+use common_models::event::joint_actions::{
+    MEASUREMENT_RECORDED, MONITORING_CHANGED, MeasurementRecorded,
+};
 use serde::Serialize;
+use service_kit::app::EventFactory;
 use service_kit::audit::{self, Change};
 use service_kit::export;
 use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
@@ -23,12 +26,14 @@ use super::{JointActions, NoParams, reading_scope};
 use crate::domain::action::Action;
 use crate::domain::monitoring::{
     Measurement, MeasurementInput, MonitoringReport, MonitoringRow, RowInput, form,
+    monitoring_changed,
 };
 use crate::store::{actions, monitoring};
 
 /// Add a row to the monitoring and evaluation plan of a joint action.
 ///
-/// The officer of the body only, until the action completes.
+/// The officer of the body only, until the action completes. Publishes
+/// `joint_actions.monitoring.changed` with the whole plan.
 #[utoipa::path(
     post, path = "/v1/joint-actions/{id}/monitoring-rows", tag = "monitoring",
     params(("id" = String, Path, description = "Action id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response")),
@@ -50,6 +55,7 @@ pub async fn add_row(
     caller.officer_body()?;
     let facts = body.value.parse()?;
     let action_id = action_id.into_inner();
+    let events = service.events_for(Some(&caller));
     let scope = caller.idempotency_scope(&format!(
         "POST /v1/joint-actions/{action_id}/monitoring-rows"
     ));
@@ -81,8 +87,9 @@ pub async fn add_row(
                     fields: &["monitoring".to_owned()],
                 },
             )?;
-            let row = report(conn, &action)?
-                .rows
+            let rows = report(conn, &action)?.rows;
+            publish_plan(conn, &events, &action, &rows)?;
+            let row = rows
                 .into_iter()
                 .find(|r| r.id == id)
                 .ok_or_else(|| ApiError::NotFound(format!("monitoring row {id}")))?;
@@ -125,9 +132,24 @@ fn report(conn: &mut AnyConnection, action: &Action) -> Result<MonitoringReport,
     })
 }
 
+/// Enqueues `joint_actions.monitoring.changed` with `rows`, the whole monitoring plan of
+/// `action` as the monitoring report builds it.
+fn publish_plan(
+    conn: &mut AnyConnection,
+    events: &EventFactory,
+    action: &Action,
+    rows: &[MonitoringRow],
+) -> Result<(), ApiError> {
+    let payload = monitoring_changed(&action.id, &action.government_body, rows);
+    outbox::enqueue(conn, &events.event(MONITORING_CHANGED, payload)?)?;
+    Ok(())
+}
+
 /// Record a measurement of an indicator of a monitoring row.
 ///
-/// The officer of the body only, while the action is in progress.
+/// The officer of the body only, while the action is in progress. Publishes
+/// `joint_actions.measurement.recorded` and `joint_actions.monitoring.changed` with the
+/// whole plan.
 #[utoipa::path(
     post, path = "/v1/joint-actions/{id}/monitoring-rows/{row_id}/measurements", tag = "monitoring",
     params(("id" = String, Path, description = "Action id"), ("row_id" = String, Path, description = "Monitoring row id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response")),
@@ -191,6 +213,8 @@ pub async fn record_measurement(
                 value: measurement.value,
             };
             outbox::enqueue(conn, &events.event(MEASUREMENT_RECORDED, payload)?)?;
+            let rows = report(conn, &action)?.rows;
+            publish_plan(conn, &events, &action, &rows)?;
             tracing::info!(action.id = %action_id, row.id = %row_id, "measurement recorded");
             Created::new(
                 measurement,

@@ -2,7 +2,8 @@
 //! changes between them, and the plan as the regulation's form.
 
 use actix_web::{HttpResponse, get, post, put, web};
-use common_models::event::joint_actions::{PLAN_APPROVED, PLAN_CHANGED, PlanVersioned};
+use common_models::event::joint_actions::{PLAN_APPROVED, PLAN_CHANGED};
+use common_models::time::local_date;
 use serde::Deserialize;
 use service_kit::audit::{self, Change};
 use service_kit::export;
@@ -241,16 +242,7 @@ pub async fn replace_rows(
                 PlanStatus::Approved => {
                     let next = plan.version + 1;
                     planning::insert_version(conn, &id, next, &rows, &caller.subject, now)?;
-                    let payload = PlanVersioned {
-                        plan_id: id.clone(),
-                        government_body: plan.government_body.clone(),
-                        version: next,
-                        activities: rows.len() as i64,
-                        title: None,
-                        working_group_id: None,
-                        approved_on: None,
-                        rows: Vec::new(),
-                    };
+                    let payload = plan.versioned_event(next, &rows, local_date(now));
                     outbox::enqueue(conn, &events.event(PLAN_CHANGED, payload)?)?;
                     next
                 }
@@ -325,16 +317,7 @@ pub async fn approve_plan(
             )? {
                 return Err(ApiError::PreconditionFailed);
             }
-            let payload = PlanVersioned {
-                plan_id: id.clone(),
-                government_body: plan.government_body.clone(),
-                version: plan.version,
-                activities: plan.rows.len() as i64,
-                title: None,
-                working_group_id: None,
-                approved_on: None,
-                rows: Vec::new(),
-            };
+            let payload = plan.versioned_event(plan.version, &plan.rows, local_date(now));
             outbox::enqueue(conn, &events.event(PLAN_APPROVED, payload)?)?;
             record(conn, &caller, &plan.government_body, &id, "approved")?;
             tracing::info!(plan.id = %id, "joint plan approved");

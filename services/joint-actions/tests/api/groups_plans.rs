@@ -6,7 +6,7 @@ use service_kit::testing::TestApp;
 use crate::{
     BODY, NPO_BIN, NPO_NAME, OTHER_BODY, SERVICES, UNKNOWN_NPO_ID, XLSX_TYPE, download, etag_of,
     get_json, id_of, item_strings, json_body, parse_csv, pointers, post_officer, problem,
-    register_npo, shared_strings, text_after_bom,
+    register_npo, shared_strings, text_after_bom, today_in_kazakhstan,
 };
 
 /// Column headings of the government form of a joint plan, in order.
@@ -240,6 +240,60 @@ backend_tests! {
         }
     }
 
+    async fn meeting_event_carries_table_row(app) {
+        let group = create_group(&app).await;
+        let path = format!("/v1/working-groups/{}/meetings", id_of(&group));
+        let mut body = meeting_body();
+        body["responsible_staff"] = json!(["Айгерим Сейтова", "Ерлан Мұханов"]);
+        let mut events = app.observe(&["joint_actions.meeting.recorded"]).await;
+
+        let meeting = json_body(post_officer(&app, &path, &body).await, StatusCode::CREATED).await;
+
+        let payload = events.expect("joint_actions.meeting.recorded").await.event.payload;
+        events.close().await;
+        assert_eq!(payload["meeting_id"], meeting["id"]);
+        assert_eq!(payload["working_group_id"], group["id"]);
+        assert_eq!(payload["government_body"], BODY);
+        assert_eq!(payload["held_on"], "2026-11-25");
+        assert_eq!(payload["form"], "Круглый стол");
+        assert_eq!(payload["participant_categories"], json!(["npo", "government_bodies"]));
+        assert_eq!(payload["participants"], 25);
+        assert_eq!(payload["responsible_staff"], "Айгерим Сейтова, Ерлан Мұханов");
+        assert_eq!(payload["result"], "Согласован перечень смен лагеря");
+    }
+
+    async fn rejected_meeting_publishes_nothing(app) {
+        let group = create_group(&app).await;
+        let path = format!("/v1/working-groups/{}/meetings", id_of(&group));
+        let npo_id = group["members"][1]["npo_id"].as_str().expect("the NPO member's id").to_owned();
+        let mut events = app.observe(&["joint_actions.meeting.recorded"]).await;
+
+        let invalid = post_officer(&app, &path, &json!({"form": "Круглый стол"})).await;
+        let first = post_officer(&app, &path, &meeting_body()).await;
+        let report_path = format!("/v1/working-groups/{}/reports", id_of(&group));
+        let closing = post_officer(&app, &report_path, &report_body("final")).await;
+        let after_close = post_officer(&app, &path, &meeting_body()).await;
+        let other_group = post_officer(&app, "/v1/working-groups", &group_body("created", &npo_id)).await;
+        let other_group = json_body(other_group, StatusCode::CREATED).await;
+        let other_path = format!("/v1/working-groups/{}/meetings", id_of(&other_group));
+        let second = post_officer(&app, &other_path, &meeting_body()).await;
+
+        problem(invalid, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let first = json_body(first, StatusCode::CREATED).await;
+        assert_eq!(closing.status(), StatusCode::CREATED);
+        problem(after_close, StatusCode::CONFLICT).await;
+        let second = json_body(second, StatusCode::CREATED).await;
+        // The outbox publishes in the order of the writes, so an event of a rejected
+        // write would arrive before the event of the meeting recorded after it.
+        let published_first = events.expect("joint_actions.meeting.recorded").await.event.payload;
+        let published_second = events.expect("joint_actions.meeting.recorded").await.event.payload;
+        let published_later = events.drain(std::time::Duration::from_millis(500)).await;
+        events.close().await;
+        assert_eq!(published_first["meeting_id"], first["id"]);
+        assert_eq!(published_second["meeting_id"], second["id"]);
+        assert!(published_later.is_empty(), "{} more events", published_later.len());
+    }
+
     async fn meeting_required_fields_listed(app) {
         let group = create_group(&app).await;
         let path = format!("/v1/working-groups/{}/meetings", id_of(&group));
@@ -345,6 +399,39 @@ backend_tests! {
         assert!(change_event.to_string().contains(&id), "{change_event}");
         approved_events.close().await;
         changed_events.close().await;
+    }
+
+    async fn plan_events_carry_rows(app) {
+        let group = create_group(&app).await;
+        let body = json!({"title": "Совместный план на 2027 год", "working_group_id": group["id"], "rows": first_rows()});
+        let created = post_officer(&app, "/v1/joint-plans", &body).await;
+        let created_etag = etag_of(&created);
+        let id = id_of(&json_body(created, StatusCode::CREATED).await);
+        let mut events = app.observe(&["joint_actions.plan.approved", "joint_actions.plan.changed"]).await;
+        let new_rows = json!([plan_row("Форум волонтёров", "2027-09-10")]);
+
+        let approved = approve(&app, &id, &created_etag).await;
+        let approved_etag = etag_of(&approved);
+        let changed = put_rows(&app, &id, Some(&approved_etag), &new_rows).await;
+
+        assert_eq!(approved.status(), StatusCode::OK);
+        assert_eq!(changed.status(), StatusCode::OK);
+        let approval = events.expect("joint_actions.plan.approved").await.event.payload;
+        let change = events.expect("joint_actions.plan.changed").await.event.payload;
+        events.close().await;
+        let today = today_in_kazakhstan().to_string();
+        for (payload, version) in [(&approval, 1), (&change, 2)] {
+            assert_eq!(payload["plan_id"], id.as_str(), "version {version}");
+            assert_eq!(payload["government_body"], BODY, "version {version}");
+            assert_eq!(payload["version"], version, "version {version}");
+            assert_eq!(payload["title"], "Совместный план на 2027 год", "version {version}");
+            assert_eq!(payload["working_group_id"], group["id"], "version {version}");
+            assert_eq!(payload["approved_on"], today.as_str(), "version {version}");
+        }
+        assert_eq!(approval["activities"], 2);
+        assert_eq!(approval["rows"], first_rows());
+        assert_eq!(change["activities"], 1);
+        assert_eq!(change["rows"], new_rows);
     }
 
     async fn plan_changes_list_differences(app) {

@@ -182,6 +182,40 @@ backend_tests! {
         events.close().await;
     }
 
+    async fn state_events_carry_action(app) {
+        let action = ready_action(&app).await;
+        let mut events = app.observe(&["joint_actions.action.state_changed"]).await;
+
+        advance_through(&app, &action.id, &["agreed", "in_progress", "completed"]).await;
+
+        let mut by_target = std::collections::BTreeMap::new();
+        for _ in 0..3 {
+            let payload = events.expect("joint_actions.action.state_changed").await.event.payload;
+            by_target.insert(payload["to"].as_str().unwrap_or_default().to_owned(), payload);
+        }
+        events.close().await;
+        let targets: Vec<&str> = by_target.keys().map(String::as_str).collect();
+        assert_eq!(targets, ["agreed", "completed", "in_progress"]);
+        let today = today_in_kazakhstan().to_string();
+        for (to, payload) in &by_target {
+            assert_eq!(payload["action_id"], action.id.as_str(), "{to}");
+            assert_eq!(payload["title"], action_body()["title"], "{to}");
+            assert_eq!(payload["spheres"], json!(["youth"]), "{to}");
+            assert_eq!(payload["territory"], REGION, "{to}");
+            assert_eq!(payload["npo_ids"], json!([action.npo_id]), "{to}");
+        }
+        let agreed = &by_target["agreed"];
+        assert!(agreed["started_on"].is_null(), "{agreed}");
+        assert!(agreed["completed_on"].is_null(), "{agreed}");
+        let started = &by_target["in_progress"];
+        assert_eq!(started["started_on"], today.as_str());
+        assert!(started["completed_on"].is_null(), "{started}");
+        let completed = &by_target["completed"];
+        assert_eq!(completed["from"], "in_progress");
+        assert_eq!(completed["started_on"], today.as_str());
+        assert_eq!(completed["completed_on"], today.as_str());
+    }
+
     async fn status_change_needs_if_match(app) {
         let action = ready_action(&app).await;
         let etag = current_etag(&app, &action.id).await;

@@ -239,6 +239,72 @@ backend_tests! {
         events.close().await;
     }
 
+    async fn monitoring_events_carry_plan(app) {
+        let action = started_action(&app).await;
+        let mut events = app.observe(&["joint_actions.monitoring.changed"]).await;
+        let mut second_measurement = measurement("Участники", 130);
+        second_measurement["evidence"] = json!("Фотоотчёт второй смены");
+        let outreach_body = json!({
+            "activity": "Выезды в сёла",
+            "frequency": "quarterly",
+            "indicators": [{"name": "Охваченные сёла", "target": 10, "higher_is_better": true}]
+        });
+
+        let camp = add_row(&app, &action.id, &row_body()).await;
+        record(&app, &action.id, &camp, &measurement("Участники", 45)).await;
+        let rejected = post_measurement(&app, &action.id, &camp, &measurement("Волонтёры", 3)).await;
+        record(&app, &action.id, &camp, &second_measurement).await;
+        let outreach = add_row(&app, &action.id, &outreach_body).await;
+
+        problem(rejected, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let mut published = Vec::new();
+        for _ in 0..4 {
+            published.push(events.expect("joint_actions.monitoring.changed").await.event.payload);
+        }
+        let published_later = events.drain(std::time::Duration::from_millis(500)).await;
+        events.close().await;
+        assert!(published_later.is_empty(), "{} more events", published_later.len());
+        for payload in &published {
+            assert_eq!(payload["action_id"], action.id.as_str());
+            assert_eq!(payload["government_body"], BODY);
+        }
+        let row_counts: Vec<usize> = published.iter().map(|p| p["rows"].as_array().unwrap().len()).collect();
+        assert_eq!(row_counts, [1, 1, 1, 2]);
+        let added = &published[0]["rows"][0];
+        assert_eq!(added["row_id"], camp.as_str());
+        assert_eq!(added["activity"], "Смены лагеря");
+        assert_eq!(added["frequency"], "monthly");
+        assert_eq!(added["comments"], "Данные по итогам каждой смены");
+        let planned = &added["indicators"][0];
+        assert_eq!(planned["name"], "Участники");
+        assert_eq!(planned["unit"], "человек");
+        assert_eq!(planned["target"].as_f64(), Some(120.0));
+        assert_eq!(planned["higher_is_better"], true);
+        assert!(planned["actual"].is_null(), "{planned}");
+        assert_eq!(planned["evidence"], json!([]));
+        let complaints = &added["indicators"][1];
+        assert_eq!(complaints["name"], "Жалобы родителей");
+        assert_eq!(complaints["unit"], "обращений");
+        assert_eq!(complaints["target"].as_f64(), Some(5.0));
+        assert_eq!(complaints["higher_is_better"], false);
+        let first_measured = &published[1]["rows"][0]["indicators"][0];
+        assert_eq!(first_measured["actual"].as_f64(), Some(45.0));
+        assert_eq!(first_measured["evidence"], json!(["Список участников смены"]));
+        let second_measured = &published[2]["rows"][0]["indicators"][0];
+        assert_eq!(second_measured["actual"].as_f64(), Some(130.0));
+        assert_eq!(second_measured["evidence"], json!(["Список участников смены", "Фотоотчёт второй смены"]));
+        assert!(published[2]["rows"][0]["indicators"][1]["actual"].is_null());
+        let whole_plan = &published[3]["rows"];
+        assert_eq!(whole_plan[0]["indicators"][0]["actual"].as_f64(), Some(130.0));
+        assert_eq!(whole_plan[1]["row_id"], outreach.as_str());
+        assert_eq!(whole_plan[1]["activity"], "Выезды в сёла");
+        assert_eq!(whole_plan[1]["frequency"], "quarterly");
+        assert!(whole_plan[1]["comments"].is_null());
+        assert_eq!(whole_plan[1]["indicators"][0]["name"], "Охваченные сёла");
+        assert!(whole_plan[1]["indicators"][0]["unit"].is_null());
+        assert_eq!(whole_plan[1]["indicators"][0]["target"].as_f64(), Some(10.0));
+    }
+
     async fn met_follows_direction(app) {
         let action = started_action(&app).await;
         let camp = add_row(&app, &action.id, &row_body()).await;
