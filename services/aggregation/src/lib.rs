@@ -30,7 +30,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     },
     openapi,
     configure,
-    on_start: |context| reports::due_day(&context.settings).map(|_| ()),
+    on_start: check_settings,
     consumers: readmodel::consumers,
     background: |_, _| Vec::new(),
     peers: &[registry::REGISTRY],
@@ -77,6 +77,12 @@ pub const SERVICE: ServiceDef = ServiceDef {
         information_requests::get_request,
         information_requests::answer_request,
         information_requests::list_answers,
+        routes::analytics::npos,
+        routes::analytics::priorities,
+        routes::analytics::joint_actions,
+        routes::analytics::recommendations,
+        routes::compliance::count_findings,
+        routes::compliance::list_findings,
     )
 )]
 struct AggregationApi;
@@ -121,4 +127,27 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(information_requests::get_request)
         .service(information_requests::answer_request)
         .service(information_requests::list_answers);
+    // The settings were checked when the service started.
+    let compliance_settings =
+        domain::compliance::ComplianceSettings::from_settings(&context.settings)
+            .expect("the compliance settings were valid at start");
+    cfg.app_data(web::Data::new(compliance_settings))
+        .service(routes::analytics::npos)
+        .service(routes::analytics::priorities)
+        .service(routes::analytics::joint_actions)
+        .service(routes::analytics::recommendations)
+        .service(routes::compliance::count_findings)
+        .service(routes::compliance::list_findings);
+}
+
+/// Checks the settings of the annual report deadline and the compliance monitor, so the
+/// service does not start with invalid ones, and logs the vacancy term.
+fn check_settings(context: &ServiceContext) -> anyhow::Result<()> {
+    domain::reports::due_day(&context.settings)?;
+    let settings = domain::compliance::ComplianceSettings::from_settings(&context.settings)?;
+    tracing::info!(
+        vacancy_days = settings.vacancy_days,
+        "compliance monitor finds bodies vacant for longer than the vacancy term"
+    );
+    Ok(())
 }

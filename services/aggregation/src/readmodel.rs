@@ -1,14 +1,16 @@
 //! The read models the ministry's reports and analytics are built from, fed by the
 //! events of every other service.
 //!
-//! Each event carries the whole state of the thing it is about, so applying it stores
-//! that state as one record, unless a newer event already did. Applying the same
-//! events again, or in another order, gives the same records, which is what lets a
-//! rebuild from the services' event logs equal the incrementally built read model.
+//! Most events carry the whole state of the thing they are about, so applying one
+//! stores that state as one record, unless a newer event already did. The registry's
+//! events carry parts of an NPO, so an NPO record orders each part on its own.
+//! Applying the same events again, or in another order, gives the same records, which
+//! is what lets a rebuild from the services' event logs equal the incrementally built
+//! read model.
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use common_models::event::{
     EventEnvelope, joint_actions as ja, needs, recommendations as rec, registry,
 };
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use service_kit::inbox::Consumer;
 use service_kit::{AnyConnection, ServiceContext, StoreError};
+use uuid::Uuid;
 
 use crate::store::records;
 
@@ -43,6 +46,7 @@ pub const EVENT_TYPES: &[&str] = &[
     rec::RECOMMENDATION_DECIDED,
     rec::RECOMMENDATION_FORWARDED,
     rec::RECOMMENDATION_CLOSED,
+    RECOMMENDATION_ANSWERED,
     rec::CONSULTATION_RECORDED,
     rec::OFFICER_REQUEST_SENT,
     rec::OFFICER_REQUEST_ANSWERED,
@@ -182,6 +186,89 @@ pub struct NpoState {
     pub card: Option<registry::NpoReportCard>,
 }
 
+/// Time and id of an event, the order in which the read models apply changes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Stamp {
+    pub at: DateTime<Utc>,
+    pub event_id: Uuid,
+}
+
+impl Stamp {
+    /// Returns the stamp of `event`, at the microsecond precision the databases keep.
+    pub fn of(event: &EventEnvelope) -> Self {
+        Self {
+            at: common_models::time::truncate_to_micros(event.occurred_at),
+            event_id: event.id,
+        }
+    }
+}
+
+/// The stored record of an NPO: its state, and the event that last set each part.
+///
+/// A registry event may carry only part of an NPO: a status change carries the status,
+/// and an update of earlier releases the territories and spheres. Each part changes
+/// only with an event newer than the one that set it, so that a newer partial event
+/// does not shut out an older one that set another part.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct NpoRecord {
+    #[serde(flatten)]
+    state: NpoState,
+    #[serde(default)]
+    set_by: NpoStamps,
+}
+
+/// Stamps of the events that last set each part of an NPO record, `None` until one did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct NpoStamps {
+    /// Day of registration.
+    registration: Option<Stamp>,
+    /// BIN, names, territories, spheres and report card.
+    facts: Option<Stamp>,
+    status: Option<Stamp>,
+}
+
+/// A part of an NPO record that events set independently.
+#[derive(Debug, Clone, Copy)]
+enum NpoPart {
+    Registration,
+    Facts,
+    Status,
+}
+
+impl NpoRecord {
+    fn new(state: NpoState) -> Self {
+        Self {
+            state,
+            set_by: NpoStamps::default(),
+        }
+    }
+
+    /// Applies `change` to `part` when `stamp` is newer than the event that last set
+    /// it. Returns whether it did.
+    fn set(&mut self, part: NpoPart, stamp: &Stamp, change: impl FnOnce(&mut NpoState)) -> bool {
+        let held = match part {
+            NpoPart::Registration => &mut self.set_by.registration,
+            NpoPart::Facts => &mut self.set_by.facts,
+            NpoPart::Status => &mut self.set_by.status,
+        };
+        if held.as_ref().is_some_and(|held| held >= stamp) {
+            return false;
+        }
+        *held = Some(stamp.clone());
+        change(&mut self.state);
+        true
+    }
+
+    /// Returns the stamp of the newest event that set a part.
+    fn latest(&self) -> Option<&Stamp> {
+        let stamps = &self.set_by;
+        [&stamps.registration, &stamps.facts, &stamps.status]
+            .into_iter()
+            .flatten()
+            .max()
+    }
+}
+
 /// Returns the consumer that feeds the read models.
 pub fn consumers(_: &ServiceContext) -> Vec<Consumer> {
     vec![Consumer {
@@ -207,7 +294,7 @@ pub fn apply(conn: &mut AnyConnection, event: &EventEnvelope) -> Result<(), Stor
     match event.event_type.as_str() {
         registry::NPO_REGISTERED => {
             let p: registry::NpoRegistered = payload(event)?;
-            let state = NpoState {
+            let registered = NpoState {
                 npo_id: p.npo_id,
                 bin: p.bin,
                 name_ru: p.name_ru,
@@ -218,43 +305,70 @@ pub fn apply(conn: &mut AnyConnection, event: &EventEnvelope) -> Result<(), Stor
                 registered_on: day,
                 card: p.card,
             };
-            put_npo(conn, event, &state)
+            let stamp = Stamp::of(event);
+            let mut npo = held_npo(conn, &registered.npo_id)?
+                .unwrap_or_else(|| NpoRecord::new(registered.clone()));
+            let changed = [
+                npo.set(NpoPart::Registration, &stamp, |state| {
+                    state.registered_on = registered.registered_on;
+                }),
+                npo.set(NpoPart::Facts, &stamp, |state| {
+                    state.bin.clone_from(&registered.bin);
+                    state.name_ru.clone_from(&registered.name_ru);
+                    state.name_kk.clone_from(&registered.name_kk);
+                    state.territories.clone_from(&registered.territories);
+                    state.spheres.clone_from(&registered.spheres);
+                    state.card.clone_from(&registered.card);
+                }),
+                npo.set(NpoPart::Status, &stamp, |state| {
+                    state.status.clone_from(&registered.status);
+                }),
+            ];
+            store_npo(conn, npo, changed.contains(&true))
         }
         registry::NPO_UPDATED => {
             let p: registry::NpoUpdated = payload(event)?;
-            let held = npo(conn, &p.npo_id)?;
-            let Some(mut state) = held.or_else(|| from_card(&p, day)) else {
+            let held = held_npo(conn, &p.npo_id)?;
+            let Some(mut npo) = held.or_else(|| from_card(&p, day).map(NpoRecord::new)) else {
                 return missing(event, &p.npo_id);
             };
-            state.territories = p.territories;
-            state.spheres = p.spheres;
-            if let Some(card) = p.card {
-                state.bin = card.bin.clone();
-                state.name_ru = card.name_ru.clone();
-                state.name_kk = card.name_kk.clone();
-                state.status = card.status.clone();
-                state.card = Some(card);
-            }
-            put_npo(conn, event, &state)
+            let stamp = Stamp::of(event);
+            let facts = npo.set(NpoPart::Facts, &stamp, |state| {
+                state.territories.clone_from(&p.territories);
+                state.spheres.clone_from(&p.spheres);
+                if let Some(card) = &p.card {
+                    state.bin.clone_from(&card.bin);
+                    state.name_ru.clone_from(&card.name_ru);
+                    state.name_kk.clone_from(&card.name_kk);
+                    state.card = Some(card.clone());
+                }
+            });
+            let status = p.card.as_ref().is_some_and(|card| {
+                npo.set(NpoPart::Status, &stamp, |state| {
+                    state.status.clone_from(&card.status);
+                })
+            });
+            store_npo(conn, npo, facts || status)
         }
         registry::NPO_STATUS_CHANGED => {
             let p: registry::NpoStatusChanged = payload(event)?;
-            let Some(mut state) = npo(conn, &p.npo_id)? else {
+            let Some(mut npo) = held_npo(conn, &p.npo_id)? else {
                 return missing(event, &p.npo_id);
             };
-            state.status = p.to.clone();
-            if let Some(card) = state.card.as_mut() {
-                card.status = p.to;
-            }
-            put_npo(conn, event, &state)
+            let changed = npo.set(NpoPart::Status, &Stamp::of(event), |state| {
+                state.status = p.to;
+            });
+            store_npo(conn, npo, changed)
         }
         registry::NPO_MERGED => {
             let p: registry::NpoMerged = payload(event)?;
-            let Some(mut state) = npo(conn, &p.merged_id)? else {
+            let Some(mut npo) = held_npo(conn, &p.merged_id)? else {
                 return missing(event, &p.merged_id);
             };
-            state.status = MERGED.to_owned();
-            put_npo(conn, event, &state)
+            let changed = npo.set(NpoPart::Status, &Stamp::of(event), |state| {
+                state.status = MERGED.to_owned();
+            });
+            store_npo(conn, npo, changed)
         }
         registry::PROJECT_RECORDED => {
             let p: registry::ProjectRecorded = payload(event)?;
@@ -418,14 +532,14 @@ fn put(conn: &mut AnyConnection, event: &EventEnvelope, record: Record) -> Resul
     records::put(conn, event, &record).map(|_| ())
 }
 
-fn npo(conn: &mut AnyConnection, id: &str) -> Result<Option<NpoState>, StoreError> {
+fn held_npo(conn: &mut AnyConnection, id: &str) -> Result<Option<NpoRecord>, StoreError> {
     records::get(conn, Kind::Npo, id)?
-        .map(|held| held.data::<NpoState>())
+        .map(|held| held.data::<NpoRecord>())
         .transpose()
 }
 
-/// Builds the NPO an update describes, for an update that arrives before the
-/// registration.
+/// The NPO an update describes, for an update that arrives before the registration.
+/// The registration, when it arrives, sets the day of registration.
 fn from_card(update: &registry::NpoUpdated, day: NaiveDate) -> Option<NpoState> {
     update.card.as_ref().map(|card| NpoState {
         npo_id: update.npo_id.clone(),
@@ -440,16 +554,30 @@ fn from_card(update: &registry::NpoUpdated, day: NaiveDate) -> Option<NpoState> 
     })
 }
 
-fn put_npo(
+/// Stores the NPO record when an event `changed` a part of it, as written by the
+/// newest event that set a part.
+fn store_npo(
     conn: &mut AnyConnection,
-    event: &EventEnvelope,
-    state: &NpoState,
+    mut npo: NpoRecord,
+    changed: bool,
 ) -> Result<(), StoreError> {
-    let record = Record::new(Kind::Npo, &state.npo_id, &state.status, state)?
+    let Some(latest) = npo.latest().cloned().filter(|_| changed) else {
+        return Ok(());
+    };
+    // The card lists the current status, except that a merged NPO keeps the status
+    // it had before the merge.
+    let status = npo.state.status.clone();
+    if let Some(card) = npo.state.card.as_mut()
+        && status != MERGED
+    {
+        card.status = status;
+    }
+    let state = &npo.state;
+    let record = Record::new(Kind::Npo, &state.npo_id, &state.status, &npo)?
         .on(Some(state.registered_on), None)
         .tagged(Dimension::Sphere, &state.spheres)
         .tagged(Dimension::Territory, &state.territories);
-    put(conn, event, record)
+    records::replace(conn, &latest, &record)
 }
 
 fn priority(
@@ -464,8 +592,10 @@ fn priority(
         .tagged(Dimension::Territory, [&p.territory]))
 }
 
-/// Fails on an event about a record the read models lack, such as an update whose
-/// registration has not arrived, so that the consumer retries it after the others.
+/// Fails an event about a record the read models do not hold yet, such as an update
+/// whose registration has not arrived. The consumer retries it a few times and then
+/// moves it to the dead-letter queue. A rebuild applies the events in the order the
+/// changes happened, so it skips such an event only when the log lacks the record.
 fn missing(event: &EventEnvelope, id: &str) -> Result<(), StoreError> {
     Err(StoreError::Query(anyhow::anyhow!(
         "event {} of type {} concerns {id}, which the read models do not hold yet",

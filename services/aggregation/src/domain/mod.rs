@@ -2,7 +2,9 @@
 //! appointments, officers' public profiles and the ministry's requests for express
 //! information. Nothing here touches the database or HTTP.
 
+pub mod analytics;
 pub mod bodies;
+pub mod compliance;
 pub mod information_requests;
 pub mod officers;
 pub mod positions;

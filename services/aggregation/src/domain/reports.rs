@@ -8,6 +8,7 @@ use common_models::{Catalogue, KatoCode};
 use serde::{Deserialize, Serialize};
 use service_kit::ApiError;
 use service_kit::export::{Cell, Table};
+use service_kit::settings::Settings;
 use utoipa::ToSchema;
 
 use super::{Errors, codes, multiline_text};
@@ -15,6 +16,32 @@ use crate::readmodel::NpoState;
 
 /// Maximum length of one narrative part, in characters.
 const MAX_NARRATIVE: usize = 20_000;
+
+/// Setting naming the day, as `MM-DD` of the following year, by which the report on
+/// a year is due.
+pub const DUE_SETTING: &str = "ANNUAL_REPORT_DUE";
+
+/// Month and day of the following year by which a report is due when the setting is
+/// not given.
+pub const DEFAULT_DUE: (u32, u32) = (1, 15);
+
+/// Reads the submission deadline of the annual reports from the settings.
+pub fn due_day(settings: &Settings) -> anyhow::Result<(u32, u32)> {
+    let Some(raw) = settings.option(DUE_SETTING) else {
+        return Ok(DEFAULT_DUE);
+    };
+    let parsed = raw.split_once('-').and_then(|(month, day)| {
+        let month: u32 = month.parse().ok()?;
+        let day: u32 = day.parse().ok()?;
+        // 2023 is not a leap year, so 29 February is refused as a yearly deadline.
+        NaiveDate::from_ymd_opt(2023, month, day).map(|_| (month, day))
+    });
+    parsed.ok_or_else(|| {
+        anyhow::anyhow!(
+            "LIAISON_{DUE_SETTING}={raw} is not a day of the year as MM-DD, such as 01-15"
+        )
+    })
+}
 
 /// Stage of an annual report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -1,7 +1,9 @@
 //! HTTP handlers: extract, authorise, call the store, respond.
 
+pub mod analytics;
 pub mod bodies;
 pub mod competence;
+pub mod compliance;
 pub mod information_requests;
 pub mod officers;
 pub mod profiles;

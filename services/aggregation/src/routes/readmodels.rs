@@ -52,8 +52,9 @@ pub struct SourceCount {
     pub events: usize,
 }
 
-/// Size and SHA-256 of the read models' contents, without the ids and times of the
-/// events that wrote them: equal digests mean equal read models.
+/// Size and SHA-256 of the read models' contents: equal digests mean equal read models.
+/// The digest leaves out which event last wrote each record, except in NPO records,
+/// whose data keeps the event that set each part.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReadModelDigest {
     pub records: usize,
@@ -65,9 +66,9 @@ pub struct ReadModelDigest {
 /// Ministry only. Reads the event logs of the registry, needs, joint-actions and
 /// recommendations services from the beginning with the caller's token, then, in one
 /// transaction, empties the read models and applies every event in the order the
-/// changes happened. Events arriving meanwhile wait for the transaction and are then
-/// applied once. A service that cannot be read fails the rebuild with 503 and changes
-/// nothing.
+/// changes happened. Events the consumer takes while the transaction runs wait for it
+/// and are then applied once. A service that cannot be read fails the rebuild with 503
+/// and changes nothing.
 #[utoipa::path(
     post, path = "/v1/read-models/rebuild", tag = "read models",
     responses(
@@ -96,12 +97,15 @@ pub async fn rebuild(
         });
         events.extend(read);
     }
-    events.sort_by_key(|e| (e.occurred_at, e.id));
+    events.sort_by_key(readmodel::Stamp::of);
     let wanted: Vec<EventEnvelope> = events
         .into_iter()
         .filter(|e| readmodel::EVENT_TYPES.contains(&e.event_type.as_str()))
         .collect();
 
+    // NOTE: an event logged after its service's log was read, and applied by the
+    // consumer before this transaction begins, is erased with the rest and stays
+    // missing until the next rebuild.
     let (applied, skipped, digest) = state
         .db
         .transaction(move |conn| {

@@ -18,38 +18,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::Aggregation;
-use crate::domain::reports::{self, Narrative, ReportContent, ReportStatus};
+use crate::domain::reports::{self, Narrative, ReportContent, ReportStatus, due_day};
 use crate::domain::{Errors, multiline_text, parse_code};
 use crate::store::reports::{self as store, Filter, Report};
 
-/// Setting naming the day, as `MM-DD` of the following year, by which the report on
-/// a year is due.
-pub const DUE_SETTING: &str = "ANNUAL_REPORT_DUE";
-
-/// Month and day of the following year by which a report is due when the setting is
-/// not given.
-const DEFAULT_DUE: (u32, u32) = (1, 15);
-
 /// Maximum length of the ministry's comments on a returned report.
 const MAX_COMMENTS: usize = 10_000;
-
-/// Reads the submission deadline of the annual reports from the settings.
-pub fn due_day(settings: &Settings) -> anyhow::Result<(u32, u32)> {
-    let Some(raw) = settings.option(DUE_SETTING) else {
-        return Ok(DEFAULT_DUE);
-    };
-    let parsed = raw.split_once('-').and_then(|(month, day)| {
-        let month: u32 = month.parse().ok()?;
-        let day: u32 = day.parse().ok()?;
-        // 2023 is not a leap year, so 29 February is refused as a yearly deadline.
-        NaiveDate::from_ymd_opt(2023, month, day).map(|_| (month, day))
-    });
-    parsed.ok_or_else(|| {
-        anyhow::anyhow!(
-            "LIAISON_{DUE_SETTING}={raw} is not a day of the year as MM-DD, such as 01-15"
-        )
-    })
-}
 
 /// Returns the deadline of the report on `year`.
 fn due_on(settings: &Settings, year: i32) -> Result<NaiveDate, ApiError> {

@@ -2,6 +2,7 @@
 //! profiles, and the ministry's requests for express information, returning domain
 //! types.
 
+pub mod analytics;
 pub mod bodies;
 pub mod information_requests;
 pub mod officers;

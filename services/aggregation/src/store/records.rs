@@ -1,16 +1,17 @@
 //! Storage of the read models: one row per record with its latest state as JSON, and
 //! the spheres, territories and bodies it concerns as tags.
 //!
-//! A write applies only when its event is newer than the row's, ordered by the time
-//! the change happened and then by event id (UUIDv7). The rows therefore do not depend
-//! on the order in which events arrive.
+//! A write applies only when its event is newer than the one the row holds, ordered by
+//! the time the change happened and then by event id (UUIDv7), so the rows do not
+//! depend on the order in which events arrive. NPO records, whose events carry parts,
+//! are ordered part by part in the read model and replaced here.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use common_models::event::EventEnvelope;
 use diesel::prelude::*;
 use service_kit::{AnyConnection, StoreError};
 
-use crate::readmodel::{Kind, Record};
+use crate::readmodel::{Kind, Record, Stamp};
 use crate::schema::{read_record_tags as tags, read_records as records};
 
 /// One stored record as the report and the analytics read it.
@@ -37,21 +38,19 @@ fn event_time(event: &EventEnvelope) -> NaiveDateTime {
     common_models::time::truncate_to_micros(event.occurred_at).naive_utc()
 }
 
-/// Returns whether the row of `kind` and `id` contains a state from an event newer
-/// than `event`, or `None` when no row exists.
-fn newer_held(
+/// Returns the time and id of the event whose state the row of `kind` and `id` holds,
+/// or `None` when no row exists.
+fn held_event(
     conn: &mut AnyConnection,
     kind: Kind,
     id: &str,
-    event: &EventEnvelope,
-) -> Result<Option<bool>, StoreError> {
-    let held: Option<(NaiveDateTime, String)> = records::table
+) -> Result<Option<(NaiveDateTime, String)>, StoreError> {
+    Ok(records::table
         .filter(records::kind.eq(kind.code()))
         .filter(records::id.eq(id))
         .select((records::event_at, records::event_id))
         .first(conn)
-        .optional()?;
-    Ok(held.map(|(at, held_id)| (at, held_id) >= (event_time(event), event.id.to_string())))
+        .optional()?)
 }
 
 /// Stores `record` as the state `event` carries, unless the row is newer.
@@ -61,6 +60,32 @@ pub fn put(
     event: &EventEnvelope,
     record: &Record,
 ) -> Result<bool, StoreError> {
+    let held = held_event(conn, record.kind, &record.id)?;
+    let event_id = event.id.to_string();
+    if held
+        .as_ref()
+        .is_some_and(|(at, held_id)| (*at, held_id) >= (event_time(event), &event_id))
+    {
+        return Ok(false);
+    }
+    write(conn, &Stamp::of(event), record, held.is_some())?;
+    Ok(true)
+}
+
+/// Stores `record` as written by the event of `stamp`, whatever the row holds, for a
+/// record whose parts the caller orders one by one, such as an NPO.
+pub fn replace(conn: &mut AnyConnection, stamp: &Stamp, record: &Record) -> Result<(), StoreError> {
+    let held = held_event(conn, record.kind, &record.id)?;
+    write(conn, stamp, record, held.is_some())
+}
+
+/// Updates the row of `record` when it `exists`, or inserts it, and replaces its tags.
+fn write(
+    conn: &mut AnyConnection,
+    stamp: &Stamp,
+    record: &Record,
+    exists: bool,
+) -> Result<(), StoreError> {
     let kind = record.kind.code();
     let data = super::to_json(&record.data)?;
     let values = (
@@ -68,26 +93,31 @@ pub fn put(
         records::status.eq(&record.status),
         records::day.eq(record.day),
         records::day_end.eq(record.day_end),
-        records::event_at.eq(event_time(event)),
-        records::event_id.eq(event.id.to_string()),
+        records::event_at.eq(stamp.at.naive_utc()),
+        records::event_id.eq(stamp.event_id.to_string()),
         records::data.eq(&data),
     );
-    match newer_held(conn, record.kind, &record.id, event)? {
-        Some(true) => return Ok(false),
-        Some(false) => {
-            diesel::update(
-                records::table
-                    .filter(records::kind.eq(kind))
-                    .filter(records::id.eq(&record.id)),
-            )
-            .set(values)
+    if exists {
+        let updated = diesel::update(
+            records::table
+                .filter(records::kind.eq(kind))
+                .filter(records::id.eq(&record.id)),
+        )
+        .set(values)
+        .execute(conn)?;
+        // On PostgreSQL, a rebuild that commits while this update waits for the row
+        // leaves no row to update. Failing makes the consumer retry on the rebuilt row,
+        // so the change is not lost.
+        if updated == 0 {
+            return Err(StoreError::Conflict(format!(
+                "read-model record {kind} {} was removed while it was written",
+                record.id
+            )));
+        }
+    } else {
+        diesel::insert_into(records::table)
+            .values((records::kind.eq(kind), records::id.eq(&record.id), values))
             .execute(conn)?;
-        }
-        None => {
-            diesel::insert_into(records::table)
-                .values((records::kind.eq(kind), records::id.eq(&record.id), values))
-                .execute(conn)?;
-        }
     }
     diesel::delete(
         tags::table
@@ -112,7 +142,7 @@ pub fn put(
             ))
             .execute(conn)?;
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Reads the record of `kind` and `id`.

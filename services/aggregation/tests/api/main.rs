@@ -1,14 +1,17 @@
 //! HTTP tests of the aggregation service against a real server, with the registry
 //! serving KATO territory lookups, on SQLite and on PostgreSQL.
 
+mod analytics;
 mod bodies;
 mod competence;
+mod compliance;
 mod dismissal_event;
 mod information_requests;
 mod officers;
 mod photos;
 mod platform;
 mod profiles;
+mod readmodels;
 mod reports;
 
 use chrono::{Duration, NaiveDate};

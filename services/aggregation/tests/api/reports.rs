@@ -567,3 +567,29 @@ async fn timeliness_counts_reports_submitted_early() {
     );
     app.stop().await;
 }
+
+backend_tests! {
+    services: SERVICES;
+
+    async fn compliance_lists_late_and_missing_reports(app) {
+        register_bodies(&app).await;
+        let three_years_ago = today_in_kazakhstan() - chrono::Duration::days(3 * 366);
+        let mut appointment = crate::appointment("officer-health", "Ерлан Мұханов", "director_of_department");
+        appointment["appointed_on"] = json!(three_years_ago.to_string());
+        json_body(crate::appoint(&app, OTHER_BODY, &appointment).await, StatusCode::CREATED).await;
+        let report = open(&app, past_year()).await;
+        submit(&app, &report).await;
+
+        let path = "/v1/compliance?rule=annual_report&limit=200";
+        let found = json_body(get(&app, path, Some(&app.ministry())).await, StatusCode::OK).await;
+
+        let of = |body: &str| -> Vec<(i64, Value)> {
+            found["items"].as_array().unwrap().iter()
+                .filter(|f| f["government_body"] == body && f["year"] == past_year())
+                .map(|f| (f["year"].as_i64().unwrap(), f["dates"]["submitted_on"].clone()))
+                .collect()
+        };
+        assert_eq!(of(BODY), vec![(i64::from(past_year()), json!(today_in_kazakhstan().to_string()))]);
+        assert_eq!(of(OTHER_BODY), vec![(i64::from(past_year()), Value::Null)]);
+    }
+}
