@@ -806,13 +806,19 @@ struct Year {
     answer: Value,
 }
 
-/// A recommendation as its officer reads it.
+/// A recommendation as its officer reads it, and how table 5 shows it.
 #[derive(Debug, Default)]
 struct Recommendation {
     id: String,
     author: Value,
+    sphere: Value,
     received_on: Value,
     answered_on: Value,
+    handling: &'static str,
+    /// Full name of the officer who handles it.
+    responsible: &'static str,
+    /// One of the contacts the author gave.
+    contact: &'static str,
 }
 
 impl Flow {
@@ -1307,8 +1313,15 @@ impl Flow {
             self.today.to_string().as_str(),
             "{decided}"
         );
-        year.decided = Recommendation::of(&decided);
-        year.forwarded = Recommendation::of(&forwarded);
+        year.decided = Recommendation::of(
+            &decided,
+            "included_in_plans",
+            OFFICER_NAME,
+            "info@jastar.example.kz",
+        );
+        // The akimat's officer handles the forwarded recommendation from then on.
+        year.forwarded =
+            Recommendation::of(&forwarded, "forwarded", OTHER_OFFICER_NAME, "+77102000002");
     }
 
     /// Records a consultation given and one received, a request of the akimat's officer
@@ -1386,12 +1399,21 @@ impl Flow {
 }
 
 impl Recommendation {
-    fn of(read: &Value) -> Self {
+    fn of(
+        read: &Value,
+        handling: &'static str,
+        responsible: &'static str,
+        contact: &'static str,
+    ) -> Self {
         Self {
             id: id_of(read),
             author: read["author_name"].clone(),
+            sphere: read["sphere"].clone(),
             received_on: read["received_on"].clone(),
             answered_on: read["answered_on"].clone(),
+            handling,
+            responsible,
+            contact,
         }
     }
 }
@@ -1715,31 +1737,22 @@ fn check_actions(findings: &mut Findings, tables: &Value, attachments: &Value, y
 fn check_recommendations(findings: &mut Findings, tables: &Value, year: &Year) {
     let rows = &tables["recommendations"];
     findings.count("table 5", rows, 2);
-    // The forwarded recommendation is handled by the akimat's officer from then on.
-    let cases = [
-        (
-            &year.decided,
-            "included_in_plans",
-            "youth",
-            year.decided.answered_on.clone(),
-            OFFICER_NAME,
-        ),
-        (
-            &year.forwarded,
-            "forwarded",
-            "culture",
-            Value::Null,
-            OTHER_OFFICER_NAME,
-        ),
-    ];
-    for (recommendation, handling, sphere, answered_on, responsible) in cases {
+    for recommendation in [&year.decided, &year.forwarded] {
         let what = format!("table 5, recommendation {}", recommendation.id);
         let id = Value::from(recommendation.id.clone());
         let Some(row) = findings.find(&what, rows, "recommendation_id", &id) else {
             continue;
         };
-        findings.equal(format!("{what}: handling"), &row["handling"], handling);
-        findings.equal(format!("{what}: sphere"), &row["sphere"], sphere);
+        findings.equal(
+            format!("{what}: handling"),
+            &row["handling"],
+            recommendation.handling,
+        );
+        findings.equal(
+            format!("{what}: sphere"),
+            &row["sphere"],
+            recommendation.sphere.clone(),
+        );
         findings.equal(
             format!("{what}: received on"),
             &row["received_on"],
@@ -1748,7 +1761,7 @@ fn check_recommendations(findings: &mut Findings, tables: &Value, year: &Year) {
         findings.equal(
             format!("{what}: answered on"),
             &row["answered_on"],
-            answered_on,
+            recommendation.answered_on.clone(),
         );
         findings.equal(
             format!("{what}: author"),
@@ -1759,8 +1772,15 @@ fn check_recommendations(findings: &mut Findings, tables: &Value, year: &Year) {
         findings.equal(
             format!("{what}: responsible"),
             &row["responsible"],
-            responsible,
+            recommendation.responsible,
         );
+        let contacts = row["contacts"].as_str().unwrap_or_default();
+        if !contacts.contains(recommendation.contact) {
+            findings.note(format!(
+                "{what}: contacts {contacts:?} lack {:?}, which the author gave",
+                recommendation.contact
+            ));
+        }
     }
 }
 
