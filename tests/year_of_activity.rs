@@ -205,7 +205,8 @@ struct Cluster {
     processes: Vec<Process>,
     databases: Vec<String>,
     exchange: String,
-    _data: tempfile::TempDir,
+    /// Data folder with the development key that every process trusts.
+    data: tempfile::TempDir,
 }
 
 impl Cluster {
@@ -221,7 +222,7 @@ impl Cluster {
             processes: Vec::new(),
             databases: Vec::new(),
             exchange: format!("flow.{}", run.tag),
-            _data: data,
+            data,
         };
         check_broker().await;
         let template = cluster.create_databases(&run.tag);
@@ -231,7 +232,7 @@ impl Cluster {
                 ("LIAISON_LISTEN".to_owned(), format!("127.0.0.1:{port}")),
                 (
                     "LIAISON_DATA_DIR".to_owned(),
-                    cluster._data.path().display().to_string(),
+                    cluster.data.path().display().to_string(),
                 ),
                 ("LIAISON_DEVELOPMENT_TOKENS".to_owned(), "1".to_owned()),
                 ("LIAISON_DATABASE_URL".to_owned(), template.clone()),
@@ -292,7 +293,7 @@ impl Cluster {
                 }
                 assert!(
                     Instant::now() < deadline,
-                    "liaison serve {} did not answer {url} with 200 within {} s:\n{}",
+                    "liaison serve {} did not return 200 on {url} within {} s:\n{}",
                     process.service,
                     START_TIMEOUT.as_secs(),
                     process.tail()
@@ -320,7 +321,7 @@ impl Drop for Cluster {
             recommendations::handover::CONSUMER.to_owned(),
         ];
         for process in &self.processes {
-            consumers.extend(process.log.lock().expect("the log lock").consumers.clone());
+            consumers.extend(process.log().consumers.clone());
         }
         consumers.sort();
         consumers.dedup();
@@ -452,11 +453,11 @@ struct Log {
 impl Log {
     fn push(&mut self, line: String) {
         let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-        let answered = entry["message"] == "request completed"
+        let completed = entry["message"] == "request completed"
             && entry["http.status"]
                 .as_u64()
                 .is_some_and(|status| status < 400);
-        if answered {
+        if completed {
             return;
         }
         if entry["message"] == "consumer subscribed"
@@ -496,8 +497,16 @@ impl Process {
         }
     }
 
+    /// Locks the log. A reader thread that panicked leaves it readable, because Drop
+    /// must not panic while the test unwinds.
+    fn log(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn tail(&self) -> String {
-        let log = self.log.lock().expect("the log lock");
+        let log = self.log();
         log.lines.iter().cloned().collect::<Vec<_>>().join("\n")
     }
 }
