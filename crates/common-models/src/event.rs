@@ -440,6 +440,8 @@ pub mod recommendations {
     pub const RECOMMENDATION_RECEIVED: &str = "recommendations.recommendation.received";
     /// The body decided how a recommendation is handled.
     pub const RECOMMENDATION_DECIDED: &str = "recommendations.recommendation.decided";
+    /// The body gave the author of a recommendation feedback.
+    pub const RECOMMENDATION_ANSWERED: &str = "recommendations.recommendation.answered";
     /// A recommendation was closed after its author got feedback.
     pub const RECOMMENDATION_CLOSED: &str = "recommendations.recommendation.closed";
     /// A recommendation was forwarded to another body, which now handles it.
@@ -456,7 +458,8 @@ pub mod recommendations {
     pub const OFFICER_REQUEST_ANSWERED: &str = "recommendations.officer_request.answered";
     /// An NPO representative asked for a reception.
     pub const RECEPTION_REQUESTED: &str = "recommendations.reception.requested";
-    /// A reception was appointed for a request.
+    /// A reception was appointed for a request, or the representative was received at
+    /// once.
     pub const RECEPTION_APPOINTED: &str = "recommendations.reception.appointed";
 
     /// Payload of the recommendation events.
@@ -481,6 +484,8 @@ pub mod recommendations {
         pub author_kind: Option<String>,
         #[serde(default)]
         pub author_name: Option<String>,
+        /// Name, phone and e-mail of the contact person, those given, separated by
+        /// commas.
         #[serde(default)]
         pub contacts: Option<String>,
         /// Who started the exchange: `npo` or `government_body`.
@@ -492,9 +497,11 @@ pub mod recommendations {
         /// Full name of the officer responsible for handling it.
         #[serde(default)]
         pub responsible_name: Option<String>,
-        /// How it was handled, once decided (`accepted`, `rejected` …).
+        /// Handling of the latest decision: `rejected`, `included_in_plans` or
+        /// `implemented`. Closing keeps it.
         #[serde(default)]
         pub handling: Option<String>,
+        /// Day of the latest decision.
         #[serde(default)]
         pub decided_on: Option<NaiveDate>,
         /// Day of the latest forwarding, and the body it came from.

@@ -30,6 +30,8 @@ diesel::table! {
         request_id -> Nullable<Text>,
         decided_version -> Nullable<Integer>,
         feedback_version -> Nullable<Integer>,
+        handling -> Nullable<Text>,
+        decided_on -> Nullable<Date>,
     }
 }
 

@@ -3,7 +3,8 @@
 //! gives to NPOs or receives from them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use common_models::Sphere;
+use common_models::event::recommendations::{ConsultationRecorded, OfficerRequestChanged};
+use common_models::{Catalogue, Sphere};
 use serde::{Deserialize, Serialize};
 use service_kit::ApiError;
 use utoipa::ToSchema;
@@ -193,6 +194,26 @@ pub struct OfficerRequest {
     pub asked_officer: Option<super::Responsible>,
 }
 
+impl OfficerRequest {
+    /// Builds the payload of the officer request events: a row of annual report table 7
+    /// for the asking and the asked body.
+    pub fn payload(&self) -> OfficerRequestChanged {
+        OfficerRequestChanged {
+            request_id: self.id.clone(),
+            from_body: self.from_body.clone(),
+            to_body: self.to_body.clone(),
+            question: self.question.clone(),
+            sphere: self.sphere.map(|sphere| sphere.code().to_owned()),
+            format: self.format.clone(),
+            contacts: self.contacts.as_ref().map(ToString::to_string),
+            sent_on: self.sent_on,
+            deadline: self.deadline,
+            answered_on: self.answered_on,
+            result: self.result.clone(),
+        }
+    }
+}
+
 /// Direction of expert or consultation support.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -201,6 +222,16 @@ pub enum Direction {
     Given,
     /// An NPO supported the body, such as with an expert opinion.
     Received,
+}
+
+impl Direction {
+    /// Returns the stable code of the direction.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Given => "given",
+            Self::Received => "received",
+        }
+    }
 }
 
 /// Body of a record of expert or consultation support.
@@ -365,4 +396,22 @@ pub struct Consultation {
     /// Expert group of the body that gave or received the support.
     pub expert_group_id: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+impl Consultation {
+    /// Builds the payload of `recommendations.consultation.recorded`: a row of annual
+    /// report table 6.
+    pub fn payload(&self) -> ConsultationRecorded {
+        ConsultationRecorded {
+            consultation_id: self.id.clone(),
+            government_body: self.government_body.clone(),
+            direction: self.direction.code().to_owned(),
+            held_on: self.held_on,
+            counterpart: self.counterpart.clone(),
+            contacts: self.contacts.as_ref().map(ToString::to_string),
+            sphere: self.sphere.map(|sphere| sphere.code().to_owned()),
+            question: self.question.clone(),
+            form: self.form.clone(),
+        }
+    }
 }

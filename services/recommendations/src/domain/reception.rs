@@ -3,6 +3,7 @@
 //! one month after the request.
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
+use common_models::event::recommendations::ReceptionChanged;
 use serde::{Deserialize, Serialize};
 use service_kit::ApiError;
 use utoipa::ToSchema;
@@ -83,6 +84,20 @@ pub struct ReceptionRequest {
     pub created_at: DateTime<Utc>,
     #[serde(skip)]
     pub npo_bin: Option<String>,
+}
+
+impl ReceptionRequest {
+    /// Builds the payload of the reception events, which leaves out the NPO and the
+    /// topic.
+    pub fn payload(&self) -> ReceptionChanged {
+        ReceptionChanged {
+            request_id: self.id.clone(),
+            government_body: self.government_body.clone(),
+            requested_on: self.requested_on,
+            status: self.status.code().to_owned(),
+            appointed_on: self.appointed_on,
+        }
+    }
 }
 
 /// Returns the last day an appointment may fall on: one calendar month after the

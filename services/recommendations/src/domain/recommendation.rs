@@ -3,7 +3,8 @@
 //! reach the author before a recommendation is closed.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use common_models::{KatoCode, Sphere};
+use common_models::event::recommendations::RecommendationChanged;
+use common_models::{Catalogue, KatoCode, Sphere};
 use serde::{Deserialize, Serialize};
 use service_kit::{ApiError, FieldError};
 use utoipa::ToSchema;
@@ -20,6 +21,16 @@ pub enum AuthorKind {
     Person,
 }
 
+impl AuthorKind {
+    /// Returns the stable code of the kind.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Npo => "npo",
+            Self::Person => "person",
+        }
+    }
+}
+
 /// Party that started the exchange: the NPO on its own initiative, or the body that
 /// asked for recommendations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -27,6 +38,16 @@ pub enum AuthorKind {
 pub enum Initiator {
     Npo,
     GovernmentBody,
+}
+
+impl Initiator {
+    /// Returns the stable code of the initiator.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Npo => "npo",
+            Self::GovernmentBody => "government_body",
+        }
+    }
 }
 
 /// Stage of a recommendation. Every recommendation is accepted into work on arrival.
@@ -77,6 +98,16 @@ pub struct Contacts {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
+}
+
+/// Writes the name, phone and e-mail that are given, separated by commas, as the
+/// annual report lists contacts in one column.
+impl std::fmt::Display for Contacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = [&self.name, &self.phone, &self.email];
+        let given: Vec<&str> = parts.into_iter().filter_map(|p| p.as_deref()).collect();
+        f.write_str(&given.join(", "))
+    }
 }
 
 /// Body of a request that submits or records a recommendation.
@@ -399,6 +430,12 @@ pub struct Recommendation {
     pub status: Status,
     /// Reason of a rejection, or note of another handling.
     pub reason: Option<String>,
+    /// Handling of the latest decision: rejected, included_in_plans or implemented,
+    /// kept after closing. Null until decided, and for recommendations closed before
+    /// the service stored it.
+    pub handling: Option<Status>,
+    /// Day of the latest decision.
+    pub decided_on: Option<NaiveDate>,
     /// Answer given to the author.
     pub feedback: Option<String>,
     /// Day the feedback was given.
@@ -434,6 +471,38 @@ impl Recommendation {
     /// Returns whether the author got feedback after the last decision.
     pub fn feedback_follows_decision(&self) -> bool {
         feedback_follows(self.decided_version, self.feedback_version)
+    }
+
+    /// Builds the payload of the recommendation events: a row of annual report table 5
+    /// with the stage and the latest forwarding. It carries the author's contacts, so
+    /// build it from the recommendation as the body's officer reads it.
+    pub fn payload(&self) -> RecommendationChanged {
+        let latest_forwarding = self.forwarding.last();
+        RecommendationChanged {
+            recommendation_id: self.id.clone(),
+            government_body: self.government_body.clone(),
+            sphere: self.sphere.code().to_owned(),
+            npo_id: self.npo_id.clone(),
+            status: self.status.code().to_owned(),
+            received_on: self.received_on,
+            answered_on: self.answered_on,
+            territory: self.territory.as_ref().map(|t| t.as_str().to_owned()),
+            author_kind: Some(self.author_kind.code().to_owned()),
+            author_name: Some(self.author_name.clone()).filter(|name| !name.is_empty()),
+            contacts: self
+                .contacts
+                .as_ref()
+                .map(ToString::to_string)
+                .filter(|contacts| !contacts.is_empty()),
+            initiator: Some(self.initiator.code().to_owned()),
+            received_by: Some(self.received_by.clone()).filter(|body| !body.is_empty()),
+            responsible_name: self.responsible.as_ref().and_then(|r| r.name.clone()),
+            handling: self.handling.map(|handling| handling.code().to_owned()),
+            decided_on: self.decided_on,
+            forwarded_on: latest_forwarding.map(|f| f.forwarded_on),
+            forwarded_from: latest_forwarding.map(|f| f.from_body.clone()),
+            due_on: self.due_on,
+        }
     }
 }
 

@@ -3,10 +3,14 @@
 //! received from them.
 
 use actix_web::{HttpResponse, get, post, web};
+use common_models::event::recommendations::{
+    CONSULTATION_RECORDED, OFFICER_REQUEST_ANSWERED, OFFICER_REQUEST_SENT,
+};
 use serde::Deserialize;
 use service_kit::audit::{self, Change};
 use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
 use service_kit::idempotency::Created;
+use service_kit::outbox;
 use service_kit::pagination::Page;
 use service_kit::problem::Problem;
 use service_kit::{ApiError, ApiResult, Caller};
@@ -26,7 +30,7 @@ use crate::store::officers;
 
 /// Ask another body's officer for information, with a deadline for the answer.
 ///
-/// Officers only.
+/// Officers only. Publishes `recommendations.officer_request.sent`.
 #[utoipa::path(
     post, path = "/v1/officer-requests", tag = "officer requests",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response")),
@@ -50,6 +54,7 @@ pub async fn create_request(
     CompetenceMap::of(&service)
         .check_named_body(&facts.to_body, "/to_body")
         .await?;
+    let events = service.events_for(Some(&caller));
     let scope = caller.idempotency_scope("POST /v1/officer-requests");
 
     service
@@ -71,6 +76,7 @@ pub async fn create_request(
             )?;
             let request = store::find_request(conn, &id, today)?
                 .ok_or_else(|| ApiError::NotFound(format!("officer request {id}")))?;
+            outbox::enqueue(conn, &events.event(OFFICER_REQUEST_SENT, request.payload())?)?;
             tracing::info!(request.id = %id, body.id = %from_body, to = %facts.to_body, "request sent to another officer");
             Created::new(request, format!("/v1/officer-requests/{id}"), None)
         })
@@ -78,6 +84,8 @@ pub async fn create_request(
 }
 
 /// Answer a request for information, as the officer of the requested body.
+///
+/// Publishes `recommendations.officer_request.answered`, one event for both bodies.
 #[utoipa::path(
     post, path = "/v1/officer-requests/{id}/answer", tag = "officer requests",
     params(("id" = String, Path, description = "Request id")),
@@ -99,6 +107,7 @@ pub async fn answer_request(
     let (answer, result) = body.value.parse()?;
     let id = id.into_inner();
     let today = common_models::time::today();
+    let events = service.events_for(Some(&caller));
 
     let answered = service
         .db
@@ -135,11 +144,17 @@ pub async fn answer_request(
                     fields: &["answer".to_owned()],
                 },
             )?;
+            let answered = store::find_request(conn, &id, today)?
+                .ok_or_else(|| ApiError::NotFound(format!("officer request {id}")))?;
+            outbox::enqueue(
+                conn,
+                &events.event(OFFICER_REQUEST_ANSWERED, answered.payload())?,
+            )?;
             tracing::info!(request.id = %id, body.id = %own_body, "officer request answered");
-            store::find_request(conn, &id, today)?
-                .ok_or_else(|| ApiError::NotFound(format!("officer request {id}")))
+            Ok(answered)
         })
         .await?;
+    service.events_committed();
     Ok(HttpResponse::Ok().json(answered))
 }
 
@@ -216,7 +231,7 @@ pub async fn get_request(
 ///
 /// Officers only. An NPO named by registry id must be in the registry. The expert or
 /// the expert group that gave or received the support, when named, must be of the
-/// officer's body.
+/// officer's body. Publishes `recommendations.consultation.recorded`.
 #[utoipa::path(
     post, path = "/v1/consultations", tag = "consultations",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response")),
@@ -240,6 +255,7 @@ pub async fn create_consultation(
         let npo = registry::npo_by_id(&service, npo_id, "/npo_id").await?;
         facts.npo_id = Some(npo.id);
     }
+    let events = service.events_for(Some(&caller));
     let scope = caller.idempotency_scope("POST /v1/consultations");
 
     service
@@ -287,6 +303,10 @@ pub async fn create_consultation(
             )?;
             let record = store::find_consultation(conn, &id)?
                 .ok_or_else(|| ApiError::NotFound(format!("consultation {id}")))?;
+            outbox::enqueue(
+                conn,
+                &events.event(CONSULTATION_RECORDED, record.payload())?,
+            )?;
             tracing::info!(
                 consultation.id = %id,
                 body.id = %government_body,

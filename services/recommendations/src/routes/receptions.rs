@@ -1,10 +1,12 @@
 //! `/v1/reception-requests`: NPO representatives asking to be received by the officer.
 
 use actix_web::{HttpResponse, get, post, web};
+use common_models::event::recommendations::{RECEPTION_APPOINTED, RECEPTION_REQUESTED};
 use serde::Deserialize;
 use service_kit::audit::{self, Change};
 use service_kit::extract::{IdempotencyKey, ValidJson, ValidQuery};
 use service_kit::idempotency::Created;
+use service_kit::outbox;
 use service_kit::pagination::Page;
 use service_kit::problem::Problem;
 use service_kit::{ApiError, ApiResult, Caller, Role};
@@ -24,7 +26,8 @@ use crate::store::receptions::{self as store, NewRequest};
 /// Ask to be received by the officer of a government body, or record such a request.
 ///
 /// An NPO user asks for its NPO, which must be in the registry, and names the body. An
-/// officer records a request made in person or by phone for their own body.
+/// officer records a request made in person or by phone for their own body. Publishes
+/// `recommendations.reception.requested`.
 #[utoipa::path(
     post, path = "/v1/reception-requests", tag = "receptions",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response")),
@@ -67,6 +70,7 @@ pub async fn create_request(
         }
         (caller.officer_body()?.to_owned(), None)
     };
+    let events = service.events_for(Some(&caller));
     let scope = caller.idempotency_scope("POST /v1/reception-requests");
 
     service
@@ -99,6 +103,7 @@ pub async fn create_request(
             )?;
             let mut created = store::find(conn, &id, today)?
                 .ok_or_else(|| ApiError::NotFound(format!("reception request {id}")))?;
+            outbox::enqueue(conn, &events.event(RECEPTION_REQUESTED, created.payload())?)?;
             if caller.role == Role::Npo {
                 Responsible::hide_subject(&mut created.responsible);
             }
@@ -111,7 +116,8 @@ pub async fn create_request(
 /// Give a reception request an appointment, no later than one month after the
 /// request, or record that the representative was received at once.
 ///
-/// The officer of the body only.
+/// The officer of the body only. Both publish `recommendations.reception.appointed`,
+/// with status `appointed` or `received`.
 #[utoipa::path(
     post, path = "/v1/reception-requests/{id}/appointment", tag = "receptions",
     params(("id" = String, Path, description = "Reception request id")),
@@ -132,6 +138,7 @@ pub async fn appoint(
     let government_body = caller.officer_body()?.to_owned();
     let id = id.into_inner();
     let today = common_models::time::today();
+    let events = service.events_for(Some(&caller));
 
     let updated = service
         .db
@@ -156,11 +163,14 @@ pub async fn appoint(
                     fields: &["appointed_on".to_owned()],
                 },
             )?;
+            let updated = store::find(conn, &id, today)?
+                .ok_or_else(|| ApiError::NotFound(format!("reception request {id}")))?;
+            outbox::enqueue(conn, &events.event(RECEPTION_APPOINTED, updated.payload())?)?;
             tracing::info!(reception.id = %id, status = status.code(), "reception appointed");
-            store::find(conn, &id, today)?
-                .ok_or_else(|| ApiError::NotFound(format!("reception request {id}")))
+            Ok(updated)
         })
         .await?;
+    service.events_committed();
     Ok(HttpResponse::Ok().json(updated))
 }
 

@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use common_models::Catalogue;
 use common_models::event::recommendations::{
-    RECOMMENDATION_CLOSED, RECOMMENDATION_DECIDED, RECOMMENDATION_FORWARDED,
-    RECOMMENDATION_RECEIVED, RecommendationChanged,
+    RECOMMENDATION_ANSWERED, RECOMMENDATION_CLOSED, RECOMMENDATION_DECIDED,
+    RECOMMENDATION_FORWARDED, RECOMMENDATION_RECEIVED,
 };
 use serde::{Deserialize, Serialize};
 use service_kit::audit::{self, Change};
@@ -127,30 +127,6 @@ fn owned(conn: &mut AnyConnection, id: &str, caller: &Caller) -> Result<Recommen
     }
 }
 
-fn changed(recommendation: &Recommendation) -> RecommendationChanged {
-    RecommendationChanged {
-        recommendation_id: recommendation.id.clone(),
-        government_body: recommendation.government_body.clone(),
-        sphere: recommendation.sphere.code().to_owned(),
-        npo_id: recommendation.npo_id.clone(),
-        status: recommendation.status.code().to_owned(),
-        received_on: recommendation.received_on,
-        answered_on: recommendation.answered_on,
-        territory: None,
-        author_kind: None,
-        author_name: None,
-        contacts: None,
-        initiator: None,
-        received_by: None,
-        responsible_name: None,
-        handling: None,
-        decided_on: None,
-        forwarded_on: None,
-        forwarded_from: None,
-        due_on: None,
-    }
-}
-
 /// Publishes `event_type` about `recommendation` with the caller's events factory.
 fn publish(
     conn: &mut AnyConnection,
@@ -158,7 +134,7 @@ fn publish(
     event_type: &str,
     recommendation: &Recommendation,
 ) -> Result<(), ApiError> {
-    outbox::enqueue(conn, &events.event(event_type, changed(recommendation))?)?;
+    outbox::enqueue(conn, &events.event(event_type, recommendation.payload())?)?;
     Ok(())
 }
 
@@ -319,7 +295,7 @@ pub async fn create_recommendation(
             )?;
             let recommendation = store::find(conn, &id)?
                 .ok_or_else(|| ApiError::NotFound(format!("recommendation {id}")))?;
-            outbox::enqueue(conn, &events.event(RECOMMENDATION_RECEIVED, changed(&recommendation))?)?;
+            publish(conn, &events, RECOMMENDATION_RECEIVED, &recommendation)?;
             tracing::info!(recommendation.id = %id, body.id = %government_body, "recommendation accepted into work");
             Created::new(
                 shown_to(recommendation.clone(), if caller.role == Role::Npo { Reader::Author } else { Reader::Body }),
@@ -503,7 +479,7 @@ fn store_change(
     events: &service_kit::app::EventFactory,
     current: &Recommendation,
     next: &Next<'_>,
-    event_type: Option<&str>,
+    event_type: &str,
     action: &str,
 ) -> Result<Recommendation, ApiError> {
     let status = next.status;
@@ -523,9 +499,7 @@ fn store_change(
     )?;
     let updated = store::find(conn, &current.id)?
         .ok_or_else(|| ApiError::NotFound(format!("recommendation {}", current.id)))?;
-    if let Some(event_type) = event_type {
-        publish(conn, events, event_type, &updated)?;
-    }
+    publish(conn, events, event_type, &updated)?;
     tracing::info!(recommendation.id = %current.id, status = status.code(), "recommendation changed");
     Ok(updated)
 }
@@ -588,6 +562,8 @@ pub async fn decide(
                 responsible: responsible.as_ref(),
                 decided_version: Some(current.version + 1),
                 feedback_version: current.feedback_version,
+                handling: Some(handling),
+                decided_on: Some(today),
             };
             store_change(
                 conn,
@@ -595,7 +571,7 @@ pub async fn decide(
                 &events,
                 &current,
                 &next,
-                Some(RECOMMENDATION_DECIDED),
+                RECOMMENDATION_DECIDED,
                 "decided",
             )
         })
@@ -649,10 +625,21 @@ pub async fn give_feedback(
                 responsible: responsible.as_ref(),
                 decided_version: current.decided_version,
                 feedback_version: Some(current.version + 1),
+                handling: current.handling,
+                decided_on: current.decided_on,
             };
-            store_change(conn, &caller, &events, &current, &next, None, "answered")
+            store_change(
+                conn,
+                &caller,
+                &events,
+                &current,
+                &next,
+                RECOMMENDATION_ANSWERED,
+                "answered",
+            )
         })
         .await?;
+    service.events_committed();
     Ok(respond(&updated))
 }
 
@@ -695,6 +682,8 @@ pub async fn close(
                 responsible: responsible.as_ref(),
                 decided_version: current.decided_version,
                 feedback_version: current.feedback_version,
+                handling: current.handling,
+                decided_on: current.decided_on,
             };
             store_change(
                 conn,
@@ -702,7 +691,7 @@ pub async fn close(
                 &events,
                 &current,
                 &next,
-                Some(RECOMMENDATION_CLOSED),
+                RECOMMENDATION_CLOSED,
                 "closed",
             )
         })
@@ -930,6 +919,8 @@ pub async fn forward(
                 responsible: responsible.as_ref(),
                 decided_version: current.decided_version,
                 feedback_version: current.feedback_version,
+                handling: current.handling,
+                decided_on: current.decided_on,
             };
             if !store::forward(conn, &current, &step, &next, service_kit::now())? {
                 return Err(ApiError::PreconditionFailed);

@@ -228,10 +228,7 @@ pub fn insert_consultation(
         .values((
             consultations::id.eq(id),
             consultations::government_body.eq(government_body),
-            consultations::direction.eq(match facts.direction {
-                Direction::Given => "given",
-                Direction::Received => "received",
-            }),
+            consultations::direction.eq(facts.direction.code()),
             consultations::held_on.eq(facts.held_on),
             consultations::counterpart.eq(&facts.counterpart),
             consultations::npo_id.eq(&facts.npo_id),
@@ -259,10 +256,7 @@ pub fn list_consultations(
         query = query.filter(consultations::government_body.eq(body.to_owned()));
     }
     if let Some(direction) = direction {
-        query = query.filter(consultations::direction.eq(match direction {
-            Direction::Given => "given",
-            Direction::Received => "received",
-        }));
+        query = query.filter(consultations::direction.eq(direction.code()));
     }
     query
         .order((consultations::held_on.asc(), consultations::id.asc()))

@@ -45,6 +45,8 @@ struct Row {
     request_id: Option<String>,
     decided_version: Option<i32>,
     feedback_version: Option<i32>,
+    handling: Option<String>,
+    decided_on: Option<NaiveDate>,
 }
 
 fn unknown(what: &str, raw: &str) -> StoreError {
@@ -64,7 +66,14 @@ impl Row {
             feedback_follows(self.decided_version, self.feedback_version),
         );
         let due_on = self.due_on.filter(|_| stage.is_some());
+        let handling = self
+            .handling
+            .as_deref()
+            .map(|raw| Status::from_code(raw).ok_or_else(|| unknown("handling", raw)))
+            .transpose()?;
         Ok(Recommendation {
+            handling,
+            decided_on: self.decided_on,
             stage,
             due_on,
             overdue: due_on.is_some_and(|due| due < common_models::time::today()),
@@ -163,19 +172,13 @@ pub fn insert(
             recommendations::government_body.eq(government_body),
             recommendations::sphere.eq(proposal.sphere.code()),
             recommendations::text.eq(&proposal.text),
-            recommendations::author_kind.eq(match author.kind {
-                AuthorKind::Npo => "npo",
-                AuthorKind::Person => "person",
-            }),
+            recommendations::author_kind.eq(author.kind.code()),
             recommendations::author_name.eq(author.name),
             recommendations::npo_id.eq(author.npo_id),
             recommendations::npo_bin.eq(author.npo_bin),
             recommendations::contacts.eq(proposal.contacts.as_ref().map(to_json).transpose()?),
             recommendations::received_on.eq(author.received_on),
-            recommendations::initiator.eq(match author.initiator {
-                Initiator::Npo => "npo",
-                Initiator::GovernmentBody => "government_body",
-            }),
+            recommendations::initiator.eq(author.initiator.code()),
             recommendations::status.eq(Status::InWork.code()),
             recommendations::version.eq(1),
             recommendations::created_at.eq(now.naive_utc()),
@@ -421,6 +424,9 @@ pub struct Next<'a> {
     /// Version of the last decision and of the last feedback.
     pub decided_version: Option<i32>,
     pub feedback_version: Option<i32>,
+    /// Handling and day of the last decision.
+    pub handling: Option<Status>,
+    pub decided_on: Option<NaiveDate>,
 }
 
 /// Stores the next state if the recommendation is still at its version; returns
@@ -440,6 +446,8 @@ pub fn update(
         responsible,
         decided_version,
         feedback_version,
+        handling,
+        decided_on,
     } = *next;
     let changed = diesel::update(
         recommendations::table
@@ -454,6 +462,8 @@ pub fn update(
         recommendations::due_on.eq(due_on),
         recommendations::decided_version.eq(decided_version),
         recommendations::feedback_version.eq(feedback_version),
+        recommendations::handling.eq(handling.map(Status::code)),
+        recommendations::decided_on.eq(decided_on),
         recommendations::responsible.eq(responsible.map(|r| r.officer.as_str())),
         recommendations::responsible_name.eq(responsible.and_then(|r| r.name.as_deref())),
         recommendations::version.eq(current.version + 1),

@@ -2,6 +2,7 @@
 //! serving NPO lookups, on SQLite and on PostgreSQL.
 
 mod calls;
+mod events;
 mod exchanges;
 mod experts;
 mod platform;
@@ -13,6 +14,7 @@ use chrono::{Duration, Months, NaiveDate};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 use service_kit::Role;
+use service_kit::auth::TokenRequest;
 use service_kit::testing::{EventObserver, TestApp};
 pub use service_kit::testing::{pointers, problem};
 
@@ -111,6 +113,24 @@ pub async fn register_npo(app: &TestApp, bin: &str, name: &str) -> Value {
     .await
 }
 
+/// Mints an officer token of `body` with its own subject and name claim.
+pub fn officer_token(app: &TestApp, body: &str, subject: &str, name: Option<&str>) -> String {
+    let request = TokenRequest {
+        subject: subject.to_owned(),
+        name: name.map(str::to_owned),
+        role: Role::Officer,
+        body: Some(body.to_owned()),
+        bin: None,
+    };
+    app.key()
+        .mint(
+            &app.settings,
+            &request,
+            std::time::Duration::from_secs(3600),
+        )
+        .expect("a token can be minted")
+}
+
 /// Mints a token of an NPO user whose organisation has `bin`.
 pub fn npo_token(app: &TestApp, bin: &str) -> String {
     app.token(Role::Npo, None, Some(bin))
@@ -124,6 +144,9 @@ pub fn contacts() -> Value {
         "email": "erlan@example.kz"
     })
 }
+
+/// `contacts()` as events carry them: the parts given, separated by commas.
+pub const CONTACTS_LINE: &str = "Ерлан Мұханов, +77011234567, erlan@example.kz";
 
 /// Builds a recommendation that an NPO user submits to `BODY`.
 pub fn recommendation_body() -> Value {

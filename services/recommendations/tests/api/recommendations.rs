@@ -4,9 +4,9 @@ use service_kit::backend_tests;
 
 use crate::{
     BODY, NPO_BIN, NPO_NAME, OTHER_BODY, OTHER_NPO_BIN, OTHER_NPO_NAME, SERVICES, close, contacts,
-    decide, expect_event_for, get_as, get_json, give_feedback, id_of, item_strings, json_body,
-    npo_token, pointers, post_as, post_officer, problem, recommendation_body, recommendation_path,
-    register_npo, submit_as_npo, submitted_recommendation, today_in_kazakhstan,
+    decide, get_as, get_json, give_feedback, id_of, item_strings, json_body, npo_token, pointers,
+    post_as, post_officer, problem, recommendation_body, recommendation_path, register_npo,
+    submit_as_npo, submitted_recommendation, today_in_kazakhstan,
 };
 
 backend_tests! {
@@ -211,39 +211,5 @@ backend_tests! {
         assert_eq!(clarification["asked_on"], today_in_kazakhstan().to_string());
         assert_eq!(clarification["answer"], answer);
         assert_eq!(clarification["answered_on"], today_in_kazakhstan().to_string());
-    }
-
-    async fn received_event_omits_contacts(app) {
-        register_npo(&app, NPO_BIN, NPO_NAME).await;
-        let mut events = app.observe(&["recommendations.recommendation.received"]).await;
-
-        let response = submit_as_npo(&app, NPO_BIN, &recommendation_body()).await;
-
-        let created = json_body(response, StatusCode::CREATED).await;
-        let id = id_of(&created);
-        let payload = expect_event_for(&mut events, "recommendations.recommendation.received", &id).await;
-        assert!(payload.get("contacts").is_none(), "{payload}");
-        let text = payload.to_string();
-        assert!(!text.contains("+77011234567"), "{payload}");
-        assert!(!text.contains("erlan@example.kz"), "{payload}");
-        events.close().await;
-    }
-
-    async fn decided_and_closed_events(app) {
-        let (_, recommendation) = submitted_recommendation(&app).await;
-        let id = id_of(&recommendation);
-        let mut decided_events = app.observe(&["recommendations.recommendation.decided"]).await;
-        let mut closed_events = app.observe(&["recommendations.recommendation.closed"]).await;
-
-        json_body(decide(&app, &id, "implemented", None).await, StatusCode::OK).await;
-        json_body(give_feedback(&app, &id, "Центр открыт").await, StatusCode::OK).await;
-        json_body(close(&app, &id).await, StatusCode::OK).await;
-
-        let decided = expect_event_for(&mut decided_events, "recommendations.recommendation.decided", &id).await;
-        assert!(!decided.to_string().contains("+77011234567"), "{decided}");
-        let closed = expect_event_for(&mut closed_events, "recommendations.recommendation.closed", &id).await;
-        assert!(!closed.to_string().contains("+77011234567"), "{closed}");
-        decided_events.close().await;
-        closed_events.close().await;
     }
 }

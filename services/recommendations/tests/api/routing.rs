@@ -17,15 +17,15 @@ use common_models::event::aggregation::{
 use common_models::event::recommendations::RECOMMENDATION_FORWARDED;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
-use service_kit::auth::TokenRequest;
 use service_kit::testing::{TestApp, TestBackend};
-use service_kit::{Role, Settings, backend_tests};
+use service_kit::{Settings, backend_tests};
 
 use crate::{
-    BODY, NPO_BIN, NPO_NAME, OTHER_BODY, SERVICES, close, contacts, decide, expect_event_for,
-    get_as, get_json, give_feedback, id_of, item_strings, json_body, npo_token, pointers, post_as,
-    post_officer, problem, recommendation_body, recommendation_path, register_npo,
-    request_reception, submit_as_npo, submitted_recommendation, today_in_kazakhstan,
+    BODY, CONTACTS_LINE, NPO_BIN, NPO_NAME, OTHER_BODY, SERVICES, close, contacts, decide,
+    expect_event_for, get_as, get_json, give_feedback, id_of, item_strings, json_body, npo_token,
+    officer_token, pointers, post_as, post_officer, problem, recommendation_body,
+    recommendation_path, register_npo, request_reception, submit_as_npo, submitted_recommendation,
+    today_in_kazakhstan,
 };
 
 /// Setting with the base URL of the aggregation service, which serves the competence map.
@@ -262,20 +262,6 @@ macro_rules! per_backend_tests {
             }
         )*
     };
-}
-
-/// Mints an officer token of `body` with its own subject and name claim.
-fn officer_token(app: &TestApp, body: &str, subject: &str, name: Option<&str>) -> String {
-    let request = TokenRequest {
-        subject: subject.to_owned(),
-        name: name.map(str::to_owned),
-        role: Role::Officer,
-        body: Some(body.to_owned()),
-        bin: None,
-    };
-    app.key()
-        .mint(&app.settings, &request, Duration::from_secs(3600))
-        .expect("a token can be minted")
 }
 
 /// Builds the `responsible` value of an officer.
@@ -1372,7 +1358,14 @@ per_backend_tests! {
         let payload = expect_event_for(&mut events, RECOMMENDATION_FORWARDED, &id).await;
         assert_eq!(payload["government_body"], OTHER_BODY);
         assert_eq!(payload["status"], "forwarded");
-        assert!(payload.get("contacts").is_none(), "{payload}");
+        assert_eq!(payload["received_by"], BODY);
+        assert_eq!(payload["forwarded_from"], BODY);
+        assert_eq!(payload["forwarded_on"], today.to_string());
+        assert_eq!(payload["due_on"], forwarded["due_on"]);
+        assert_eq!(payload["territory"], ASTANA_YESIL);
+        assert_eq!(payload["contacts"], CONTACTS_LINE);
+        assert_eq!(payload["handling"], Value::Null);
+        assert_eq!(payload["decided_on"], Value::Null);
         events.close().await;
 
         let receiver = app.officer(OTHER_BODY);
@@ -1437,6 +1430,7 @@ per_backend_tests! {
         let to_culture_reason = "Речь идёт о реставрации памятника истории и культуры";
         let back_reason =
             "Памятник находится в ведении местного исполнительного органа области Ұлытау";
+        let mut events = app.observe(&[RECOMMENDATION_FORWARDED]).await;
 
         json_body(forward(&app, &id, &first, &json!({})).await, StatusCode::OK).await;
         let before = get_json(&app, &path, &second).await;
@@ -1487,6 +1481,27 @@ per_backend_tests! {
                     "reason": back_reason, "routed_by": "officer", "forwarded_on": today
                 }
             ])
+        );
+        let mut steps = Vec::new();
+        for _ in 0..3 {
+            steps.push(expect_event_for(&mut events, RECOMMENDATION_FORWARDED, &id).await);
+        }
+        events.close().await;
+        let latest: Vec<(&Value, &Value)> = steps
+            .iter()
+            .map(|payload| (&payload["forwarded_from"], &payload["government_body"]))
+            .collect();
+        assert_eq!(
+            latest,
+            vec![
+                (&json!(BODY), &json!(OTHER_BODY)),
+                (&json!(OTHER_BODY), &json!(CULTURE_MINISTRY)),
+                (&json!(CULTURE_MINISTRY), &json!(BODY)),
+            ]
+        );
+        assert!(
+            steps.iter().all(|payload| payload["forwarded_on"] == today.as_str()),
+            "{steps:?}"
         );
 
         for (earlier, target) in [(&second, CULTURE_MINISTRY), (&third, OTHER_BODY)] {

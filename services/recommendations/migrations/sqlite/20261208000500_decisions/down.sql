@@ -1,0 +1,2 @@
+ALTER TABLE recommendations DROP COLUMN decided_on;
+ALTER TABLE recommendations DROP COLUMN handling;
