@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite lint openapi fmt bench-registry
+.PHONY: run test test-sqlite test-flow flow lint openapi fmt bench-registry
 
 # Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
 # ./data and in-process events. LIAISON_* variables override the settings.
@@ -14,7 +14,23 @@ test: export LIAISON_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pos
 test: export LIAISON_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 test:
 	scripts/check-test-services.sh
-	env -u LIAISON_TEST_SQLITE_ONLY $(CARGO) test --workspace
+	env -u LIAISON_TEST_SQLITE_ONLY -u LIAISON_FLOW_URL $(CARGO) test --workspace
+
+# The cross-service test alone (tests/year_of_activity.rs): each service as its own
+# process on PostgreSQL and RabbitMQ, a year of one body's work, its annual report.
+test-flow: export LIAISON_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+test-flow: export LIAISON_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
+test-flow:
+	scripts/check-test-services.sh
+	env -u LIAISON_TEST_SQLITE_ONLY -u LIAISON_FLOW_URL $(CARGO) test --test year_of_activity -- --nocapture
+
+# The same flow against a platform that already runs, such as `make run` in another
+# terminal. FLOW_URL is its address; its development key is read from FLOW_DATA_DIR.
+FLOW_URL ?= http://127.0.0.1:8080
+FLOW_DATA_DIR ?= data
+flow:
+	LIAISON_FLOW_URL=$(FLOW_URL) LIAISON_FLOW_DATA_DIR=$(FLOW_DATA_DIR) \
+		$(CARGO) test --test year_of_activity -- --nocapture
 
 # The suite without PostgreSQL and RabbitMQ.
 test-sqlite:
