@@ -253,6 +253,9 @@ pub mod needs {
         pub problem: Option<String>,
         #[serde(default)]
         pub information_source: Option<String>,
+        /// The source in words, such as a statistics office and year.
+        #[serde(default)]
+        pub source_details: Option<String>,
         #[serde(default)]
         pub risks: Option<String>,
     }

@@ -664,6 +664,19 @@ fn number(index: usize) -> Cell {
     Cell::Number(index as f64 + 1.0)
 }
 
+/// Returns the information source of a priority in Russian with its details, such as
+/// "Официальная статистика: Бюро национальной статистики, 2023".
+fn source(priority: &needs::PriorityIdentified) -> Option<String> {
+    let label = priority
+        .information_source
+        .as_deref()
+        .map(label::<common_models::NeedsInformationSource>);
+    match (label, &priority.source_details) {
+        (Some(label), Some(details)) => Some(format!("{label}: {details}")),
+        (label, details) => label.or_else(|| details.clone()),
+    }
+}
+
 fn handling_label(code: &str) -> String {
     match code {
         "accepted" => "Принята в работу",
@@ -1000,7 +1013,7 @@ impl ReportContent {
                             Cell::from(p.territory.clone()),
                             Cell::from(label::<TargetGroup>(&p.target_group)),
                             text(&p.problem),
-                            text(&p.information_source),
+                            Cell::from(source(p)),
                             text(&p.risks),
                             Cell::from(label::<common_models::RiskLevel>(&p.risk_level)),
                         ]
@@ -1094,5 +1107,40 @@ impl ReportContent {
             });
         }
         sheets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn priority(code: Option<&str>, details: Option<&str>) -> needs::PriorityIdentified {
+        needs::PriorityIdentified {
+            priority_id: "p".into(),
+            assessment_id: "a".into(),
+            government_body: "b".into(),
+            sphere: "youth".into(),
+            territory: "620000000".into(),
+            target_group: "youth".into(),
+            risk_level: "high".into(),
+            people_affected: None,
+            problem: None,
+            information_source: code.map(str::to_owned),
+            source_details: details.map(str::to_owned),
+            risks: None,
+        }
+    }
+
+    #[test]
+    fn source_joins_label_and_details() {
+        let both = source(&priority(Some("official_statistics"), Some("БНС, 2023")));
+        let label_only = source(&priority(Some("official_statistics"), None));
+        let details_only = source(&priority(None, Some("БНС, 2023")));
+
+        let label = label::<common_models::NeedsInformationSource>("official_statistics");
+        assert_eq!(both, Some(format!("{label}: БНС, 2023")));
+        assert_eq!(label_only, Some(label));
+        assert_eq!(details_only.as_deref(), Some("БНС, 2023"));
+        assert_eq!(source(&priority(None, None)), None);
     }
 }

@@ -232,6 +232,7 @@ impl Priority {
             people_affected: self.people_affected,
             problem: Some(self.problem.clone()),
             information_source: Some(self.information_source.code().to_owned()),
+            source_details: self.source_details.clone(),
             risks: Some(self.risks.clone()),
         }
     }

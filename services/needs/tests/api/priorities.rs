@@ -63,6 +63,8 @@ backend_tests! {
         assert_eq!(payload["people_affected"], 800);
         assert_eq!(payload["problem"], "Нет спортивных секций в сёлах");
         assert_eq!(payload["information_source"], "npo_meetings");
+        assert_eq!(payload["source_details"], body["source_details"]);
+        assert_ne!(payload["source_details"], serde_json::Value::Null);
         assert_eq!(payload["risks"], "Подростки проводят время на улице");
         events.close().await;
         let listed = get_json(&app, &format!("/v1/needs-assessments/{id}/priorities"), Some(&app.officer(BODY))).await;

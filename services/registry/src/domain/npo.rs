@@ -204,7 +204,13 @@ impl NpoFacts {
                 .collect(),
             phone: self.contacts.phone.clone(),
             email: self.contacts.email.clone(),
-            address: self.contacts.address.clone(),
+            // NPOs taken from the register of legal entities often have only the legal
+            // address, which is where the ministry reaches them then.
+            address: self
+                .contacts
+                .address
+                .clone()
+                .or_else(|| self.legal_address.clone()),
             web_resources: self.web_resources.clone(),
         }
     }

@@ -127,6 +127,19 @@ backend_tests! {
         events.close().await;
     }
 
+    async fn card_address_falls_back_to_legal(app) {
+        let mut body = full_npo();
+        body["legal_address"] = json!("г. Астана, пр. Мангилик Ел, 8");
+        body["contacts"]["address"] = Value::Null;
+        let mut events = app.observe(&["registry.npo.registered"]).await;
+
+        create_npo(&app, &body).await;
+
+        let observed = events.expect("registry.npo.registered").await;
+        assert_eq!(observed.event.payload["card"]["address"], "г. Астана, пр. Мангилик Ел, 8");
+        events.close().await;
+    }
+
     async fn update_event_carries_card(app) {
         let card = create_npo(&app, &full_npo()).await;
         let id = card["id"].as_str().unwrap();
