@@ -382,6 +382,10 @@ pub fn assemble(
         .npos
         .iter()
         .filter(|n| n.status != "liquidated" && works_here(&n.spheres, &n.territories))
+        .filter(|n| {
+            let founded = n.card.as_ref().and_then(|card| card.founded_on);
+            founded.is_none_or(|day| day.year() <= year)
+        })
         .collect();
     npos.sort_by_key(|n| (npo_name(n), n.npo_id.clone()));
     let npo_rows = npos

@@ -163,6 +163,24 @@ fn may_write(caller: &Caller, body: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Fails with 403 unless the caller is the current officer of `body`: a replaced
+/// officer keeps a token naming the body until it expires.
+fn check_current_officer(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    body: &str,
+) -> Result<(), ApiError> {
+    match crate::store::officers::current(conn, body)? {
+        Some(current) if current.officer == caller.subject => Ok(()),
+        Some(_) => Err(ApiError::Forbidden(format!(
+            "only the current officer of government body {body} prepares its annual report"
+        ))),
+        None => Err(ApiError::Forbidden(format!(
+            "government body {body} has no officer; the ministry appoints one first"
+        ))),
+    }
+}
+
 fn find_report(conn: &mut AnyConnection, id: &str) -> Result<Report, ApiError> {
     if id.len() > 100 {
         return Err(ApiError::NotFound(format!("annual report {id}")));
@@ -299,6 +317,19 @@ pub async fn open_report(
                 return Err(ApiError::field(
                     "/government_body",
                     format!("government body {government_body} of the token is not in the register"),
+                ));
+            }
+            check_current_officer(conn, &caller, &government_body)?;
+            let since = crate::store::analytics::registered_bodies(conn, Some(&government_body))?
+                .first()
+                .map(|body| body.in_register_since.year());
+            if since.is_some_and(|since| input.year < since) {
+                return Err(ApiError::field(
+                    "/year",
+                    format!(
+                        "government body {government_body} is in the register since {}; open a report on that year or later",
+                        since.unwrap_or_default()
+                    ),
                 ));
             }
             if let Some(existing) = store::find_for(conn, &government_body, input.year)? {
@@ -463,6 +494,7 @@ pub async fn save_narrative(
         .transaction(move |conn| {
             let report = find_report(conn, &id)?;
             may_write(&caller, &report.government_body)?;
+            check_current_officer(conn, &caller, &report.government_body)?;
             if_match.check(&etag(report.version))?;
             if !report.status.is_open() {
                 return Err(ApiError::Conflict(format!(
@@ -519,6 +551,7 @@ pub async fn submit_report(
         .transaction(move |conn| {
             let report = find_report(conn, &id)?;
             may_write(&caller, &report.government_body)?;
+            check_current_officer(conn, &caller, &report.government_body)?;
             if_match.check(&etag(report.version))?;
             if !report.status.is_open() {
                 return Err(ApiError::Conflict(format!(
@@ -849,54 +882,35 @@ pub async fn timeliness(
         );
     }
     errors.into_result()?;
-    let due = due_on(&service.settings, year)?;
+    let due_day = due_day(&service.settings).map_err(ApiError::internal)?;
 
     let regions = service
         .db
         .run(move |conn| {
-            let filter = crate::store::bodies::Filter {
-                level: None,
-                sphere,
-            };
-            let mut bodies = Vec::new();
-            let mut after: Option<String> = None;
-            loop {
-                let page = crate::store::bodies::list(conn, &filter, after.as_deref(), 500)?;
-                let Some(last) = page.last() else { break };
-                after = Some(last.id.clone());
-                bodies.extend(page);
-            }
-            let reports: std::collections::HashMap<(String, i32), (NaiveDate, Option<NaiveDate>)> =
-                store::deadlines(conn)?
-                    .into_iter()
-                    .map(|(body, year, due_on, submitted)| ((body, year), (due_on, submitted)))
-                    .collect();
+            let bodies = crate::store::analytics::registered_bodies(conn, None)?;
+            let bodies: Vec<_> = bodies
+                .into_iter()
+                .filter(|body| sphere.is_none_or(|s| body.spheres.contains(&s)))
+                .filter(|body| {
+                    region
+                        .as_ref()
+                        .is_none_or(|r| body.territory.as_ref().is_some_and(|t| r.contains(t)))
+                })
+                .collect();
+            let due = crate::store::analytics::annual_reports_due(conn, &bodies, due_day, today)?;
             let mut by_region: std::collections::BTreeMap<Option<String>, RegionTimeliness> =
                 std::collections::BTreeMap::new();
-            for body in bodies {
-                let territory = body
-                    .territory
-                    .as_deref()
-                    .and_then(|t| common_models::KatoCode::parse(t).ok());
-                let outside = region
-                    .as_ref()
-                    .is_some_and(|r| !territory.as_ref().is_some_and(|t| r.contains(t)));
-                if outside {
-                    continue;
-                }
-                let (due_on, submitted) = reports
-                    .get(&(body.id.clone(), year))
-                    .copied()
-                    .unwrap_or((due, None));
-                if submitted.is_none() && today <= due_on {
-                    continue;
-                }
+            for report in due.iter().filter(|report| report.year == year) {
+                let territory = bodies
+                    .iter()
+                    .find(|body| body.id == report.government_body)
+                    .and_then(|body| body.territory.as_ref());
                 let key = territory.map(|t| format!("{}0000000", &t.as_str()[..2]));
                 let entry = by_region.entry(key.clone()).or_default();
                 entry.region = key;
                 entry.due += 1;
-                match submitted {
-                    Some(on) if on <= due_on => entry.on_time += 1,
+                match report.submitted_on {
+                    Some(on) if on <= report.due_on => entry.on_time += 1,
                     Some(_) => entry.late += 1,
                     None => entry.missing += 1,
                 }

@@ -231,7 +231,7 @@ const FIRST_REPORT_YEAR: i32 = 2020;
 /// year it was in the register for, from 2020, and on every year it opened a report
 /// for, whose deadline has passed or which was submitted. A body that never opened a
 /// report is listed as not having submitted it.
-fn annual_reports_due(
+pub fn annual_reports_due(
     conn: &mut AnyConnection,
     bodies: &[RegisteredBody],
     report_due: (u32, u32),

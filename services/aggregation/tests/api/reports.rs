@@ -29,7 +29,8 @@ fn day(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).expect("a valid date")
 }
 
-/// Registers the regional youth department of Ulytau and a central health body.
+/// Registers the regional youth department of Ulytau, whose officer (the subject of
+/// `app.officer` tokens) took office three years ago, and a central health body.
 async fn register_bodies(app: &TestApp) {
     create_body(
         app,
@@ -42,6 +43,20 @@ async fn register_bodies(app: &TestApp) {
     )
     .await;
     create_body(app, &body_input(OTHER_BODY, "central", None, &["health"])).await;
+    appoint_since(app, BODY, "test-officer", "deputy_head_of_department").await;
+}
+
+/// Appoints `officer` to `body` three years ago, so the body counts in the register
+/// since then.
+async fn appoint_since(app: &TestApp, body: &str, officer: &str, position: &str) {
+    let mut appointment = crate::appointment(officer, "Ерлан Мұханов", position);
+    let three_years_ago = today_in_kazakhstan() - chrono::Duration::days(3 * 366);
+    appointment["appointed_on"] = json!(three_years_ago.to_string());
+    json_body(
+        crate::appoint(app, body, &appointment).await,
+        StatusCode::CREATED,
+    )
+    .await;
 }
 
 async fn open(app: &TestApp, year: i32) -> Value {
@@ -180,6 +195,38 @@ backend_tests! {
         assert_eq!(pointers(&problem(future, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/year"]);
         assert_eq!(pointers(&problem(unregistered, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/government_body"]);
         problem(unknown_field, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+
+    async fn only_current_officer_prepares(app) {
+        register_bodies(&app).await;
+        let report = open(&app, past_year()).await;
+        let successor = json!({
+            "reason": "transfer",
+            "replaced_on": today_in_kazakhstan().to_string(),
+            "successor": {"officer": "successor", "full_name": "Айгерім Сейітова", "position": "head_of_department"}
+        });
+        let replaced = crate::officer_change(&app, BODY, "replacement", &successor).await;
+        assert_eq!(replaced.status(), StatusCode::CREATED);
+
+        let edit = patch(&app, &report_path(&report), &app.officer(BODY), &etag_of(&report), &json!({"narrative": {}})).await;
+        let submission = post_as(&app, &format!("{}/submission", report_path(&report)), &app.officer(BODY), Some(&etag_of(&report)), &json!({})).await;
+        let opening = post_as(&app, PATH, &app.officer(BODY), None, &json!({"year": past_year() + 1})).await;
+
+        problem(edit, StatusCode::FORBIDDEN).await;
+        problem(submission, StatusCode::FORBIDDEN).await;
+        problem(opening, StatusCode::FORBIDDEN).await;
+    }
+
+    async fn no_report_before_registration(app) {
+        create_body(&app, &body_input("fresh-body", "regional_department", Some(ULYTAU_REGION), &["youth"])).await;
+        let appointment = crate::appointment("test-officer", "Ерлан Мұханов", "deputy_head_of_department");
+        json_body(crate::appoint(&app, "fresh-body", &appointment).await, StatusCode::CREATED).await;
+
+        let early = post_as(&app, PATH, &app.officer("fresh-body"), None, &json!({"year": past_year()})).await;
+        let current = post_as(&app, PATH, &app.officer("fresh-body"), None, &json!({"year": today_in_kazakhstan().year()})).await;
+
+        assert_eq!(pointers(&problem(early, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/year"]);
+        assert_eq!(current.status(), StatusCode::CREATED);
     }
 
     async fn table_one_lists_npos_of_territory_and_spheres(app) {
@@ -517,6 +564,9 @@ backend_tests! {
     async fn timeliness_counts_missing_reports(app) {
         register_bodies(&app).await;
         create_body(&app, &body_input("ulytau-district", "district", Some(ULYTAU_DISTRICT), &["youth"])).await;
+        create_body(&app, &body_input("new-district", "district", Some(ULYTAU_DISTRICT), &["youth"])).await;
+        appoint_since(&app, OTHER_BODY, "officer-health", "director_of_department").await;
+        appoint_since(&app, "ulytau-district", "officer-district", "deputy_akim").await;
         let report = open(&app, past_year()).await;
         submit(&app, &report).await;
         let path = format!("{TIMELINESS}?year={}", past_year());
@@ -573,10 +623,7 @@ backend_tests! {
 
     async fn compliance_lists_late_and_missing_reports(app) {
         register_bodies(&app).await;
-        let three_years_ago = today_in_kazakhstan() - chrono::Duration::days(3 * 366);
-        let mut appointment = crate::appointment("officer-health", "Ерлан Мұханов", "director_of_department");
-        appointment["appointed_on"] = json!(three_years_ago.to_string());
-        json_body(crate::appoint(&app, OTHER_BODY, &appointment).await, StatusCode::CREATED).await;
+        appoint_since(&app, OTHER_BODY, "officer-health", "director_of_department").await;
         let report = open(&app, past_year()).await;
         submit(&app, &report).await;
 
