@@ -325,12 +325,12 @@ pub fn check_photo(declared: PhotoFormat, data: &[u8]) -> Result<(), ApiError> {
     match PhotoFormat::detect(data) {
         Some(found) if found == declared => Ok(()),
         Some(found) => Err(ApiError::UnsupportedMediaType(format!(
-            "the body is a {} image but Content-Type says {}; send the matching Content-Type",
+            "the body is an image of type {} but Content-Type says {}; send the matching Content-Type",
             found.media_type(),
             declared.media_type()
         ))),
         None => Err(ApiError::UnsupportedMediaType(format!(
-            "the body is not a {} image: its first bytes are not the signature of one",
+            "the body is not an image of type {}: its first bytes are not the signature of one",
             declared.media_type()
         ))),
     }

@@ -136,7 +136,9 @@ pub async fn list_findings(
         limit: query.limit,
         cursor: query.cursor,
     };
-    let (limit, after) = (page.limit()?, page.after()?);
+    // The filters are checked first, so a request with several invalid parameters
+    // learns about the filters before the page size.
+    let paging = page.limit().and_then(|limit| Ok((limit, page.after()?)));
 
     let (_, found, as_of) = selected_findings(
         &state,
@@ -147,6 +149,7 @@ pub async fn list_findings(
         query.region.as_deref(),
     )
     .await?;
+    let (limit, after) = paging?;
     let overfetch = usize::try_from(limit + 1).unwrap_or(usize::MAX);
     let items: Vec<Finding> = found
         .into_iter()

@@ -400,6 +400,9 @@ backend_tests! {
                 assert_eq!(pointers(&problem), vec![pointer], "{path}?{query}");
             }
         }
+        let with_limit = get(&app, "/v1/compliance?rule=x&limit=0", Some(&token)).await;
+        let rejected = problem(with_limit, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(pointers(&rejected), vec!["#/query/rule"]);
     }
 }
 
