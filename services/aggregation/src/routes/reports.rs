@@ -181,6 +181,29 @@ fn check_current_officer(
     }
 }
 
+/// Reads report `id` for a change by its body's current officer: 403 for anyone else,
+/// 412 when `if_match` is stale, and 409 naming `what` ("changes", "is submitted")
+/// unless the report is a draft or returned.
+fn open_for_change(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    if_match: &IfMatch,
+    id: &str,
+    what: &str,
+) -> Result<Report, ApiError> {
+    let report = find_report(conn, id)?;
+    may_write(caller, &report.government_body)?;
+    check_current_officer(conn, caller, &report.government_body)?;
+    if_match.check(&etag(report.version))?;
+    if !report.status.is_open() {
+        return Err(ApiError::Conflict(format!(
+            "annual report {id} is {}; only a draft or returned report {what}",
+            report.status.code()
+        )));
+    }
+    Ok(report)
+}
+
 fn find_report(conn: &mut AnyConnection, id: &str) -> Result<Report, ApiError> {
     if id.len() > 100 {
         return Err(ApiError::NotFound(format!("annual report {id}")));
@@ -492,16 +515,7 @@ pub async fn save_narrative(
     let report = service
         .db
         .transaction(move |conn| {
-            let report = find_report(conn, &id)?;
-            may_write(&caller, &report.government_body)?;
-            check_current_officer(conn, &caller, &report.government_body)?;
-            if_match.check(&etag(report.version))?;
-            if !report.status.is_open() {
-                return Err(ApiError::Conflict(format!(
-                    "annual report {id} is {}; only a draft or returned report changes",
-                    report.status.code()
-                )));
-            }
+            let report = open_for_change(conn, &caller, &if_match, &id, "changes")?;
             if !store::set_narrative(conn, &id, report.version, &narrative, service_kit::now())? {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -549,16 +563,7 @@ pub async fn submit_report(
     let report = service
         .db
         .transaction(move |conn| {
-            let report = find_report(conn, &id)?;
-            may_write(&caller, &report.government_body)?;
-            check_current_officer(conn, &caller, &report.government_body)?;
-            if_match.check(&etag(report.version))?;
-            if !report.status.is_open() {
-                return Err(ApiError::Conflict(format!(
-                    "annual report {id} is {}; only a draft or returned report is submitted",
-                    report.status.code()
-                )));
-            }
+            let report = open_for_change(conn, &caller, &if_match, &id, "is submitted")?;
             let content = assemble(conn, &report)?;
             let frozen = service_kit::columns::to_json(&content)?;
             if !store::submit(
