@@ -110,8 +110,8 @@ pub mod registry {
     /// the NPOs working in a body's territory and spheres.
     ///
     /// Key staff and contacts are personal data. They travel only over the broker and
-    /// in the event log, which only the ministry reads, and reach nobody else through
-    /// the aggregation service than the ministry and the body's officer.
+    /// in the event log, which only the ministry reads. The aggregation service shows
+    /// them only to the ministry and to the body's officer.
     #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct NpoReportCard {
         pub bin: Option<String>,
@@ -491,7 +491,7 @@ pub mod recommendations {
         /// commas.
         #[serde(default)]
         pub contacts: Option<String>,
-        /// Who started the exchange: `npo` or `government_body`.
+        /// Initiator of the exchange: `npo` or `government_body`.
         #[serde(default)]
         pub initiator: Option<String>,
         /// Body that received the recommendation first.

@@ -1,7 +1,7 @@
-//! The ministry's service: the register of government bodies and their liaison
-//! officers with their public profiles, the competence map, express information
-//! requests, read models fed by every other service's events, the officers' annual
-//! reports assembled from them, and the analytics of the national dashboard.
+//! The ministry's service. It keeps the register of government bodies and their
+//! liaison officers with their public profiles, the competence map and the express
+//! information requests. From every other service's events it builds read models, and
+//! from those the officers' annual reports and the national dashboard's analytics.
 
 pub mod domain;
 pub mod readmodel;

@@ -534,8 +534,8 @@ fn held_npo(conn: &mut AnyConnection, id: &str) -> Result<Option<NpoRecord>, Sto
         .transpose()
 }
 
-/// The NPO an update describes, for an update that arrives before the registration.
-/// The registration, when it arrives, sets the day of registration.
+/// Builds the NPO an update describes, for an update that arrives before the
+/// registration. The registration, when it arrives, sets the day of registration.
 fn from_card(update: &registry::NpoUpdated, day: NaiveDate) -> Option<NpoState> {
     update.card.as_ref().map(|card| NpoState {
         npo_id: update.npo_id.clone(),

@@ -43,6 +43,12 @@ pub fn due_day(settings: &Settings) -> anyhow::Result<(u32, u32)> {
     })
 }
 
+/// Returns the deadline of the report on `year` for the deadline day `report_due`, as
+/// (month, day) of the following year.
+pub fn due_on(report_due: (u32, u32), year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year + 1, report_due.0, report_due.1)
+}
+
 /// Stage of an annual report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -94,7 +100,7 @@ pub struct Narrative {
 }
 
 impl Narrative {
-    /// Checks every part, listing each that is too long or holds control characters.
+    /// Checks every part, listing each that is too long or contains control characters.
     pub fn parse(&self) -> Result<Narrative, ApiError> {
         let mut errors = Errors::default();
         let mut part = |name: &str, value: &Option<String>| {
@@ -142,7 +148,7 @@ impl Narrative {
     }
 }
 
-/// The body a report is about, as the register holds it.
+/// Register entry of the body a report is about.
 #[derive(Debug, Clone)]
 pub struct ReportBody {
     pub id: String,
@@ -346,8 +352,8 @@ fn overlaps_year(start: Option<NaiveDate>, end: Option<NaiveDate>, year: i32) ->
     starts_before_end && ends_after_start
 }
 
-/// Whether `territories` lie in the body's territory; everything does for a central
-/// body.
+/// Returns whether one of `territories` lies in the body's territory or contains it.
+/// Every territory does for a central body.
 fn within(body: &ReportBody, territories: &[String]) -> bool {
     let Some(home) = &body.territory else {
         return true;
@@ -699,8 +705,8 @@ fn headings(list: &[&str]) -> Vec<String> {
 }
 
 impl ReportContent {
-    /// The report as sheets with the Russian headings of appendix 4: the narrative,
-    /// tables 1 to 7, and the attached forms.
+    /// Lays out the report as sheets with the Russian headings of appendix 4: the
+    /// narrative, tables 1 to 7, and the attached forms.
     pub fn sheets(&self) -> Vec<Table> {
         use common_models::{FormOfWork, ParticipantCategory, Sphere, TargetGroup};
         let t = &self.tables;

@@ -16,8 +16,8 @@ use super::Aggregation;
 use crate::readmodel::{self, CONSUMER, SOURCES};
 use crate::store::records;
 
-/// Events read from one event log page; the logs allow 1000, but the ministry's
-/// read models need whole NPO cards, so pages stay well under the peers' body cap.
+/// Events read per event log page. The logs allow 1000, but NPO events carry whole
+/// cards, so smaller pages stay well under the 1 MiB response cap of peer calls.
 const PAGE: &str = "200";
 
 #[derive(Debug, Deserialize)]
@@ -98,7 +98,7 @@ pub async fn rebuild(
         events.extend(read);
     }
     events.sort_by_key(readmodel::Stamp::of);
-    let wanted: Vec<EventEnvelope> = events
+    let relevant: Vec<EventEnvelope> = events
         .into_iter()
         .filter(|e| readmodel::EVENT_TYPES.contains(&e.event_type.as_str()))
         .collect();
@@ -114,7 +114,7 @@ pub async fn rebuild(
             let handler: inbox::Handler = std::sync::Arc::new(readmodel::apply);
             let mut applied = 0;
             let mut skipped = Vec::new();
-            for event in &wanted {
+            for event in &relevant {
                 let outcome = conn
                     .transaction(|conn| inbox::apply_once_within(conn, CONSUMER, event, &handler));
                 match outcome {

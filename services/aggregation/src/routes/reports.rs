@@ -12,23 +12,22 @@ use service_kit::extract::{IdempotencyKey, IfMatch, ValidJson, ValidQuery, etag}
 use service_kit::idempotency::Created;
 use service_kit::pagination::{Page, PageParams};
 use service_kit::problem::Problem;
-use service_kit::settings::Settings;
 use service_kit::{AnyConnection, ApiError, ApiResult, Caller, Role};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::Aggregation;
-use crate::domain::reports::{self, Narrative, ReportContent, ReportStatus, due_day};
+use crate::domain::compliance::ComplianceSettings;
+use crate::domain::reports::{self, Narrative, ReportContent, ReportStatus};
 use crate::domain::{Errors, multiline_text, parse_code};
 use crate::store::reports::{self as store, Filter, Report};
 
 /// Maximum length of the ministry's comments on a returned report.
 const MAX_COMMENTS: usize = 10_000;
 
-/// Returns the deadline of the report on `year`.
-fn due_on(settings: &Settings, year: i32) -> Result<NaiveDate, ApiError> {
-    let (month, day) = due_day(settings).map_err(ApiError::internal)?;
-    NaiveDate::from_ymd_opt(year + 1, month, day)
+/// Returns the deadline of the report on `year`, from the settings checked at start.
+fn due_on(settings: &ComplianceSettings, year: i32) -> Result<NaiveDate, ApiError> {
+    reports::due_on(settings.report_due, year)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no deadline for year {year}")))
 }
 
@@ -314,6 +313,7 @@ fn record(
 #[post("/v1/annual-reports")]
 pub async fn open_report(
     service: web::Data<Aggregation>,
+    settings: web::Data<ComplianceSettings>,
     caller: Caller,
     key: IdempotencyKey,
     body: ValidJson<ReportInput>,
@@ -331,7 +331,7 @@ pub async fn open_report(
             format!("must be a year from 2020 to {}", today.year()),
         ));
     }
-    let due = due_on(&service.settings, input.year)?;
+    let due = due_on(&settings, input.year)?;
     let scope = caller.idempotency_scope("POST /v1/annual-reports");
 
     service
@@ -863,10 +863,12 @@ pub struct Timeliness {
 #[get("/v1/analytics/annual-reports")]
 pub async fn timeliness(
     service: web::Data<Aggregation>,
+    settings: web::Data<ComplianceSettings>,
     caller: Caller,
     query: ValidQuery<TimelinessQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require(&[Role::Ministry])?;
+    let report_due = settings.report_due;
     let today = common_models::time::today();
     let mut errors = Errors::default();
     let region = query.region.as_deref().and_then(|raw| {
@@ -887,7 +889,6 @@ pub async fn timeliness(
         );
     }
     errors.into_result()?;
-    let due_day = due_day(&service.settings).map_err(ApiError::internal)?;
 
     let regions = service
         .db
@@ -902,7 +903,8 @@ pub async fn timeliness(
                         .is_none_or(|r| body.territory.as_ref().is_some_and(|t| r.contains(t)))
                 })
                 .collect();
-            let due = crate::store::analytics::annual_reports_due(conn, &bodies, due_day, today)?;
+            let due =
+                crate::store::analytics::annual_reports_due(conn, &bodies, report_due, today)?;
             let mut by_region: std::collections::BTreeMap<Option<String>, RegionTimeliness> =
                 std::collections::BTreeMap::new();
             for report in due.iter().filter(|report| report.year == year) {

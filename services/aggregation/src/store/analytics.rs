@@ -255,7 +255,7 @@ pub fn annual_reports_due(
         years.sort_unstable();
         for year in years {
             let report = opened.get(&(body.id.clone(), year)).copied().or_else(|| {
-                NaiveDate::from_ymd_opt(year + 1, report_due.0, report_due.1).map(|d| (d, None))
+                crate::domain::reports::due_on(report_due, year).map(|due_on| (due_on, None))
             });
             let Some((due_on, submitted_on)) = report else {
                 continue;

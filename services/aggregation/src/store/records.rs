@@ -1,7 +1,7 @@
 //! Storage of the read models: one row per record with its latest state as JSON, and
 //! the spheres, territories and bodies it concerns as tags.
 //!
-//! A write applies only when its event is newer than the one the row holds, ordered by
+//! A write applies only when its event is newer than the row's. Events are ordered by
 //! the time the change happened and then by event id (UUIDv7), so the rows do not
 //! depend on the order in which events arrive. NPO records, whose events carry parts,
 //! are ordered part by part in the read model and replaced here.
