@@ -136,7 +136,7 @@ impl ServiceContext {
             .get()
             .and_then(|peers| peers.iter().find(|peer| peer.name() == name))
             .ok_or_else(|| {
-                ApiError::Unavailable(format!(
+                ApiError::dependency(name, format!(
                     "the {name} service is not configured for {}: set {}SERVICE_URL_{} to its address",
                     self.name,
                     crate::settings::PREFIX,

@@ -89,10 +89,13 @@ impl Peer {
                     attempt += 1;
                 }
                 Err(reason) => {
-                    return Err(ApiError::Unavailable(format!(
-                        "the call of the {} service at {path} failed {ATTEMPTS} times ({reason})",
-                        self.name
-                    )));
+                    return Err(ApiError::dependency(
+                        self.name,
+                        format!(
+                            "the call of the {} service at {path} failed {ATTEMPTS} times ({reason})",
+                            self.name
+                        ),
+                    ));
                 }
             }
         }
@@ -129,35 +132,47 @@ impl Peer {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(ApiError::Unavailable(format!(
-                "the {} service responded to {path} with status {status}",
-                self.name
-            )));
+            return Err(ApiError::dependency(
+                self.name,
+                format!(
+                    "the {} service responded to {path} with status {status}",
+                    self.name
+                ),
+            ));
         }
         let mut response = response;
         let mut body = Vec::new();
         loop {
             let chunk = response.chunk().await.map_err(|e| {
-                ApiError::Unavailable(format!(
-                    "the response of the {} service to {path} broke off ({})",
+                ApiError::dependency(
                     self.name,
-                    describe(&e)
-                ))
+                    format!(
+                        "the response of the {} service to {path} broke off ({})",
+                        self.name,
+                        describe(&e)
+                    ),
+                )
             })?;
             let Some(chunk) = chunk else { break };
             if body.len() + chunk.len() > MAX_BODY {
-                return Err(ApiError::Unavailable(format!(
-                    "the response of the {} service to {path} is larger than {MAX_BODY} bytes",
-                    self.name
-                )));
+                return Err(ApiError::dependency(
+                    self.name,
+                    format!(
+                        "the response of the {} service to {path} is larger than {MAX_BODY} bytes",
+                        self.name
+                    ),
+                ));
             }
             body.extend_from_slice(&chunk);
         }
         serde_json::from_slice(&body).map(Some).map_err(|e| {
-            ApiError::Unavailable(format!(
-                "the {} service responded to {path} with a body of another shape: {e}",
-                self.name
-            ))
+            ApiError::dependency(
+                self.name,
+                format!(
+                    "the {} service responded to {path} with a body of another shape: {e}",
+                    self.name
+                ),
+            )
         })
     }
 }

@@ -8,6 +8,9 @@ use utoipa::ToSchema;
 /// Media type of every error response.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Name of the service's own database in a 503 problem's `dependency`.
+pub const DATABASE: &str = "database";
+
 /// Seconds a client should wait before retrying a 503, sent as `Retry-After`.
 pub const RETRY_AFTER_SECS: u32 = 5;
 
@@ -47,6 +50,10 @@ pub struct Problem {
     /// Invalid fields, for validation problems.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// What the service could not reach, for a 503: `database`, or the name of
+    /// another service of the platform such as `registry`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependency: Option<String>,
 }
 
 /// Every error an HTTP handler can return, mapped to a status in one place.
@@ -85,6 +92,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The service could not reach something it needs for this request (503).
+    #[error("{dependency} unavailable: {reason}")]
+    DependencyUnavailable { dependency: String, reason: String },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -111,6 +121,14 @@ impl ApiError {
         }
     }
 
+    /// Creates a 503 problem naming the `dependency` that could not be reached.
+    pub fn dependency(dependency: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::DependencyUnavailable {
+            dependency: dependency.into(),
+            reason: reason.into(),
+        }
+    }
+
     /// Wraps an unexpected failure, which is logged and returned as a 500.
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         Self::Internal(error.into())
@@ -131,7 +149,7 @@ impl ApiError {
             Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge(_) => "Payload too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
-            Self::Unavailable(_) => "Service unavailable",
+            Self::Unavailable(_) | Self::DependencyUnavailable { .. } => "Service unavailable",
             Self::Internal(_) => "Internal server error",
         }
     }
@@ -151,7 +169,7 @@ impl ApiError {
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::DependencyUnavailable { .. } => "unavailable",
             Self::Internal(_) => "internal",
         }
     }
@@ -176,6 +194,10 @@ impl ApiError {
             status: self.status_code().as_u16(),
             detail,
             errors,
+            dependency: match self {
+                Self::DependencyUnavailable { dependency, .. } => Some(dependency.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -193,7 +215,9 @@ impl ResponseError for ApiError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::DependencyUnavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -204,6 +228,9 @@ impl ResponseError for ApiError {
                 tracing::error!(error = format!("{error:#}"), "request failed")
             }
             Self::Unavailable(reason) => tracing::warn!(%reason, "dependency unavailable"),
+            Self::DependencyUnavailable { dependency, reason } => {
+                tracing::warn!(%dependency, %reason, "dependency unavailable");
+            }
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -211,7 +238,10 @@ impl ResponseError for ApiError {
         if matches!(self, Self::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        if matches!(self, Self::Unavailable(_)) {
+        if matches!(
+            self,
+            Self::Unavailable(_) | Self::DependencyUnavailable { .. }
+        ) {
             response.insert_header(("Retry-After", RETRY_AFTER_SECS.to_string()));
         }
         response.json(self.problem())
@@ -223,7 +253,7 @@ impl From<crate::db::StoreError> for ApiError {
         use crate::db::StoreError;
         match error {
             StoreError::NotFound => Self::NotFound("resource".into()),
-            StoreError::Unavailable(reason) => Self::Unavailable(reason),
+            StoreError::Unavailable(reason) => Self::dependency(DATABASE, reason),
             StoreError::Conflict(constraint) => {
                 // The database's message names a constraint, which means nothing to a
                 // client; a concurrent write of the same record is the cause.

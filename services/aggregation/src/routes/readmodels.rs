@@ -120,7 +120,7 @@ pub async fn rebuild(
                 match outcome {
                     Ok(_) => applied += 1,
                     Err(StoreError::Unavailable(reason)) => {
-                        return Err(ApiError::Unavailable(reason));
+                        return Err(ApiError::dependency(service_kit::problem::DATABASE, reason));
                     }
                     Err(error) => {
                         tracing::warn!(
@@ -232,9 +232,10 @@ async fn read_log(
             )
             .await?;
         let Some(page) = page else {
-            return Err(ApiError::Unavailable(format!(
-                "the {service} service serves no event log at {path}"
-            )));
+            return Err(ApiError::dependency(
+                service,
+                format!("the {service} service serves no event log at {path}"),
+            ));
         };
         if page.items.is_empty() || page.next_after <= after {
             return Ok(events);

@@ -35,13 +35,15 @@ async fn spawn_without_registry() -> TestApp {
     .expect("SQLite runs always")
 }
 
-/// Checks that a response is a 503 problem with a `Retry-After` header in seconds.
+/// Checks that a response is a 503 problem naming the registry, with a `Retry-After`
+/// header in seconds.
 async fn expect_unavailable(response: reqwest::Response) {
     let retry_after = response
         .headers()
         .get("retry-after")
         .map(|value| value.to_str().unwrap_or_default().to_owned());
-    problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+    let problem = problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(problem["dependency"], "registry", "{problem}");
     let retry_after = retry_after.expect("a Retry-After header");
     assert!(
         retry_after.parse::<u64>().is_ok_and(|seconds| seconds > 0),

@@ -57,8 +57,9 @@ impl<'a> CompetenceMap<'a> {
             .await?;
         match found {
             Some(body) if is_body_id(&body.government_body) => Ok(Some(body.government_body)),
-            Some(_) => Err(ApiError::Unavailable(
-                "the competence map of the aggregation service returned an invalid government body id".into(),
+            Some(_) => Err(ApiError::dependency(
+                AGGREGATION,
+                "the competence map of the aggregation service returned an invalid government body id",
             )),
             None => Ok(None),
         }

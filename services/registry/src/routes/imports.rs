@@ -340,7 +340,7 @@ pub async fn submit_import(
                 Ok(reading) => reading,
                 Err(IngestError::Store(error)) if sink.committed > 0 => {
                     tracing::warn!(error = %error, committed_through = sink.committed, "batch stopped after some chunks were committed");
-                    return Err(ApiError::Unavailable(format!(
+                    return Err(ApiError::dependency(service_kit::problem::DATABASE, format!(
                         "the database failed after the rows up to line {} were committed; \
                          send the whole batch again, because committed rows come back unchanged",
                         sink.committed
