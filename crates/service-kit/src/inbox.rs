@@ -56,6 +56,13 @@ pub fn apply_once_within(
             .count()
             .get_result(conn)?;
         if seen > 0 {
+            diesel::update(
+                inbox_events::table
+                    .filter(inbox_events::consumer.eq(consumer))
+                    .filter(inbox_events::event_id.eq(event.id.to_string())),
+            )
+            .set(inbox_events::duplicates.eq(inbox_events::duplicates + 1))
+            .execute(conn)?;
             return Ok(Applied::Before);
         }
         handler(conn, event)?;

@@ -22,6 +22,7 @@ diesel::table! {
         event_id -> Text,
         event_type -> Text,
         applied_at -> Timestamp,
+        duplicates -> Integer,
     }
 }
 

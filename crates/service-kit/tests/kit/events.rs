@@ -44,6 +44,20 @@ fn counting_handler(calls: Arc<AtomicUsize>) -> Handler {
     })
 }
 
+/// Returns how many times the inbox absorbed event `id` after applying it.
+async fn redeliveries(db: &Database, id: Uuid) -> i32 {
+    use diesel::prelude::*;
+    use service_kit::schema::inbox_events;
+    db.run(move |conn| -> Result<i32, StoreError> {
+        Ok(inbox_events::table
+            .filter(inbox_events::event_id.eq(id.to_string()))
+            .select(inbox_events::duplicates)
+            .first(conn)?)
+    })
+    .await
+    .unwrap()
+}
+
 async fn effects(db: &Database, id: Uuid) -> usize {
     db.run(move |conn| audit::history(conn, "event", &id.to_string()).map(|h| h.len()))
         .await
@@ -205,6 +219,7 @@ async fn rabbit_consumer_dedupes_and_dead_letters() {
     );
     assert_eq!(effects(&db, duplicate.id).await, 1);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(redeliveries(&db, duplicate.id).await, 1);
     let dead_letter_queue = format!("{queue}.dead-letter");
     let dead = wait_for(async || {
         let channel = connection.create_channel().await.unwrap();
