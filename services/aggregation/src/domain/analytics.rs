@@ -17,8 +17,6 @@ use common_models::{ActionStatus, Catalogue, KatoCode, RiskLevel, Sphere};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::readmodel::NpoState;
-
 /// Years the `year` filter accepts.
 pub const YEARS: RangeInclusive<i32> = 2000..=2100;
 
@@ -193,16 +191,27 @@ pub struct NpoFigures {
     pub by_sphere: Vec<SphereCount>,
 }
 
+/// What the NPO figures count of one NPO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NpoFacts {
+    pub status: String,
+    pub registered_on: Option<NaiveDate>,
+    /// KATO codes as the registry sent them.
+    pub territories: Vec<String>,
+    /// Sphere codes as the registry sent them.
+    pub spheres: Vec<String>,
+}
+
 /// Counts the active NPOs among `npos` that the filter keeps. With `area`, only the
 /// NPOs working in that body's territory in one of its spheres count.
 pub fn npo_figures(
     filter: &Filter,
-    npos: &[NpoState],
+    npos: &[NpoFacts],
     area: Option<&RegisteredBody>,
 ) -> NpoFigures {
     let mut tally: Tally<i64> = Tally::default();
     for npo in npos {
-        if npo.status != ACTIVE || !filter.in_year(Some(npo.registered_on)) {
+        if npo.status != ACTIVE || !filter.in_year(npo.registered_on) {
             continue;
         }
         if let Some(facets) = filter.facets(&npo.territories, &npo.spheres, area) {
@@ -565,17 +574,12 @@ mod tests {
         text.parse().unwrap()
     }
 
-    fn npo(id: &str, territories: &[&str], spheres: &[&str], registered_on: &str) -> NpoState {
-        NpoState {
-            npo_id: id.into(),
-            bin: None,
-            name_ru: None,
-            name_kk: None,
+    fn npo(territories: &[&str], spheres: &[&str], registered_on: &str) -> NpoFacts {
+        NpoFacts {
             status: ACTIVE.into(),
             territories: territories.iter().map(|t| (*t).to_owned()).collect(),
             spheres: spheres.iter().map(|s| (*s).to_owned()).collect(),
-            registered_on: day(registered_on),
-            card: None,
+            registered_on: Some(day(registered_on)),
         }
     }
 
@@ -612,15 +616,10 @@ mod tests {
             vacant_since: None,
         };
         let npos = vec![
-            npo("whole-region", &["620000000"], &["youth"], "2025-02-01"),
-            npo(
-                "village",
-                &["623830100"],
-                &["youth", "ecology"],
-                "2025-02-01",
-            ),
-            npo("astana", &["711210000"], &["youth"], "2025-02-01"),
-            npo("other-sphere", &["623830100"], &["ecology"], "2025-02-01"),
+            npo(&["620000000"], &["youth"], "2025-02-01"),
+            npo(&["623830100"], &["youth", "ecology"], "2025-02-01"),
+            npo(&["711210000"], &["youth"], "2025-02-01"),
+            npo(&["623830100"], &["ecology"], "2025-02-01"),
         ];
 
         let figures = npo_figures(&Filter::default(), &npos, Some(&district));
@@ -638,8 +637,8 @@ mod tests {
     #[test]
     fn year_counts_local_day() {
         let npos = vec![
-            npo("a", &["620000000"], &["youth"], "2024-12-31"),
-            npo("b", &["620000000"], &["youth"], "2025-01-01"),
+            npo(&["620000000"], &["youth"], "2024-12-31"),
+            npo(&["620000000"], &["youth"], "2025-01-01"),
         ];
         let filter = Filter {
             year: Some(2025),

@@ -19,7 +19,7 @@ use crate::domain::analytics::{
     RecommendationFigures, RegisteredBody, YEARS,
 };
 use crate::domain::{Errors, parse_code};
-use crate::readmodel::{GONE, Kind, NpoState};
+use crate::readmodel::{GONE, Kind};
 use crate::store::analytics as store;
 
 /// Filters of a dashboard endpoint.
@@ -171,8 +171,7 @@ pub async fn npos(
     let figures = state
         .db
         .run(move |conn| {
-            let rows = store::records_in(conn, Kind::Npo, filter.year, None, GONE)?;
-            let npos: Vec<NpoState> = store::data_of(&rows)?;
+            let npos = store::npo_facts(conn, filter.year)?;
             Ok::<_, ApiError>(analytics::npo_figures(&filter, &npos, body.as_ref()))
         })
         .await?;

@@ -16,9 +16,9 @@ use service_kit::{AnyConnection, StoreError};
 
 use super::records::StoredRecord;
 use super::{from_code, utc};
-use crate::domain::analytics::RegisteredBody;
+use crate::domain::analytics::{NpoFacts, RegisteredBody};
 use crate::domain::compliance::{AnnualReportDue, Inputs, PublishedAssessment};
-use crate::readmodel::{Dimension, Kind};
+use crate::readmodel::{Dimension, GONE, Kind};
 use crate::schema::{
     government_bodies as bodies, government_body_spheres as spheres,
     officer_appointments as appointments, read_record_tags as tags, read_records as records,
@@ -64,6 +64,52 @@ pub fn records_in(
         .order((records::day.asc(), records::id.asc()))
         .select(StoredRecord::as_select())
         .load(conn)?)
+}
+
+/// Reads what the NPO figures count of every NPO registered in `year` (every NPO
+/// without a year), merged ones left out. It reads the records' columns and tags
+/// and never decodes their data, which holds each NPO's whole card.
+pub fn npo_facts(conn: &mut AnyConnection, year: Option<i32>) -> Result<Vec<NpoFacts>, StoreError> {
+    let kind = Kind::Npo.code();
+    let mut query = records::table
+        .filter(records::kind.eq(kind))
+        .filter(records::status.ne_all(GONE))
+        .into_boxed();
+    if let Some(year) = year {
+        let (first, last) = year_bounds(year)?;
+        query = query.filter(records::day.between(first, last));
+    }
+    let rows: Vec<(String, String, Option<NaiveDate>)> = query
+        .select((records::id, records::status, records::day))
+        .load(conn)?;
+    let mut npos: HashMap<String, NpoFacts> = rows
+        .into_iter()
+        .map(|(id, status, day)| {
+            let facts = NpoFacts {
+                status,
+                registered_on: day,
+                territories: Vec::new(),
+                spheres: Vec::new(),
+            };
+            (id, facts)
+        })
+        .collect();
+    let tagged: Vec<(String, String, String)> = tags::table
+        .filter(tags::kind.eq(kind))
+        .filter(tags::dimension.eq_any([Dimension::Territory.code(), Dimension::Sphere.code()]))
+        .select((tags::id, tags::dimension, tags::value))
+        .load(conn)?;
+    for (id, dimension, value) in tagged {
+        let Some(npo) = npos.get_mut(&id) else {
+            continue;
+        };
+        if dimension == Dimension::Territory.code() {
+            npo.territories.push(value);
+        } else {
+            npo.spheres.push(value);
+        }
+    }
+    Ok(npos.into_values().collect())
 }
 
 fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), StoreError> {
