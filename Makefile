@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-flow flow lint openapi fmt bench-registry
+.PHONY: run test test-sqlite test-flow flow chaos lint openapi fmt bench-registry
 
 # Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
 # ./data and in-process events. LIAISON_* variables override the settings.
@@ -31,6 +31,17 @@ FLOW_DATA_DIR ?= data
 flow:
 	LIAISON_FLOW_URL=$(FLOW_URL) LIAISON_FLOW_DATA_DIR=$(FLOW_DATA_DIR) \
 		$(CARGO) test --test year_of_activity -- --nocapture
+
+# The fault suite and the load runs (tests/chaos.rs, docs/reliability.md): each service
+# as its own process on PostgreSQL and RabbitMQ while the broker stops, processes are
+# killed and the database is cut off, then a check of every event id. It stops and
+# starts the RabbitMQ application with rabbitmqctl, so it needs root or the broker's
+# user and a broker that nothing else uses. LIAISON_LOAD_SECS sets the load runs' length.
+chaos: export LIAISON_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+chaos: export LIAISON_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
+chaos:
+	scripts/check-test-services.sh
+	env -u LIAISON_TEST_SQLITE_ONLY $(CARGO) test --test chaos -- --ignored --nocapture --test-threads=1
 
 # The suite without PostgreSQL and RabbitMQ.
 test-sqlite:

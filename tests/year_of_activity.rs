@@ -14,20 +14,20 @@
 //! development key in `LIAISON_FLOW_DATA_DIR` (default `./data`). Each run registers
 //! bodies, officers and NPOs of its own, so it can be repeated on the same data.
 
-use std::collections::{HashMap, VecDeque};
-use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
+mod support;
+
+use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{Datelike, Days, NaiveDate};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{Value, json};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_liaison");
+use support::{
+    Process, amqp_url, check_broker, delete_broker_objects, drop_databases, free_ports, mint_token,
+    postgres_admin_url, redact, server_root, sqlite_only, stop_all, unique_bin,
+};
 
 /// Services in the order they start, as `liaison serve` names them.
 const SERVICES: [&str; 5] = [
@@ -54,9 +54,6 @@ const START_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Maximum wait for the read models to show the year's work in the report.
 const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Number of log lines kept per process, printed when the test fails.
-const LOG_TAIL: usize = 40;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn year_of_activity_reported() {
@@ -105,20 +102,6 @@ async fn year_of_activity_reported() {
     drop(platform);
 }
 
-fn sqlite_only() -> bool {
-    std::env::var("LIAISON_TEST_SQLITE_ONLY").is_ok_and(|v| v == "1" || v == "true")
-}
-
-fn postgres_admin_url() -> String {
-    std::env::var("LIAISON_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-fn amqp_url() -> String {
-    std::env::var("LIAISON_TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
-}
-
 /// Names that are unique to one run, so runs never meet on a shared platform.
 #[derive(Debug)]
 struct Run {
@@ -154,24 +137,6 @@ impl Run {
             bins,
             tag,
         }
-    }
-}
-
-/// Builds the `index`-th valid BIN of a run from the clock: a registration month and
-/// serial number that differ between runs, a resident head office, and the check digit.
-fn unique_bin(nanos: u128, index: u32) -> String {
-    let seed = (nanos / 1000) as u64;
-    let mut serial = (seed % 90_000) as u32 + index * 7;
-    let month = (seed / 90_000 % 12) as u32 + 1;
-    let year = (seed / 1_080_000 % 100) as u32;
-    loop {
-        let prefix = format!("{year:02}{month:02}40{:05}", serial % 100_000);
-        let digits: Vec<u8> = prefix.bytes().map(|b| b - b'0').collect();
-        let first11: [u8; 11] = digits.try_into().expect("11 digits");
-        if let Some(check) = common_models::bin::check_digit(&first11) {
-            return format!("{prefix}{check}");
-        }
-        serial += 1;
     }
 }
 
@@ -332,231 +297,6 @@ impl Drop for Cluster {
     }
 }
 
-/// Returns `count` distinct ports that were free a moment ago on 127.0.0.1.
-fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..count)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1"))
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().expect("a bound address").port())
-        .collect()
-}
-
-/// Returns the server part of a PostgreSQL URL, without the database name.
-fn server_root(url: &str) -> &str {
-    match url.rfind('/') {
-        Some(slash) if slash > url.find("://").map_or(0, |i| i + 2) => &url[..slash],
-        _ => url,
-    }
-}
-
-/// Replaces the password of a URL with `***`.
-fn redact(url: &str) -> String {
-    service_kit::db::redact(url)
-}
-
-async fn check_broker() {
-    let url = amqp_url();
-    let connected = tokio::time::timeout(
-        Duration::from_secs(5),
-        lapin::Connection::connect(&url, lapin::ConnectionProperties::default()),
-    )
-    .await;
-    match connected {
-        Ok(Ok(connection)) => drop(connection.close(200, "checked".into()).await),
-        Ok(Err(error)) => panic!(
-            "RabbitMQ is unreachable at {} ({error}). Start it with `rabbitmq-server \
-             -detached`, point LIAISON_TEST_AMQP_URL at another broker, or run `make \
-             test-sqlite`.",
-            redact(&url)
-        ),
-        Err(_) => panic!("RabbitMQ did not respond within 5 s at {}", redact(&url)),
-    }
-}
-
-/// Deletes the consumers' queues with their dead-letter queues, and the run's exchange
-/// with its dead-letter exchange. A failure only leaves them behind.
-fn delete_broker_objects(exchange: &str, consumers: Vec<String>) {
-    let exchange = exchange.to_owned();
-    // Drop may run on a thread of the test's runtime, which cannot start another.
-    let cleanup = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime for the cleanup");
-        runtime.block_on(async {
-            let connection =
-                lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
-                    .await?;
-            let channel = connection.create_channel().await?;
-            for consumer in &consumers {
-                let queue = service_kit::bus::queue_name(&exchange, consumer);
-                for name in [format!("{queue}.dead-letter"), queue] {
-                    channel
-                        .queue_delete(name.as_str().into(), Default::default())
-                        .await?;
-                }
-            }
-            for name in [exchange.clone(), format!("{exchange}.dead-letter")] {
-                channel
-                    .exchange_delete(name.as_str().into(), Default::default())
-                    .await?;
-            }
-            connection.close(200, "flow finished".into()).await
-        })
-    });
-    match cleanup.join() {
-        Ok(Ok(())) => {}
-        Ok(Err(error)) => eprintln!("the run's RabbitMQ queues were not all deleted: {error}"),
-        Err(_) => eprintln!("the RabbitMQ cleanup panicked"),
-    }
-}
-
-fn drop_databases(names: &[String]) {
-    if names.is_empty() {
-        return;
-    }
-    let admin = postgres_admin_url();
-    let mut conn = match PgConnection::establish(&admin) {
-        Ok(conn) => conn,
-        Err(error) => {
-            eprintln!("the run's databases {names:?} were not dropped: {error}");
-            return;
-        }
-    };
-    for name in names {
-        // FORCE ends the connections a killed process may have left behind.
-        let dropped = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .execute(&mut conn);
-        if let Err(error) = dropped {
-            eprintln!("database {name} was not dropped: {error}");
-        }
-    }
-}
-
-/// One `liaison serve <service>` process and the tail of its log.
-struct Process {
-    service: &'static str,
-    child: Child,
-    log: Arc<Mutex<Log>>,
-}
-
-/// The last lines a process printed, other than requests it completed without an
-/// error, and the consumers it subscribed.
-#[derive(Debug, Default)]
-struct Log {
-    lines: VecDeque<String>,
-    consumers: Vec<String>,
-}
-
-impl Log {
-    fn push(&mut self, line: String) {
-        let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-        let completed = entry["message"] == "request completed"
-            && entry["http.status"]
-                .as_u64()
-                .is_some_and(|status| status < 400);
-        if completed {
-            return;
-        }
-        if entry["message"] == "consumer subscribed"
-            && let Some(consumer) = entry["consumer"].as_str()
-            && !self.consumers.iter().any(|c| c == consumer)
-        {
-            self.consumers.push(consumer.to_owned());
-        }
-        if self.lines.len() == LOG_TAIL {
-            self.lines.pop_front();
-        }
-        self.lines.push_back(line);
-    }
-}
-
-impl Process {
-    fn spawn(service: &'static str, env: &[(String, String)]) -> Self {
-        let mut command = Command::new(BINARY);
-        command.args(["serve", service]);
-        clear_liaison_env(&mut command);
-        let mut child = command
-            .envs(env.iter().map(|(name, value)| (name, value)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("liaison serve {service} cannot start: {e}"));
-        let log = Arc::new(Mutex::new(Log::default()));
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        collect(stdout, log.clone());
-        collect(stderr, log.clone());
-        Self {
-            service,
-            child,
-            log,
-        }
-    }
-
-    /// Locks the log. A reader thread that panicked leaves it readable, because Drop
-    /// must not panic while the test unwinds.
-    fn log(&self) -> std::sync::MutexGuard<'_, Log> {
-        self.log
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn tail(&self) -> String {
-        let log = self.log();
-        log.lines.iter().cloned().collect::<Vec<_>>().join("\n")
-    }
-}
-
-/// Reads `stream` line by line into `log` until it closes, so the process never blocks
-/// on a full pipe.
-fn collect(stream: impl Read + Send + 'static, log: Arc<Mutex<Log>>) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            log.lock().expect("the log lock").push(line);
-        }
-    });
-}
-
-/// Removes every `LIAISON_*` variable of the test's environment from `command`, so
-/// that only the settings the test gives reach the process.
-fn clear_liaison_env(command: &mut Command) {
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("LIAISON_") {
-            command.env_remove(name);
-        }
-    }
-}
-
-/// Sends SIGTERM to every process, waits up to 20 s for them to drain, then kills the
-/// ones still running.
-fn stop_all(processes: &mut [Process]) {
-    for process in processes.iter() {
-        let pid = process.child.id().to_string();
-        drop(Command::new("kill").args(["-TERM", &pid]).status());
-    }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    for process in processes.iter_mut() {
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = process.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        if let Ok(None) = process.child.try_wait() {
-            eprintln!(
-                "liaison serve {} did not stop on SIGTERM; killing it",
-                process.service
-            );
-            drop(process.child.kill());
-            drop(process.child.wait());
-        }
-    }
-}
-
 /// Development tokens of everyone who acts in the year.
 #[derive(Debug)]
 struct Tokens {
@@ -600,29 +340,6 @@ impl Tokens {
             other_npo: mint(&["--role", "npo", "--bin", &run.bins[1]]),
         }
     }
-}
-
-fn mint_token(data: &Path, clean: bool, args: &[&str]) -> String {
-    let mut command = Command::new(BINARY);
-    if clean {
-        clear_liaison_env(&mut command);
-    }
-    let output = command
-        .arg("token")
-        .args(args)
-        .env("LIAISON_DATA_DIR", data)
-        .output()
-        .expect("the token command runs");
-    assert!(
-        output.status.success(),
-        "liaison token {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("the token is text")
-        .trim()
-        .to_owned()
 }
 
 /// A response read whole.
