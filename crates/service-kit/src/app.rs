@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use utoipa::openapi::OpenApi;
 
 use crate::auth::{Caller, Verifier};
-use crate::bus::{self, EventBus};
+use crate::bus::{self, EventBus, InProcessBus};
 use crate::db::{Database, MigrationSet, redact};
 use crate::extract::BodyLimit;
 use crate::inbox::Consumer;
@@ -356,6 +356,13 @@ pub async fn start(
     // cannot bind never relays or consumes.
     let mut tasks = Vec::new();
     let mut consumer_names = Vec::new();
+    // The in-process bus loses what it held when the process stopped, so its consumers
+    // first apply what they missed from the event logs of the services in this process.
+    let catch_up_sources: Vec<(&'static str, Database)> = if bus.kind() == InProcessBus::KIND {
+        contexts.iter().map(|c| (c.name, c.db.clone())).collect()
+    } else {
+        Vec::new()
+    };
     // Every consumer's queue exists before any relay publishes, so no event of this
     // process is published to a bus with no queue bound to receive it.
     for (service, context) in services.iter().zip(&contexts) {
@@ -368,8 +375,19 @@ pub async fn start(
                 }
             };
             consumer_names.push(consumer.name.clone());
-            let run = consumer.run(context.db.clone(), bus.clone(), stop.clone(), first);
-            tasks.push(tokio::spawn(run));
+            let db = context.db.clone();
+            let sources = catch_up_sources.clone();
+            let bus = bus.clone();
+            let stop = stop.clone();
+            tasks.push(tokio::spawn(async move {
+                if !sources.is_empty() {
+                    match consumer.catch_up(&db, &sources, &stop).await {
+                        Ok(applied) => tracing::info!(consumer = %consumer.name, applied, "consumer caught up from the event logs"),
+                        Err(error) => tracing::warn!(consumer = %consumer.name, error = %error, "catching up from the event logs failed; the next start tries again"),
+                    }
+                }
+                consumer.run(db, bus, stop, first).await;
+            }));
         }
     }
     for (service, context) in services.iter().zip(&contexts) {

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::bus::{Delivery, EventBus, Subscription};
+use crate::bus::{Delivery, EventBus, Subscription, topic_matches};
 use crate::db::{AnyConnection, Database, StoreError};
 use crate::metrics;
 use crate::schema::{dead_letters, inbox_events};
@@ -111,6 +111,81 @@ impl Consumer {
         bus: &Arc<dyn EventBus>,
     ) -> Result<Subscription, crate::bus::BusError> {
         bus.subscribe(&self.name, &self.bindings).await
+    }
+
+    /// Applies the events of the `sources`' event logs that match the consumer's
+    /// bindings and that it has neither applied nor dead-lettered, oldest first per log.
+    /// Returns how many it applied.
+    ///
+    /// The in-process bus keeps nothing across a stop, so this is how a consumer of the
+    /// embedded default gets the events still queued in memory when its process stopped
+    /// or died. Run it before `run` takes live events.
+    pub async fn catch_up(
+        &self,
+        db: &Database,
+        sources: &[(&'static str, Database)],
+        stop: &CancellationToken,
+    ) -> Result<usize, StoreError> {
+        let consumer = self.name.clone();
+        let known: std::collections::HashSet<String> = db
+            .run(move |conn| -> Result<Vec<String>, StoreError> {
+                let mut ids: Vec<String> = inbox_events::table
+                    .filter(inbox_events::consumer.eq(&consumer))
+                    .select(inbox_events::event_id)
+                    .load(conn)?;
+                let dead: Vec<Option<String>> = dead_letters::table
+                    .filter(dead_letters::consumer.eq(&consumer))
+                    .select(dead_letters::event_id)
+                    .load(conn)?;
+                ids.extend(dead.into_iter().flatten());
+                Ok(ids)
+            })
+            .await?
+            .into_iter()
+            .collect();
+        let mut applied = 0;
+        for (service, source) in sources {
+            let mut after = 0;
+            while !stop.is_cancelled() {
+                let page = source
+                    .run(move |conn| crate::outbox::read_log(conn, after, 1_000))
+                    .await?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                for logged in page {
+                    let event = logged.event;
+                    let bound = self
+                        .bindings
+                        .iter()
+                        .any(|binding| topic_matches(binding, &event.event_type));
+                    if !bound || known.contains(&event.id.to_string()) {
+                        continue;
+                    }
+                    let handler = self.handler.clone();
+                    let consumer = self.name.clone();
+                    let to_apply = event.clone();
+                    let outcome = db
+                        .run(move |conn| apply_once(conn, &consumer, &to_apply, &handler))
+                        .await;
+                    match outcome {
+                        Ok(Applied::Now) => applied += 1,
+                        Ok(Applied::Before) => {}
+                        Err(error) if error.is_transient() => return Err(error),
+                        Err(error) => {
+                            // The live consumer dead-lettered it before, or would have.
+                            tracing::warn!(
+                                consumer = %self.name,
+                                service,
+                                event.id = %event.id,
+                                error = %error,
+                                "event skipped while catching up from the event log"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Ok(applied)
     }
 
     /// Consumes until `stop` is cancelled, starting with `first` when given and

@@ -20,12 +20,19 @@ struct Subscriber {
 }
 
 /// Topic routing in memory; the outbox is what makes events durable here.
-// NOTE: an event counts as published once it is queued for the consumers of this
-// process, so events still queued when the process dies are not delivered again.
-// Consumers that must not miss one catch up from the producer's event log.
+///
+/// An event counts as published once it is queued for the consumers of this process,
+/// so the events still queued when the process stops or dies are lost from memory.
+/// At start every consumer of the process applies what it missed from the event logs
+/// (`Consumer::catch_up`).
 #[derive(Default)]
 pub struct InProcessBus {
     subscribers: Mutex<Vec<Subscriber>>,
+}
+
+impl InProcessBus {
+    /// Name of this bus in logs and readiness output.
+    pub const KIND: &'static str = "in-process";
 }
 
 impl std::fmt::Debug for InProcessBus {
@@ -87,6 +94,6 @@ impl EventBus for InProcessBus {
     }
 
     fn kind(&self) -> &'static str {
-        "in-process"
+        Self::KIND
     }
 }
