@@ -86,7 +86,12 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 Self::Conflict(info.message().to_owned())
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
+                info,
+            ) => Self::Unavailable(info.message().to_owned()),
+            // PostgreSQL ended one of two transactions that waited for each other.
+            DieselError::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
                 Self::Unavailable(info.message().to_owned())
             }
             // SQLite reports a writer that waited out the busy timeout this way.

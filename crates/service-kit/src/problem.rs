@@ -50,7 +50,7 @@ pub struct Problem {
     /// Invalid fields, for validation problems.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// What the service could not reach, for a 503: `database`, or the name of
+    /// Dependency the service could not reach, for a 503: `database`, or the name of
     /// another service of the platform such as `registry`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dependency: Option<String>,
@@ -253,7 +253,12 @@ impl From<crate::db::StoreError> for ApiError {
         use crate::db::StoreError;
         match error {
             StoreError::NotFound => Self::NotFound("resource".into()),
-            StoreError::Unavailable(reason) => Self::dependency(DATABASE, reason),
+            StoreError::Unavailable(reason) => {
+                // The driver's message names the database's host, port and name, which
+                // are for the log and not for clients.
+                tracing::warn!(%reason, "database unavailable");
+                Self::dependency(DATABASE, "the database is unreachable or busy")
+            }
             StoreError::Conflict(constraint) => {
                 // The database's message names a constraint, which means nothing to a
                 // client; a concurrent write of the same record is the cause.
