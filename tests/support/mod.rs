@@ -274,6 +274,15 @@ impl Process {
     }
 }
 
+impl Drop for Process {
+    /// Kills a process still running, so a failed test leaves none behind.
+    fn drop(&mut self) {
+        if self.is_running() {
+            self.kill();
+        }
+    }
+}
+
 fn launch(
     service: &str,
     args: &[String],
