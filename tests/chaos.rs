@@ -406,7 +406,7 @@ struct Platform {
     log: Vec<Logged>,
     cursor: i64,
     writer: Arc<WriterSetup>,
-    /// NPOs whose registration answered 201.
+    /// Ids of the NPOs whose registration returned 201.
     accepted: Vec<String>,
 }
 
@@ -908,7 +908,7 @@ impl Platform {
         )
     }
 
-    /// The database becomes unreachable: a write answers 503 with Retry-After and names
+    /// Cuts the database off: a write gets 503 with Retry-After naming
     /// the database, then succeeds once it is back, in the same process.
     async fn database_unreachable(&mut self) {
         eprintln!("degraded: database unreachable");
@@ -988,8 +988,8 @@ impl Platform {
         assert_eq!(counts.lost, 0, "events written after the outage were lost");
     }
 
-    /// The registry is down: a write of the aggregation service that checks a
-    /// territory in it answers 503 naming the registry, and writes nothing.
+    /// Stops the registry: a write of the aggregation service that checks a territory
+    /// in it gets 503 naming the registry, and writes nothing.
     async fn peer_down(&mut self) {
         eprintln!("degraded: registry down");
         let index = self.instance_of("registry");
@@ -1112,7 +1112,7 @@ impl Platform {
         );
     }
 
-    /// Every NPO whose registration answered 201 has its registration in the log.
+    /// Checks that every NPO whose registration returned 201 has its event in the log.
     async fn check_accepted_were_logged(&mut self) {
         self.log_end().await;
         let registered: HashSet<&str> = self
@@ -1550,7 +1550,7 @@ impl Workload {
     }
 }
 
-/// One writer: 15 % imports, 25 % changes of an NPO it registered, the rest single
+/// Runs one writer: 15 % imports, 25 % changes of an NPO it registered, the rest single
 /// registrations, each retried with the same Idempotency-Key through failures.
 async fn write(setup: Arc<WriterSetup>, stop: Arc<AtomicBool>, index: u64) -> WriterReport {
     let mut report = WriterReport::default();

@@ -191,7 +191,7 @@ pub struct NpoFigures {
     pub by_sphere: Vec<SphereCount>,
 }
 
-/// What the NPO figures count of one NPO.
+/// Facts of one NPO that the NPO figures count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NpoFacts {
     pub status: String,

@@ -68,7 +68,7 @@ pub fn records_in(
 
 /// Reads what the NPO figures count of every NPO registered in `year` (every NPO
 /// without a year), merged ones left out. It reads the records' columns and tags
-/// and never decodes their data, which holds each NPO's whole card.
+/// and never decodes their data, which contains each NPO's whole card.
 pub fn npo_facts(conn: &mut AnyConnection, year: Option<i32>) -> Result<Vec<NpoFacts>, StoreError> {
     let kind = Kind::Npo.code();
     let mut query = records::table
