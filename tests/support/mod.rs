@@ -176,6 +176,8 @@ pub struct Log {
     pub lines: VecDeque<String>,
     pub consumers: Vec<String>,
     pub errors: Vec<String>,
+    /// Address from the `listening` line, once the server has bound it.
+    pub listen: Option<String>,
 }
 
 impl Log {
@@ -193,6 +195,11 @@ impl Log {
             && !self.consumers.iter().any(|c| c == consumer)
         {
             self.consumers.push(consumer.to_owned());
+        }
+        if entry["message"] == "listening"
+            && let Some(listen) = entry["listen"].as_str()
+        {
+            self.listen = Some(listen.to_owned());
         }
         if entry["level"] == "ERROR" && self.errors.len() < ERROR_LINES {
             self.errors.push(line.clone());
