@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use utoipa::openapi::OpenApi;
 
+use crate::access::{self, AccessRules};
 use crate::auth::{Caller, Verifier};
 use crate::bus::{self, EventBus, InProcessBus};
 use crate::db::{Database, MigrationSet, redact};
@@ -41,6 +42,8 @@ pub struct ServiceDef {
     /// Background loops of the service, such as a job runner. Each one returns when
     /// the token is cancelled.
     pub background: fn(&ServiceContext, CancellationToken) -> Vec<BackgroundTask>,
+    /// Who may call each route of the service's document; see [`crate::access`].
+    pub access: &'static [crate::access::Rule],
     /// Services this one calls over REST. Each must run in the same process or have
     /// its address in `LIAISON_SERVICE_URL_<NAME>`.
     pub peers: &'static [&'static str],
@@ -277,6 +280,12 @@ pub async fn start(
         .iter()
         .map(|s| (s.name, service_document(s)))
         .collect();
+    let access = web::Data::new(AccessRules::build(
+        services
+            .iter()
+            .zip(&per_service)
+            .map(|(service, (name, document))| (*name, service.access, document)),
+    )?);
     let body_limit = settings.body_limit;
     let app_services: Vec<ServiceDef> = services.to_vec();
     let app_contexts = contexts.clone();
@@ -287,9 +296,11 @@ pub async fn start(
 
     let server = HttpServer::new(move || {
         let mut app = App::new()
+            .wrap(from_fn(access::enforce))
             .wrap(from_fn(platform::reject_control_characters))
             .wrap(from_fn(telemetry::request_span))
             .app_data(verifier.clone())
+            .app_data(access.clone())
             .app_data(BodyLimit(body_limit))
             .app_data(
                 web::QueryConfig::default()

@@ -3,6 +3,7 @@
 //! PostgreSQL and SQLite. It also covers the transactional outbox and inbox, the event
 //! bus, health, metrics, pagination, preconditions, idempotency and OpenAPI serving.
 
+pub mod access;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -33,6 +33,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     on_start: check_settings,
     consumers: readmodel::consumers,
     background: |_, _| Vec::new(),
+    access: routes::access::ACCESS,
     peers: &[registry::REGISTRY],
     optional_peers: &["needs", "joint-actions", "recommendations"],
 };

@@ -30,6 +30,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     on_start: |_| Ok(()),
     consumers: |_| Vec::new(),
     background: |_, _| Vec::new(),
+    access: routes::access::ACCESS,
     peers: &[registry::REGISTRY],
     optional_peers: &[],
 };

@@ -35,6 +35,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
             stop,
         ))]
     },
+    access: routes::access::ACCESS,
     peers: &[registry::REGISTRY],
     optional_peers: &[],
 };

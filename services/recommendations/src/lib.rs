@@ -38,6 +38,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     on_start: log_deadlines,
     consumers: handover::consumers,
     background: |_, _| Vec::new(),
+    access: routes::access::ACCESS,
     peers: &[registry::REGISTRY],
     optional_peers: &[competence::AGGREGATION],
 };

@@ -35,6 +35,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
     on_start,
     consumers: |_| Vec::new(),
     background: |context, stop| vec![Box::pin(ingest::jobs::run_pending(context.clone(), stop))],
+    access: routes::access::ACCESS,
     peers: &[],
     optional_peers: &[],
 };

@@ -1,5 +1,6 @@
 //! HTTP handlers: extract, authorise, call the store, respond.
 
+pub mod access;
 pub mod actions;
 pub mod groups;
 pub mod monitoring;

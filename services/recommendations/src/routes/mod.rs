@@ -1,5 +1,6 @@
 //! HTTP handlers: extract, authorise, call the store, respond.
 
+pub mod access;
 pub mod calls;
 pub mod competence;
 pub mod exchanges;

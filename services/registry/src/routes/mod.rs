@@ -1,5 +1,6 @@
 //! HTTP handlers: extract, authorise, call the store, respond.
 
+pub mod access;
 pub mod campaigns;
 pub mod catalogues;
 pub mod imports;

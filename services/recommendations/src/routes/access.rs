@@ -1,0 +1,83 @@
+//! Who may call each route of the recommendations service, by role. The handlers narrow it
+//! further to the records of the caller's own body or organisation.
+
+use service_kit::Role;
+use service_kit::access::Rule;
+
+/// One rule per operation of the service's OpenAPI document.
+pub const ACCESS: &[Rule] = &[
+    Rule::roles("GET", "/v1/consultations", &[Role::Ministry, Role::Officer]),
+    Rule::roles("POST", "/v1/consultations", &[Role::Officer]),
+    Rule::signed_in("GET", "/v1/expert-groups"),
+    Rule::roles("POST", "/v1/expert-groups", &[Role::Officer]),
+    Rule::roles(
+        "GET",
+        "/v1/expert-groups/{id}",
+        &[Role::Ministry, Role::Officer],
+    ),
+    Rule::signed_in("GET", "/v1/experts"),
+    Rule::roles("POST", "/v1/experts", &[Role::Officer]),
+    Rule::roles("GET", "/v1/experts/{id}", &[Role::Ministry, Role::Officer]),
+    Rule::roles(
+        "GET",
+        "/v1/officer-requests",
+        &[Role::Ministry, Role::Officer],
+    ),
+    Rule::roles("POST", "/v1/officer-requests", &[Role::Officer]),
+    Rule::roles(
+        "GET",
+        "/v1/officer-requests/{id}",
+        &[Role::Ministry, Role::Officer],
+    ),
+    Rule::roles("POST", "/v1/officer-requests/{id}/answer", &[Role::Officer]),
+    Rule::signed_in("GET", "/v1/reception-requests"),
+    Rule::signed_in("POST", "/v1/reception-requests"),
+    Rule::signed_in("GET", "/v1/reception-requests/{id}"),
+    Rule::roles(
+        "POST",
+        "/v1/reception-requests/{id}/appointment",
+        &[Role::Officer],
+    ),
+    Rule::signed_in("GET", "/v1/recommendation-requests"),
+    Rule::roles("POST", "/v1/recommendation-requests", &[Role::Officer]),
+    Rule::signed_in("GET", "/v1/recommendation-requests/{id}"),
+    Rule::roles(
+        "POST",
+        "/v1/recommendation-requests/{id}/close",
+        &[Role::Officer],
+    ),
+    Rule::signed_in("GET", "/v1/recommendations"),
+    Rule::signed_in("POST", "/v1/recommendations"),
+    Rule::roles(
+        "GET",
+        "/v1/recommendations/overdue-by-body",
+        &[Role::Ministry, Role::Officer],
+    ),
+    Rule::signed_in("GET", "/v1/recommendations/{id}"),
+    Rule::roles(
+        "POST",
+        "/v1/recommendations/{id}/clarification-requests",
+        &[Role::Officer],
+    ),
+    Rule::roles(
+        "POST",
+        "/v1/recommendations/{id}/clarifications/{number}/answer",
+        &[Role::Npo],
+    ),
+    Rule::roles("POST", "/v1/recommendations/{id}/close", &[Role::Officer]),
+    Rule::roles(
+        "POST",
+        "/v1/recommendations/{id}/decision",
+        &[Role::Officer],
+    ),
+    Rule::roles(
+        "POST",
+        "/v1/recommendations/{id}/feedback",
+        &[Role::Officer],
+    ),
+    Rule::roles(
+        "POST",
+        "/v1/recommendations/{id}/forwarding",
+        &[Role::Officer],
+    ),
+];
