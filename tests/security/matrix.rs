@@ -1,0 +1,306 @@
+//! The authorization matrix: every operation of every service's OpenAPI document, asked
+//! by each of the seven callers, against the tables in `tests/security/access/`.
+//!
+//! A cell is `ok` when the caller is let through, or the status the caller must get:
+//! `401`, `403` or `404` (a record of another body or organisation may be answered as
+//! if it did not exist). A read let through must answer 2xx; a write let through may
+//! still be refused by its own checks (409, 422, 428), but never with 401, 403, 404 or
+//! 5xx. Callers refused on a route are asked first, so a write that succeeds for an
+//! allowed caller cannot hide a refusal behind a changed state.
+//!
+//! Lists, exports and event logs must be filtered as single reads are: the id of a
+//! private record never appears in a read answered to a caller its own route refuses.
+//!
+//! `LIAISON_ACCESS_RECORD=1` rewrites the tables with what the platform answered, for
+//! review with `git diff` after a deliberate change.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::fixtures::{Body, Fixtures};
+use crate::platform::{Platform, Reply, Who, read};
+
+const SERVICES: &[&str] = &[
+    "registry",
+    "needs",
+    "joint-actions",
+    "recommendations",
+    "aggregation",
+];
+
+/// Routes of the platform itself, which every service's document lists; they are
+/// walked once, with the first service.
+const PLATFORM_ROUTES: &[&str] = &["/healthz", "/readyz", "/metrics", "/v1/events/{service}"];
+
+/// What one caller must get from one route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Allowed,
+    Refused(u16),
+}
+
+impl Expect {
+    fn parse(cell: &str) -> Option<Self> {
+        match cell {
+            "ok" => Some(Self::Allowed),
+            "401" | "403" | "404" => cell.parse().ok().map(Self::Refused),
+            _ => None,
+        }
+    }
+
+    /// What a table records for an answer of `status` to `method`.
+    fn observed(status: StatusCode) -> String {
+        match status.as_u16() {
+            code @ (401 | 403 | 404) => code.to_string(),
+            _ => "ok".into(),
+        }
+    }
+
+    fn admits(self, method: &Method, status: StatusCode) -> bool {
+        match self {
+            Self::Refused(code) => status.as_u16() == code,
+            Self::Allowed if *method == Method::GET => status.is_success(),
+            Self::Allowed => {
+                !status.is_server_error() && !matches!(status.as_u16(), 401 | 403 | 404 | 405)
+            }
+        }
+    }
+}
+
+/// One row of a table: a route and what each caller gets from it.
+#[derive(Debug, Clone)]
+struct Row {
+    method: Method,
+    route: String,
+    expect: BTreeMap<usize, Expect>,
+}
+
+fn table_path(service: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/security/access")
+        .join(format!("{service}.txt"))
+}
+
+/// Reads a table: `METHOD ROUTE` then one cell per caller, in the order of `Who::ALL`.
+fn load_table(service: &str) -> Vec<Row> {
+    let path = table_path(service);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut rows = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let place = format!("{}:{}", path.display(), number + 1);
+        assert_eq!(
+            fields.len(),
+            2 + Who::ALL.len(),
+            "{place}: expected METHOD ROUTE and {} cells",
+            Who::ALL.len()
+        );
+        let method = Method::from_bytes(fields[0].as_bytes())
+            .unwrap_or_else(|_| panic!("{place}: bad method {}", fields[0]));
+        let expect = fields[2..]
+            .iter()
+            .enumerate()
+            .map(|(column, cell)| {
+                let expect = Expect::parse(cell)
+                    .unwrap_or_else(|| panic!("{place}: cell {cell:?} is not ok, 401, 403 or 404"));
+                (column, expect)
+            })
+            .collect();
+        rows.push(Row {
+            method,
+            route: fields[1].to_owned(),
+            expect,
+        });
+    }
+    rows
+}
+
+fn write_table(service: &str, observed: &[(Method, String, Vec<String>)]) {
+    let mut text = format!(
+        "# Who may call each route of the {service} service. Cells: ok, or the status the\n\
+         # caller gets (401, 403, or 404 for a record of another body or organisation).\n\
+         # Records addressed by {{id}} and the like belong to body A and NPO X.\n"
+    );
+    let header: Vec<&str> = Who::ALL.iter().map(|who| who.column()).collect();
+    let _ = writeln!(text, "# {:<7}{:<64}{}", "method", "route", header.join(" "));
+    for (method, route, cells) in observed {
+        let cells: Vec<String> = cells
+            .iter()
+            .zip(&header)
+            .map(|(cell, column)| format!("{cell:<width$}", width = column.len()))
+            .collect();
+        let _ = writeln!(
+            text,
+            "{:<9}{:<64}{}",
+            method.as_str(),
+            route,
+            cells.join(" ").trim_end()
+        );
+    }
+    std::fs::write(table_path(service), text).expect("the table is written");
+}
+
+/// Operations of a service's document, in document order.
+fn operations(document: &Value) -> Vec<(Method, String)> {
+    let mut operations = Vec::new();
+    let paths = document["paths"].as_object().expect("the document has paths");
+    for (route, item) in paths {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                let method = Method::from_bytes(method.to_uppercase().as_bytes())
+                    .expect("a known method");
+                operations.push((method, route.clone()));
+            }
+        }
+    }
+    operations
+}
+
+async fn ask(platform: &Platform, fixtures: &Fixtures, who: Who, method: &Method, route: &str) -> Reply {
+    let path = fixtures.path(method, route);
+    let mut request = platform.request(who, method.clone(), &path);
+    if *method != Method::GET {
+        request = request.header("if-match", "*");
+        request = match fixtures.body(method, route) {
+            Some(Body::Json(body)) => request.json(&body),
+            Some(Body::Raw {
+                content_type,
+                bytes,
+            }) => request.header("content-type", content_type).body(bytes),
+            None => request,
+        };
+    }
+    read(request).await
+}
+
+#[tokio::test]
+async fn every_route_answers_each_caller_as_its_table_says() {
+    let platform = Platform::start(&[]).await;
+    let fixtures = Fixtures::create(&platform).await;
+    let record = std::env::var_os("LIAISON_ACCESS_RECORD").is_some();
+    let mut failures = Vec::new();
+    // Reads let through, kept for the leak check: caller, route, body.
+    let mut reads: Vec<(Who, String, String)> = Vec::new();
+    // What each caller got on each route, for the leak check.
+    let mut refused: Vec<(String, Who)> = Vec::new();
+    let mut requests = 0;
+
+    for (index, service) in SERVICES.iter().enumerate() {
+        let document = platform
+            .get(Who::Anonymous, &format!("/openapi/{service}.json"))
+            .await
+            .ok("the service's document is served");
+        let documented: Vec<(Method, String)> = operations(&document)
+            .into_iter()
+            .filter(|(_, route)| index == 0 || !PLATFORM_ROUTES.contains(&route.as_str()))
+            .collect();
+        let table = if record { Vec::new() } else { load_table(service) };
+        for (method, route) in &documented {
+            if !record && !table.iter().any(|r| r.method == *method && r.route == *route) {
+                failures.push(format!("{service}: {method} {route} has no row in its table"));
+            }
+        }
+        for row in &table {
+            if !documented.contains(&(row.method.clone(), row.route.clone())) {
+                failures.push(format!(
+                    "{service}: the row {} {} names no documented operation",
+                    row.method, row.route
+                ));
+            }
+        }
+
+        let mut observed = Vec::new();
+        for (method, route) in &documented {
+            let row = table
+                .iter()
+                .find(|r| r.method == *method && r.route == *route);
+            // Refused callers first, then the allowed ones.
+            let mut order: Vec<(usize, Option<Expect>)> = Who::ALL
+                .iter()
+                .enumerate()
+                .map(|(column, _)| (column, row.map(|r| r.expect[&column])))
+                .collect();
+            order.sort_by_key(|(_, expect)| matches!(expect, Some(Expect::Allowed)));
+            let mut cells = vec![String::new(); Who::ALL.len()];
+            for (column, expect) in order {
+                let who = Who::ALL[column];
+                let reply = ask(&platform, &fixtures, who, method, route).await;
+                requests += 1;
+                cells[column] = Expect::observed(reply.status);
+                if reply.status.is_server_error() {
+                    failures.push(format!(
+                        "{method} {route} as {}: {} {}",
+                        who.column(),
+                        reply.status,
+                        reply.text
+                    ));
+                    continue;
+                }
+                if let Some(expect) = expect
+                    && !expect.admits(method, reply.status)
+                {
+                    failures.push(format!(
+                        "{method} {route} as {}: expected {expect:?}, got {} {}",
+                        who.column(),
+                        reply.status,
+                        truncate(&reply.text)
+                    ));
+                }
+                if *method == Method::GET {
+                    if reply.status.is_success() {
+                        reads.push((who, route.clone(), reply.text));
+                    } else {
+                        refused.push((route.clone(), who));
+                    }
+                }
+            }
+            observed.push((method.clone(), route.clone(), cells));
+        }
+        if record {
+            write_table(service, &observed);
+        }
+    }
+
+    // The id of a private record never reaches a caller that its own route refuses.
+    let mut leaks = 0;
+    for (id, route) in fixtures.private_records() {
+        for (who, read_route, text) in &reads {
+            let refused_here = refused.iter().any(|(r, w)| r == route && w == who);
+            if refused_here && text.contains(&id) {
+                leaks += 1;
+                failures.push(format!(
+                    "GET {read_route} shows {} the record {id}, which GET {route} refuses them",
+                    who.column()
+                ));
+            }
+        }
+    }
+
+    eprintln!(
+        "authorization matrix: {requests} requests, {} private records checked in {} reads, {leaks} leaks",
+        fixtures.private_records().len(),
+        reads.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} differences from the access tables:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn truncate(text: &str) -> &str {
+    match text.char_indices().nth(300) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
