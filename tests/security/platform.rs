@@ -118,13 +118,30 @@ impl Platform {
         let tokens = HashMap::from([
             (
                 Who::OfficerA,
-                mint(&["--role", "officer", "--body", BODY_A, "--subject", "officer-a"]),
+                mint(&[
+                    "--role",
+                    "officer",
+                    "--body",
+                    BODY_A,
+                    "--subject",
+                    "officer-a",
+                ]),
             ),
             (
                 Who::OfficerB,
-                mint(&["--role", "officer", "--body", BODY_B, "--subject", "officer-b"]),
+                mint(&[
+                    "--role",
+                    "officer",
+                    "--body",
+                    BODY_B,
+                    "--subject",
+                    "officer-b",
+                ]),
             ),
-            (Who::Ministry, mint(&["--role", "ministry", "--subject", "analyst"])),
+            (
+                Who::Ministry,
+                mint(&["--role", "ministry", "--subject", "analyst"]),
+            ),
             (
                 Who::Integrator,
                 mint(&["--role", "integrator", "--subject", "egov-loader"]),
