@@ -112,7 +112,8 @@ impl Platform {
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
         );
-        let process = Process::spawn_all(&env);
+        // The first token creates the development key. A server started before it would
+        // create the key too, and one of the two fails with "File exists".
         let mint = |args: &[&str]| mint_token(data.path(), true, args);
         let tokens = HashMap::from([
             (
@@ -154,6 +155,7 @@ impl Platform {
                 mint(&["--role", "npo", "--bin", &bin_y(), "--subject", "npo-y"]),
             ),
         ]);
+        let process = Process::spawn_all(&env);
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
