@@ -5,4 +5,5 @@
 mod support;
 
 mod fixtures;
+mod matrix;
 mod platform;

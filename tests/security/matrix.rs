@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::fixtures::{Body, Fixtures};
+use crate::fixtures::Fixtures;
 use crate::platform::{Platform, Reply, Who, read};
 
 const SERVICES: &[&str] = &[
@@ -152,12 +152,14 @@ fn write_table(service: &str, observed: &[(Method, String, Vec<String>)]) {
 /// Operations of a service's document, in document order.
 fn operations(document: &Value) -> Vec<(Method, String)> {
     let mut operations = Vec::new();
-    let paths = document["paths"].as_object().expect("the document has paths");
+    let paths = document["paths"]
+        .as_object()
+        .expect("the document has paths");
     for (route, item) in paths {
         for method in ["get", "post", "put", "patch", "delete"] {
             if item.get(method).is_some() {
-                let method = Method::from_bytes(method.to_uppercase().as_bytes())
-                    .expect("a known method");
+                let method =
+                    Method::from_bytes(method.to_uppercase().as_bytes()).expect("a known method");
                 operations.push((method, route.clone()));
             }
         }
@@ -165,19 +167,20 @@ fn operations(document: &Value) -> Vec<(Method, String)> {
     operations
 }
 
-async fn ask(platform: &Platform, fixtures: &Fixtures, who: Who, method: &Method, route: &str) -> Reply {
+async fn ask(
+    platform: &Platform,
+    fixtures: &Fixtures,
+    who: Who,
+    method: &Method,
+    route: &str,
+) -> Reply {
     let path = fixtures.path(method, route);
     let mut request = platform.request(who, method.clone(), &path);
     if *method != Method::GET {
         request = request.header("if-match", "*");
-        request = match fixtures.body(method, route) {
-            Some(Body::Json(body)) => request.json(&body),
-            Some(Body::Raw {
-                content_type,
-                bytes,
-            }) => request.header("content-type", content_type).body(bytes),
-            None => request,
-        };
+        if let Some(body) = fixtures.body(method, route) {
+            request = body.attach(request);
+        }
     }
     read(request).await
 }
@@ -203,10 +206,20 @@ async fn every_route_answers_each_caller_as_its_table_says() {
             .into_iter()
             .filter(|(_, route)| index == 0 || !PLATFORM_ROUTES.contains(&route.as_str()))
             .collect();
-        let table = if record { Vec::new() } else { load_table(service) };
+        let table = if record {
+            Vec::new()
+        } else {
+            load_table(service)
+        };
         for (method, route) in &documented {
-            if !record && !table.iter().any(|r| r.method == *method && r.route == *route) {
-                failures.push(format!("{service}: {method} {route} has no row in its table"));
+            if !record
+                && !table
+                    .iter()
+                    .any(|r| r.method == *method && r.route == *route)
+            {
+                failures.push(format!(
+                    "{service}: {method} {route} has no row in its table"
+                ));
             }
         }
         for row in &table {
@@ -267,6 +280,32 @@ async fn every_route_answers_each_caller_as_its_table_says() {
         }
         if record {
             write_table(service, &observed);
+        }
+
+        // A method a route does not document has no rule, and no handler is reached.
+        let routes: std::collections::BTreeSet<&String> =
+            documented.iter().map(|(_, route)| route).collect();
+        for route in routes {
+            for method in [
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ] {
+                if documented.contains(&(method.clone(), route.clone())) {
+                    continue;
+                }
+                let path = fixtures.path(&Method::GET, route);
+                let reply = read(platform.request(Who::Ministry, method.clone(), &path)).await;
+                requests += 1;
+                if reply.status != StatusCode::METHOD_NOT_ALLOWED {
+                    failures.push(format!(
+                        "{method} {route}, which is not documented, answered {} instead of 405",
+                        reply.status
+                    ));
+                }
+            }
         }
     }
 

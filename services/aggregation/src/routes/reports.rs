@@ -140,24 +140,22 @@ fn late(report: &Report, today: NaiveDate) -> bool {
     }
 }
 
-/// Fails with 403 unless the caller may read the reports of `body`.
-fn may_read(caller: &Caller, body: &str) -> Result<(), ApiError> {
+/// Fails unless the caller may read `report`: 403 for roles that read no reports, and
+/// 404 for the officer of another body, to whom another body's report does not exist.
+fn may_read(caller: &Caller, report: &Report) -> Result<(), ApiError> {
     caller.require(&[Role::Officer, Role::Ministry])?;
-    if caller.role == Role::Officer && caller.body() != Some(body) {
-        return Err(ApiError::Forbidden(
-            "officers read only their own body's annual reports".into(),
-        ));
+    if caller.role == Role::Officer && caller.body() != Some(report.government_body.as_str()) {
+        return Err(ApiError::NotFound(format!("annual report {}", report.id)));
     }
     Ok(())
 }
 
-/// Fails with 403 unless the caller is the officer of `body`.
-fn may_write(caller: &Caller, body: &str) -> Result<(), ApiError> {
+/// Fails unless the caller is the officer of the body of `report`: 403 for other roles,
+/// 404 for the officer of another body.
+fn may_write(caller: &Caller, report: &Report) -> Result<(), ApiError> {
     caller.require(&[Role::Officer])?;
-    if caller.body() != Some(body) {
-        return Err(ApiError::Forbidden(
-            "only the officer of the body prepares and submits its annual report".into(),
-        ));
+    if caller.body() != Some(report.government_body.as_str()) {
+        return Err(ApiError::NotFound(format!("annual report {}", report.id)));
     }
     Ok(())
 }
@@ -191,7 +189,7 @@ fn open_for_change(
     what: &str,
 ) -> Result<Report, ApiError> {
     let report = find_report(conn, id)?;
-    may_write(caller, &report.government_body)?;
+    may_write(caller, &report)?;
     check_current_officer(conn, caller, &report.government_body)?;
     if_match.check(&etag(report.version))?;
     if !report.status.is_open() {
@@ -475,7 +473,7 @@ pub async fn get_report(
         .db
         .run(move |conn| {
             let report = find_report(conn, &id)?;
-            may_read(&caller, &report.government_body)?;
+            may_read(&caller, &report)?;
             view(conn, report, today)
         })
         .await?;
@@ -702,7 +700,7 @@ pub async fn list_versions(
         .db
         .run(move |conn| {
             let report = find_report(conn, &id)?;
-            may_read(&caller, &report.government_body)?;
+            may_read(&caller, &report)?;
             Ok::<_, ApiError>(
                 store::versions_of(conn, &id)?
                     .into_iter()
@@ -745,7 +743,7 @@ pub async fn get_version(
         .db
         .run(move |conn| {
             let report = find_report(conn, &id)?;
-            may_read(&caller, &report.government_body)?;
+            may_read(&caller, &report)?;
             let v = store::version(conn, &id, number)?.ok_or_else(|| {
                 ApiError::NotFound(format!("version {number} of annual report {id}"))
             })?;
@@ -787,7 +785,7 @@ pub async fn export_report(
         .db
         .run(move |conn| {
             let report = find_report(conn, &id)?;
-            may_read(&caller, &report.government_body)?;
+            may_read(&caller, &report)?;
             let content = match number {
                 Some(number) => {
                     let v = store::version(conn, &id, number)?.ok_or_else(|| {

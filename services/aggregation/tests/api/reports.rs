@@ -403,7 +403,7 @@ backend_tests! {
         assert_eq!(saved["content"]["narrative"]["summary"], "Год работы");
         assert_eq!(saved["version"], 2);
         problem(stale, StatusCode::PRECONDITION_FAILED).await;
-        problem(other, StatusCode::FORBIDDEN).await;
+        problem(other, StatusCode::NOT_FOUND).await;
         assert_eq!(pointers(&problem(too_long, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/narrative/needs"]);
         problem(unknown, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -477,7 +477,8 @@ backend_tests! {
         let ministry_list = json_body(get(&app, &format!("{PATH}?year={}&status=draft", past_year()), Some(&app.ministry())).await, StatusCode::OK).await;
         let bad_status = get(&app, &format!("{PATH}?status=lost"), Some(&app.ministry())).await;
 
-        problem(by_other, StatusCode::FORBIDDEN).await;
+        // Another body's report does not exist for its officer.
+        problem(by_other, StatusCode::NOT_FOUND).await;
         problem(by_npo, StatusCode::FORBIDDEN).await;
         problem(anonymous, StatusCode::UNAUTHORIZED).await;
         problem(other_list, StatusCode::FORBIDDEN).await;

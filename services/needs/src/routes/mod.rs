@@ -69,8 +69,9 @@ pub(crate) fn existing(conn: &mut AnyConnection, id: &str) -> Result<AssessmentR
     stored::find(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("needs assessment {id}")))
 }
 
-/// Loads an assessment that the calling officer's body carries out, for a change. Any
-/// other caller gets 403, whose message names the body the record belongs to.
+/// Loads an assessment that the calling officer's body carries out, for a change. The
+/// officer of another body gets 403 for a published assessment, which everyone reads,
+/// and 404 for an unpublished one, whose existence is not theirs to learn.
 pub(crate) fn owned(
     conn: &mut AnyConnection,
     id: &str,
@@ -79,6 +80,9 @@ pub(crate) fn owned(
     let body = caller.officer_body()?;
     let record = existing(conn, id)?;
     if record.government_body != body {
+        if record.status != AssessmentStatus::Published {
+            return Err(ApiError::NotFound(format!("needs assessment {id}")));
+        }
         return Err(ApiError::Forbidden(format!(
             "needs assessment {id} belongs to {}; only its officer changes it",
             record.government_body

@@ -69,7 +69,7 @@ backend_tests! {
         }
         let invalid = problem(invalid, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(sorted_pointers(&invalid), vec!["/form", "/participant_categories/1", "/responsible_staff"]);
-        problem(other_body, StatusCode::FORBIDDEN).await;
+        problem(other_body, StatusCode::NOT_FOUND).await;
         let listed = get_json(&app, &path, Some(&app.officer(BODY))).await;
         assert_eq!(listed["items"], json!([]));
     }

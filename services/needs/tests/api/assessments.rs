@@ -252,7 +252,8 @@ backend_tests! {
         let anonymous = app.client.patch(app.url(&format!("/v1/needs-assessments/{id}")))
             .header("If-Match", etag.as_str()).json(&change).send().await.unwrap();
 
-        problem(other_officer, StatusCode::FORBIDDEN).await;
+        // An unpublished assessment of another body does not exist for its officer.
+        problem(other_officer, StatusCode::NOT_FOUND).await;
         problem(ministry, StatusCode::FORBIDDEN).await;
         problem(anonymous, StatusCode::UNAUTHORIZED).await;
         let after = get_json(&app, &format!("/v1/needs-assessments/{id}"), Some(&app.officer(BODY))).await;

@@ -66,7 +66,7 @@ backend_tests! {
 
         problem(missing, StatusCode::PRECONDITION_REQUIRED).await;
         problem(stale, StatusCode::PRECONDITION_FAILED).await;
-        problem(other_body, StatusCode::FORBIDDEN).await;
+        problem(other_body, StatusCode::NOT_FOUND).await;
         let after = get_json(&app, &format!("/v1/needs-assessments/{id}"), Some(&app.officer(BODY))).await;
         assert_eq!(after["status"], "draft");
     }
