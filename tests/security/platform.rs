@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use service_kit::auth::DevelopmentKey;
 
 use crate::support::{Process, mint_token, unique_bin};
 
@@ -112,18 +113,38 @@ impl Platform {
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
         );
+        // The key exists before the process and the token commands start, because
+        // each of them creates it when it is missing and the second one would fail.
+        DevelopmentKey::load_or_create(data.path()).expect("the development key is created");
         let process = Process::spawn_all(&env);
         let mint = |args: &[&str]| mint_token(data.path(), true, args);
         let tokens = HashMap::from([
             (
                 Who::OfficerA,
-                mint(&["--role", "officer", "--body", BODY_A, "--subject", "officer-a"]),
+                mint(&[
+                    "--role",
+                    "officer",
+                    "--body",
+                    BODY_A,
+                    "--subject",
+                    "officer-a",
+                ]),
             ),
             (
                 Who::OfficerB,
-                mint(&["--role", "officer", "--body", BODY_B, "--subject", "officer-b"]),
+                mint(&[
+                    "--role",
+                    "officer",
+                    "--body",
+                    BODY_B,
+                    "--subject",
+                    "officer-b",
+                ]),
             ),
-            (Who::Ministry, mint(&["--role", "ministry", "--subject", "analyst"])),
+            (
+                Who::Ministry,
+                mint(&["--role", "ministry", "--subject", "analyst"]),
+            ),
             (
                 Who::Integrator,
                 mint(&["--role", "integrator", "--subject", "egov-loader"]),
@@ -137,8 +158,11 @@ impl Platform {
                 mint(&["--role", "npo", "--bin", &bin_y(), "--subject", "npo-y"]),
             ),
         ]);
+        // Idle connections close before the server's 5-second keep-alive ends them, so
+        // no request goes out on a connection that the server is closing.
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("an HTTP client");
         let mut platform = Self {
@@ -181,6 +205,12 @@ impl Platform {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Returns the development key the platform trusts, from its data folder, for tests
+    /// that craft their own tokens.
+    pub fn development_key(&self) -> DevelopmentKey {
+        DevelopmentKey::load_or_create(self._data.path()).expect("the development key is readable")
     }
 
     /// Returns the bearer token of `who`; none for the anonymous caller.

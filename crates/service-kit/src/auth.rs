@@ -40,6 +40,10 @@ pub const ALLOWED_ALGORITHMS: &[Algorithm] = &[
 /// Tokens longer than this are rejected before any parsing.
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
+/// Seconds of clock difference tolerated between the token issuer and this server, for
+/// `exp`, `nbf` and `iat`.
+const LEEWAY_SECS: u64 = 30;
+
 /// Key id of the development key in the data folder.
 pub const DEVELOPMENT_KID: &str = "dev";
 
@@ -372,7 +376,7 @@ impl Verifier {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             let reason = match e.kind() {
@@ -391,6 +395,14 @@ impl Verifier {
             };
             unauthorized(reason)
         })?;
+        // RFC 7519 leaves `iat` unchecked. An issue time in the future means that the
+        // issuer's clock is wrong or that the issuer did not make the token, which
+        // could then outlive the lifetime the issuer meant to give it.
+        if data.claims.iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS {
+            return Err(unauthorized(
+                "the token's issue time (iat) is in the future",
+            ));
+        }
         Caller::from_claims(data.claims)
     }
 
@@ -642,6 +654,18 @@ impl DevelopmentKey {
         header.kid = Some(DEVELOPMENT_KID.into());
         let key = EncodingKey::from_ed_pem(self.private_pem.as_bytes())?;
         Ok(jsonwebtoken::encode(&header, claims, &key)?)
+    }
+
+    /// Signs arbitrary header and payload bytes with this key (EdDSA), whatever they
+    /// contain, as tests of malformed headers and claims need. Both parts are encoded
+    /// as unpadded base64url.
+    pub fn sign_raw(&self, header: &[u8], payload: &[u8]) -> anyhow::Result<String> {
+        use base64::Engine;
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let message = format!("{}.{}", encode(header), encode(payload));
+        let key = EncodingKey::from_ed_pem(self.private_pem.as_bytes())?;
+        let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, Algorithm::EdDSA)?;
+        Ok(format!("{message}.{signature}"))
     }
 }
 

@@ -4,6 +4,8 @@
 //! SQLite runs use the in-process bus; PostgreSQL runs use RabbitMQ, so every
 //! behaviour is checked on both databases and events go through the real broker.
 
+pub mod tokens;
+
 use std::time::Duration;
 
 use common_models::event::EventEnvelope;
