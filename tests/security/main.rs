@@ -7,4 +7,5 @@ mod support;
 // Each test module uses a different part of the harness.
 #[allow(dead_code)]
 mod platform;
+mod ratelimit;
 mod tokens;

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use common_models::Bin;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
@@ -500,7 +500,8 @@ fn key_from_pem(pem: &[u8], path: &Path) -> anyhow::Result<VerificationKey> {
     )
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+/// Reads the token of an `Authorization: Bearer` header; `None` without the header.
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -519,14 +520,25 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The caller of a request whose token a middleware has verified already, such as the
+/// rate limit, kept in the request's extensions so it is verified once.
+#[derive(Debug, Clone)]
+pub(crate) struct Verified(pub(crate) Caller);
+
 async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
-    let Some(token) = bearer_token(&req)? else {
-        return Ok(None);
+    let verified = req.extensions().get::<Verified>().map(|v| v.0.clone());
+    let caller = match verified {
+        Some(caller) => caller,
+        None => {
+            let Some(token) = bearer_token(&req)? else {
+                return Ok(None);
+            };
+            let verifier = req.app_data::<web::Data<Verifier>>().ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("no token verifier configured"))
+            })?;
+            verifier.verify(&token).await?
+        }
     };
-    let verifier = req
-        .app_data::<web::Data<Verifier>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no token verifier configured")))?;
-    let caller = verifier.verify(&token).await?;
     tracing::Span::current().record("actor", caller.subject.as_str());
     if let Some(body) = caller.body() {
         tracing::Span::current().record("body.id", body);

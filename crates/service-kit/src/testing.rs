@@ -147,6 +147,9 @@ impl TestApp {
                 "LIAISON_BATCH_LIMIT" => Some("1048576".into()),
                 "LIAISON_BATCH_JOB_THRESHOLD" => Some("8192".into()),
                 "LIAISON_DEVELOPMENT_TOKENS" => Some("1".into()),
+                // Tests send requests faster than people do; a test of the rate limit
+                // sets it in `extra`.
+                "LIAISON_RATE_LIMIT" => Some("0".into()),
                 _ => None,
             }
         })
