@@ -4,6 +4,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod limits;
+mod openapi;
 // Each test module uses a different part of the harness.
 #[allow(dead_code)]
 mod platform;
