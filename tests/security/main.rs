@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod hostile;
 mod limits;
 mod openapi;
 // Each test module uses a different part of the harness.
