@@ -33,6 +33,9 @@ Settings come from environment variables, among them:
                          [default: sqlite://<LIAISON_DATA_DIR>/{service}.db]
   LIAISON_BROKER_URL     `memory` for in-process events, or an amqp:// URL [default: memory]
   LIAISON_LOG_FORMAT     `pretty` or `json` [default: pretty]
+  LIAISON_RATE_LIMIT     sustained requests per second per caller; 0 turns the limit
+                         off [default: 50]
+  LIAISON_RATE_BURST     requests a caller may send at once above that rate [default: 200]
   RUST_LOG               log filter [default: info]";
 
 #[derive(Debug, Parser)]

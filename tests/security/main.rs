@@ -5,5 +5,10 @@
 mod support;
 
 mod fixtures;
+mod hostile;
+mod limits;
 mod matrix;
+mod openapi;
 mod platform;
+mod ratelimit;
+mod tokens;

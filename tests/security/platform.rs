@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use service_kit::auth::DevelopmentKey;
 
 use crate::support::{Process, mint_token, unique_bin};
 
@@ -68,7 +69,6 @@ pub fn bin_y() -> String {
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: Option<String>,
-    pub etag: Option<String>,
     /// The JSON body, or `Value::Null` for any other body.
     pub body: Value,
     pub text: String,
@@ -106,14 +106,19 @@ impl Platform {
             ("LIAISON_DATA_DIR".into(), folder),
             ("LIAISON_LISTEN".into(), "127.0.0.1:0".into()),
             ("LIAISON_LOG_FORMAT".into(), "json".into()),
+            // The suite sends requests faster than people do; a test of the rate limit
+            // sets it in `extra`.
+            ("LIAISON_RATE_LIMIT".into(), "0".into()),
         ];
         env.extend(
             extra
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
         );
-        // The first token creates the development key. A server started before it would
-        // create the key too, and one of the two fails with "File exists".
+        // The key exists before the process and the token commands start, because
+        // each of them creates it when it is missing and the second one would fail.
+        DevelopmentKey::load_or_create(data.path()).expect("the development key is created");
+        let process = Process::spawn_all(&env);
         let mint = |args: &[&str]| mint_token(data.path(), true, args);
         let tokens = HashMap::from([
             (
@@ -155,9 +160,11 @@ impl Platform {
                 mint(&["--role", "npo", "--bin", &bin_y(), "--subject", "npo-y"]),
             ),
         ]);
-        let process = Process::spawn_all(&env);
+        // Idle connections close before the server's 5-second keep-alive ends them, so
+        // no request goes out on a connection that the server is closing.
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("an HTTP client");
         let mut platform = Self {
@@ -200,6 +207,12 @@ impl Platform {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Returns the development key the platform trusts, from its data folder, for tests
+    /// that craft their own tokens.
+    pub fn development_key(&self) -> DevelopmentKey {
+        DevelopmentKey::load_or_create(self._data.path()).expect("the development key is readable")
     }
 
     /// Returns the bearer token of `who`; none for the anonymous caller.
@@ -249,7 +262,6 @@ pub async fn read(request: reqwest::RequestBuilder) -> Reply {
             .map(str::to_owned)
     };
     let content_type = header("content-type");
-    let etag = header("etag");
     let status = response.status();
     let bytes = response.bytes().await.expect("the body is read");
     let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -257,7 +269,6 @@ pub async fn read(request: reqwest::RequestBuilder) -> Reply {
     Reply {
         status,
         content_type,
-        etag,
         body,
         text,
     }

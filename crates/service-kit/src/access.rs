@@ -216,7 +216,7 @@ async fn check(req: &ServiceRequest) -> Result<(), ApiError> {
         .await?
         .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
     caller.require(roles)?;
-    req.extensions_mut().insert(caller);
+    req.extensions_mut().insert(auth::Verified(caller));
     Ok(())
 }
 

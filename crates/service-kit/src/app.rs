@@ -287,6 +287,7 @@ pub async fn start(
             .map(|(service, (name, document))| (*name, service.access, document)),
     )?);
     let body_limit = settings.body_limit;
+    let rate_limit = crate::ratelimit::RateLimit::from_settings(&settings);
     let app_services: Vec<ServiceDef> = services.to_vec();
     let app_contexts = contexts.clone();
     let databases = platform::Databases {
@@ -297,6 +298,7 @@ pub async fn start(
     let server = HttpServer::new(move || {
         let mut app = App::new()
             .wrap(from_fn(access::enforce))
+            .wrap(rate_limit.clone())
             .wrap(from_fn(platform::reject_control_characters))
             .wrap(from_fn(telemetry::request_span))
             .app_data(verifier.clone())

@@ -40,6 +40,10 @@ pub const ALLOWED_ALGORITHMS: &[Algorithm] = &[
 /// Tokens longer than this are rejected before any parsing.
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
+/// Seconds of clock difference tolerated between the token issuer and this server, for
+/// `exp`, `nbf` and `iat`.
+const LEEWAY_SECS: u64 = 30;
+
 /// Key id of the development key in the data folder.
 pub const DEVELOPMENT_KID: &str = "dev";
 
@@ -372,7 +376,7 @@ impl Verifier {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             let reason = match e.kind() {
@@ -391,6 +395,14 @@ impl Verifier {
             };
             unauthorized(reason)
         })?;
+        // RFC 7519 leaves `iat` unchecked. An issue time in the future means that the
+        // issuer's clock is wrong or that the issuer did not make the token, which
+        // could then outlive the lifetime the issuer meant to give it.
+        if data.claims.iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS {
+            return Err(unauthorized(
+                "the token's issue time (iat) is in the future",
+            ));
+        }
         Caller::from_claims(data.claims)
     }
 
@@ -488,7 +500,8 @@ fn key_from_pem(pem: &[u8], path: &Path) -> anyhow::Result<VerificationKey> {
     )
 }
 
-fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+/// Reads the token of an `Authorization: Bearer` header; `None` without the header.
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -507,19 +520,27 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The caller of a request whose token a middleware has verified already, such as the
+/// rate limit, kept in the request's extensions so it is verified once.
+#[derive(Debug, Clone)]
+pub(crate) struct Verified(pub(crate) Caller);
+
 /// Returns the caller the request's bearer token names, `None` without a token, and 401
-/// for an invalid one. A caller the access rules verified already is taken as it is.
+/// for an invalid one. A caller a middleware verified already is taken as it is.
 pub(crate) async fn authenticate(req: HttpRequest) -> Result<Option<Caller>, ApiError> {
-    if let Some(caller) = req.extensions().get::<Caller>() {
-        return Ok(Some(caller.clone()));
-    }
-    let Some(token) = bearer_token(&req)? else {
-        return Ok(None);
+    let verified = req.extensions().get::<Verified>().map(|v| v.0.clone());
+    let caller = match verified {
+        Some(caller) => caller,
+        None => {
+            let Some(token) = bearer_token(&req)? else {
+                return Ok(None);
+            };
+            let verifier = req.app_data::<web::Data<Verifier>>().ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("no token verifier configured"))
+            })?;
+            verifier.verify(&token).await?
+        }
     };
-    let verifier = req
-        .app_data::<web::Data<Verifier>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no token verifier configured")))?;
-    let caller = verifier.verify(&token).await?;
     tracing::Span::current().record("actor", caller.subject.as_str());
     if let Some(body) = caller.body() {
         tracing::Span::current().record("body.id", body);
@@ -647,6 +668,18 @@ impl DevelopmentKey {
         header.kid = Some(DEVELOPMENT_KID.into());
         let key = EncodingKey::from_ed_pem(self.private_pem.as_bytes())?;
         Ok(jsonwebtoken::encode(&header, claims, &key)?)
+    }
+
+    /// Signs arbitrary header and payload bytes with this key (EdDSA), whatever they
+    /// contain, as tests of malformed headers and claims need. Both parts are encoded
+    /// as unpadded base64url.
+    pub fn sign_raw(&self, header: &[u8], payload: &[u8]) -> anyhow::Result<String> {
+        use base64::Engine;
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let message = format!("{}.{}", encode(header), encode(payload));
+        let key = EncodingKey::from_ed_pem(self.private_pem.as_bytes())?;
+        let signature = jsonwebtoken::crypto::sign(message.as_bytes(), &key, Algorithm::EdDSA)?;
+        Ok(format!("{message}.{signature}"))
     }
 }
 

@@ -9,6 +9,19 @@ use serde::de::DeserializeOwned;
 
 use crate::problem::{ApiError, FieldError};
 
+/// Maximum characters of any string in a JSON body. The longest text field of the
+/// platform, the minutes of a meeting, takes 50,000; each field also checks a maximum
+/// of its own, which is usually lower.
+pub const MAX_STRING_CHARS: usize = 50_000;
+
+/// Maximum items of any array in a JSON body. The longest list field, the government
+/// bodies an information request is addressed to, takes 2,000.
+pub const MAX_ARRAY_ITEMS: usize = 2_000;
+
+/// Maximum characters of an object key in a JSON body. The platform's field names are
+/// far shorter, and the error that rejects an unknown key repeats the key.
+pub const MAX_KEY_CHARS: usize = 100;
+
 /// Maximum request body in bytes, set once for the whole application.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
@@ -71,6 +84,7 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if first.is_some_and(|b| *b != b'{') {
         return Err(syntax_error("/", "the body must be a JSON object".into()));
     }
+    check_sizes(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let mut pointer = pointer_of(error.path());
@@ -102,6 +116,101 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         )
     })?;
     Ok(value)
+}
+
+/// Fails with 422 at the first string, array or object key of `bytes` that exceeds
+/// `MAX_STRING_CHARS`, `MAX_ARRAY_ITEMS` or `MAX_KEY_CHARS`, whatever the input type,
+/// so that no field takes megabytes before its own check. Syntax errors pass, because
+/// the typed decoding reports them with the field they belong to.
+fn check_sizes(bytes: &[u8]) -> Result<(), ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, SizeCheck>(&mut deserializer) {
+        Ok(SizeCheck) => Ok(()),
+        Err(error) => {
+            let pointer = pointer_of(error.path());
+            let inner = error.into_inner();
+            if inner.is_data() {
+                Err(ApiError::field(pointer, strip_position(&inner.to_string())))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Any JSON value, read only to check the sizes of its strings, arrays and keys.
+struct SizeCheck;
+
+impl<'de> serde::Deserialize<'de> for SizeCheck {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SizeCheck)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SizeCheck {
+    type Value = Self;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self, E> {
+        // The byte length bounds the character count, so most strings skip the count.
+        if value.len() > MAX_STRING_CHARS {
+            let length = value.chars().count();
+            if length > MAX_STRING_CHARS {
+                return Err(E::custom(format!(
+                    "must be at most {MAX_STRING_CHARS} characters, found {length}"
+                )));
+            }
+        }
+        Ok(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        let mut items = 0;
+        while seq.next_element::<SizeCheck>()?.is_some() {
+            items += 1;
+            if items > MAX_ARRAY_ITEMS {
+                return Err(serde::de::Error::custom(format!(
+                    "must have at most {MAX_ARRAY_ITEMS} items"
+                )));
+            }
+        }
+        Ok(self)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key.chars().count() > MAX_KEY_CHARS {
+                return Err(serde::de::Error::custom(format!(
+                    "has a field name longer than {MAX_KEY_CHARS} characters"
+                )));
+            }
+            map.next_value::<SizeCheck>()?;
+        }
+        Ok(self)
+    }
 }
 
 fn syntax_error(pointer: &str, message: String) -> ApiError {
@@ -418,6 +527,59 @@ mod tests {
         assert!(check_json_media_type("application/merge-patch+json").is_ok());
         assert!(check_json_media_type("application/json; charset=latin1").is_err());
         assert!(check_json_media_type("text/plain").is_err());
+    }
+
+    #[test]
+    fn long_string_names_pointer() {
+        let long = "қ".repeat(MAX_STRING_CHARS + 1);
+        let body = format!(r#"{{"name": "x", "items": [], "nested": [{{"text": "{long}"}}]}}"#);
+
+        let error = decode_json::<serde_json::Value>(body.as_bytes()).unwrap_err();
+        let problem = error.problem();
+
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors[0].pointer, "/nested/0/text");
+        assert!(
+            problem.errors[0]
+                .message
+                .contains("at most 50000 characters")
+        );
+    }
+
+    #[test]
+    fn string_at_maximum_accepted() {
+        let body = format!(
+            r#"{{"name": "{}", "items": []}}"#,
+            "қ".repeat(MAX_STRING_CHARS)
+        );
+
+        assert!(decode_json::<Sample>(body.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn long_array_names_pointer() {
+        let items = vec!["1"; MAX_ARRAY_ITEMS + 1].join(",");
+        let body = format!(r#"{{"name": "x", "items": [{items}]}}"#);
+
+        let error = decode_json::<Sample>(body.as_bytes()).unwrap_err();
+
+        assert_eq!(error.problem().status, 422);
+        assert_eq!(error.problem().errors[0].pointer, "/items");
+    }
+
+    #[test]
+    fn long_key_rejected() {
+        let body = format!(r#"{{"name": "x", "items": [], "{}": 1}}"#, "k".repeat(5000));
+
+        let error = decode_json::<Sample>(body.as_bytes()).unwrap_err();
+        let problem = error.problem();
+
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.errors[0].pointer, "/");
+        assert!(
+            problem.errors[0].message.len() < 200,
+            "the key is not echoed"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod pagination;
 pub mod peer;
 pub mod platform;
 pub mod problem;
+pub mod ratelimit;
 pub mod schema;
 pub mod settings;
 pub mod telemetry;

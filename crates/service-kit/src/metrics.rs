@@ -16,6 +16,7 @@ struct Metrics {
     publish_failures: IntCounterVec,
     consumed: IntCounterVec,
     dead_lettered: IntCounterVec,
+    rate_limited: IntCounterVec,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -74,6 +75,13 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
             "Events moved to a dead-letter queue",
             &["consumer"],
         ),
+        rate_limited: counter(
+            &registry,
+            "http_requests_rate_limited_total",
+            "Requests rejected with 429 by the per-caller rate limit, by the caller's role, \
+             or `address` for callers without a valid token",
+            &["caller"],
+        ),
         latency,
         registry,
     }
@@ -113,6 +121,10 @@ pub(crate) fn consumed(consumer: &str, applied: bool) {
 
 pub(crate) fn dead_lettered(consumer: &str) {
     METRICS.dead_lettered.with_label_values(&[consumer]).inc();
+}
+
+pub(crate) fn rate_limited(caller: &str) {
+    METRICS.rate_limited.with_label_values(&[caller]).inc();
 }
 
 /// `GET /metrics` in the Prometheus text format.

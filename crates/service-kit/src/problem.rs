@@ -93,6 +93,12 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The caller sent more requests than the rate limit allows (429).
+    #[error(
+        "too many requests from this caller; retry after {retry_after_secs} s, and send \
+         requests at a steadier pace"
+    )]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
     /// The service could not reach something it needs for this request (503).
@@ -153,6 +159,7 @@ impl ApiError {
             Self::PreconditionRequired => "Precondition required",
             Self::PayloadTooLarge(_) => "Payload too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
+            Self::TooManyRequests { .. } => "Too many requests",
             Self::Unavailable(_) | Self::DependencyUnavailable { .. } => "Service unavailable",
             Self::Internal(_) => "Internal server error",
         }
@@ -174,6 +181,7 @@ impl ApiError {
             Self::PreconditionRequired => "precondition-required",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::TooManyRequests { .. } => "too-many-requests",
             Self::Unavailable(_) | Self::DependencyUnavailable { .. } => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -221,6 +229,7 @@ impl ResponseError for ApiError {
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::DependencyUnavailable { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -249,6 +258,9 @@ impl ResponseError for ApiError {
             Self::Unavailable(_) | Self::DependencyUnavailable { .. }
         ) {
             response.insert_header(("Retry-After", RETRY_AFTER_SECS.to_string()));
+        }
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
         response.json(self.problem())
     }

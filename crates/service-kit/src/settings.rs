@@ -8,6 +8,14 @@ use thiserror::Error;
 /// Environment variable prefix shared by every setting.
 pub const PREFIX: &str = "LIAISON_";
 
+/// Default of `LIAISON_RATE_LIMIT`: requests per second per caller. A person working in
+/// a browser sends a few requests a second, and the integration clients of the test
+/// suites stay below it.
+pub const DEFAULT_RATE_LIMIT: u32 = 50;
+/// Default of `LIAISON_RATE_BURST`: enough for a page that loads dozens of resources at
+/// once, or a script that starts with a quick series of reads.
+pub const DEFAULT_RATE_BURST: u32 = 200;
+
 /// Runtime settings of one process, whichever services it runs.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -44,6 +52,12 @@ pub struct Settings {
     pub batch_job_threshold: usize,
     /// Seconds a publish or a publisher confirm may take (`LIAISON_PUBLISH_TIMEOUT`).
     pub publish_timeout_secs: u64,
+    /// Sustained requests per second each caller may send; 0 turns the rate limit off
+    /// (`LIAISON_RATE_LIMIT`).
+    pub rate_limit: u32,
+    /// Requests a caller may send at once above the sustained rate
+    /// (`LIAISON_RATE_BURST`).
+    pub rate_burst: u32,
     /// Whether the services trust the development key in the data folder when no
     /// other keys are configured (`LIAISON_DEVELOPMENT_TOKENS`). The default is on for
     /// SQLite with the in-process bus and off otherwise.
@@ -117,6 +131,17 @@ impl Settings {
             1024 * 1024,
         )?;
         let publish_timeout_secs = parse_number(get("PUBLISH_TIMEOUT"), "PUBLISH_TIMEOUT", 5)?;
+        let rate_limit = match get("RATE_LIMIT") {
+            None => DEFAULT_RATE_LIMIT,
+            Some(raw) => raw.parse().map_err(|_| {
+                invalid(
+                    "RATE_LIMIT",
+                    &raw,
+                    "expected a whole number of requests per second, or 0 to turn the limit off",
+                )
+            })?,
+        };
+        let rate_burst = parse_number(get("RATE_BURST"), "RATE_BURST", DEFAULT_RATE_BURST)?;
         let broker_url = get("BROKER_URL").unwrap_or_else(|| "memory".into());
         let embedded = database_url.starts_with("sqlite:") && broker_url == "memory";
         let development_tokens = match get("DEVELOPMENT_TOKENS").as_deref() {
@@ -144,6 +169,8 @@ impl Settings {
             batch_limit,
             batch_job_threshold,
             publish_timeout_secs,
+            rate_limit,
+            rate_burst,
             development_tokens,
             database_url_overrides: Vec::new(),
             service_urls: Vec::new(),
@@ -264,6 +291,34 @@ mod tests {
             Settings::from_lookup(|name| (name == "LIAISON_BODY_LIMIT").then(|| "0".to_owned()));
 
         assert!(error.is_err());
+    }
+
+    #[test]
+    fn rate_limit_zero_turns_off() {
+        let lookup = |name: &str| match name {
+            "LIAISON_RATE_LIMIT" => Some("0".to_owned()),
+            "LIAISON_RATE_BURST" => Some("7".to_owned()),
+            _ => None,
+        };
+
+        let settings = Settings::from_lookup(lookup).unwrap();
+
+        assert_eq!(settings.rate_limit, 0);
+        assert_eq!(settings.rate_burst, 7);
+    }
+
+    #[test]
+    fn rate_settings_validated() {
+        let burst =
+            Settings::from_lookup(|name| (name == "LIAISON_RATE_BURST").then(|| "0".to_owned()));
+        let limit =
+            Settings::from_lookup(|name| (name == "LIAISON_RATE_LIMIT").then(|| "-1".to_owned()));
+        let defaults = Settings::from_lookup(|_| None).unwrap();
+
+        assert!(burst.is_err());
+        assert!(limit.is_err());
+        assert_eq!(defaults.rate_limit, DEFAULT_RATE_LIMIT);
+        assert_eq!(defaults.rate_burst, DEFAULT_RATE_BURST);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! SQLite runs use the in-process bus; PostgreSQL runs use RabbitMQ, so every
 //! behaviour is checked on both databases and events go through the real broker.
 
+pub mod tokens;
+
 use std::time::Duration;
 
 use common_models::event::EventEnvelope;
@@ -145,6 +147,9 @@ impl TestApp {
                 "LIAISON_BATCH_LIMIT" => Some("1048576".into()),
                 "LIAISON_BATCH_JOB_THRESHOLD" => Some("8192".into()),
                 "LIAISON_DEVELOPMENT_TOKENS" => Some("1".into()),
+                // Tests send requests faster than people do; a test of the rate limit
+                // sets it in `extra`.
+                "LIAISON_RATE_LIMIT" => Some("0".into()),
                 _ => None,
             }
         })

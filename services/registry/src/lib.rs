@@ -114,9 +114,10 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(catalogues::get_catalogue);
 }
 
-/// Fills the name collation keys of NPOs stored before they existed, and loads the
-/// bundled KATO classifier into an empty territory table.
+/// Checks `LIAISON_BATCH_ROWS`, fills the name collation keys of NPOs stored before
+/// they existed, and loads the bundled KATO classifier into an empty territory table.
 fn on_start(context: &ServiceContext) -> anyhow::Result<()> {
+    ingest::max_rows(&context.settings)?;
     let sorted = context.db.run_blocking(store::search::backfill_sort_keys)?;
     if sorted > 0 {
         tracing::info!(npos = sorted, "name collation keys filled");

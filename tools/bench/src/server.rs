@@ -44,7 +44,9 @@ impl ServerConfig {
             .env("LIAISON_BROKER_URL", "memory")
             .env("LIAISON_DEVELOPMENT_TOKENS", "true")
             .env("LIAISON_DATA_DIR", &self.data_dir)
-            .env("LIAISON_LOG_FORMAT", "json");
+            .env("LIAISON_LOG_FORMAT", "json")
+            // The benchmark measures the server, not the per-caller rate limit.
+            .env("LIAISON_RATE_LIMIT", "0");
         command
     }
 

@@ -291,7 +291,8 @@ pub struct PriorityQuery {
     pub risk_level: Option<String>,
     /// Government body whose assessments identified the priorities.
     pub government_body: Option<String>,
-    /// Items per page, 1 to 200 (default 50); not used by the exports.
+    /// Items per page, 1 to 200 (default 50); the exports check the bounds and return
+    /// every match.
     pub limit: Option<i64>,
     /// Cursor from the previous page; not used by the exports.
     pub cursor: Option<String>,
@@ -372,6 +373,13 @@ async fn ranked_form(
     query: &PriorityQuery,
 ) -> Result<Table, ApiError> {
     let filter = query.filter(&Viewer::of(caller.0.as_ref()))?;
+    // The exports return every match, but a page size out of bounds is still invalid,
+    // as on the list.
+    PageParams {
+        limit: query.limit,
+        cursor: None,
+    }
+    .limit()?;
     let items = needs
         .db
         .run(move |conn| {

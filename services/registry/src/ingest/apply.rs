@@ -102,6 +102,9 @@ pub struct Ingestion<'a> {
     /// Rows up to this line already have committed results, from an earlier run of
     /// the same job.
     pub resume_after: u64,
+    /// Maximum rows of the batch; the first pass stops at the next one, before any row
+    /// is applied.
+    pub max_rows: u64,
 }
 
 impl Ingestion<'_> {
@@ -175,6 +178,9 @@ impl Ingestion<'_> {
         let mut store_error = None;
         let read = rows::read(open()?, self.options.read_options(), |preamble, row| {
             total += 1;
+            if total > self.max_rows {
+                return Err(ReadError::TooManyRows(self.max_rows));
+            }
             if let Ok(prepared) = self.prepare(preamble, row, known) {
                 last_lines.insert(prepared.key, prepared.line);
             }

@@ -133,6 +133,7 @@ fn run(context: &ServiceContext, id: &str) {
         options: &options,
         events: &events,
         resume_after: u64::try_from(job.line_done).unwrap_or_default(),
+        max_rows: super::max_rows(&context.settings).unwrap_or(super::DEFAULT_MAX_ROWS),
     };
     let open = || -> std::io::Result<Box<dyn Read + Send>> {
         Ok(Box::new(Parts {

@@ -24,6 +24,23 @@ pub use decode::Encoding;
 pub use layout::Layout;
 pub use rows::{Format, ReadError, ReadOptions, RowError};
 
+/// Default of `LIAISON_BATCH_ROWS`, the maximum rows of one batch. A batch of the
+/// largest accepted size (`LIAISON_BATCH_LIMIT`, 256 MiB) with rows of about 500 bytes
+/// has this many, and the first pass keeps one key per row in memory.
+pub const DEFAULT_MAX_ROWS: u64 = 500_000;
+
+/// Returns the maximum rows of one batch from `LIAISON_BATCH_ROWS`.
+pub fn max_rows(settings: &service_kit::Settings) -> anyhow::Result<u64> {
+    match settings.option("BATCH_ROWS") {
+        None => Ok(DEFAULT_MAX_ROWS),
+        Some(raw) => raw.parse().ok().filter(|rows| *rows > 0).ok_or_else(|| {
+            anyhow::anyhow!(
+                "invalid setting LIAISON_BATCH_ROWS={raw:?}: expected a positive whole number"
+            )
+        }),
+    }
+}
+
 /// Everything that decides how a batch is read and applied.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Options {

@@ -101,6 +101,11 @@ pub enum ReadError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Stopped(String),
+    #[error(
+        "the batch has more than {0} rows; split it into batches of at most {0} rows \
+         (LIAISON_BATCH_ROWS)"
+    )]
+    TooManyRows(u64),
 }
 
 /// Reads every row of `input` and hands it to `each`, which may stop the reading with

@@ -323,6 +323,10 @@ pub async fn submit_import(
     }
     let body = body.freeze();
     let events = registry.events_for(Some(&caller));
+    // The start-up work rejects an invalid LIAISON_BATCH_ROWS, so the default is a
+    // fallback that a running server does not reach.
+    let max_rows =
+        crate::ingest::max_rows(&registry.settings).unwrap_or(crate::ingest::DEFAULT_MAX_ROWS);
     let dry_run = options.dry_run;
     let (reading, results) = registry
         .db
@@ -335,6 +339,7 @@ pub async fn submit_import(
                 options: &options,
                 events: &events,
                 resume_after: 0,
+                max_rows,
             };
             let reading = match ingestion.run(conn, &open, &mut sink) {
                 Ok(reading) => reading,

@@ -462,3 +462,63 @@ backend_tests! {
         assert_eq!(count_npos(&app).await, 0);
     }
 }
+
+/// Starts the registry on SQLite with batches limited to `max_rows` rows.
+async fn with_row_limit(max_rows: &str) -> TestApp {
+    TestApp::spawn_with(
+        crate::SERVICES,
+        service_kit::testing::TestBackend::Sqlite,
+        &[("LIAISON_BATCH_ROWS", max_rows)],
+    )
+    .await
+    .expect("SQLite runs always")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_over_row_limit_rejected() {
+    let app = with_row_limit("3").await;
+
+    let over = push(&app, "", "text/csv", csv_rows(4).into_bytes()).await;
+    let body = problem(over, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let at_limit = report(&app, "", "text/csv", csv_rows(3).into_bytes()).await;
+
+    assert_eq!(crate::pointers(&body), ["/"], "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("more than 3 rows")),
+        "{body}"
+    );
+    assert_eq!(at_limit["summary"]["rows"], 3, "{at_limit}");
+    assert_eq!(
+        count_npos(&app).await,
+        3,
+        "only the batch within the limit was applied"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_job_over_row_limit_fails() {
+    let app = with_row_limit("100").await;
+    let csv = csv_rows(300);
+    assert!(
+        csv.len() > app.settings.batch_job_threshold,
+        "the batch runs as a job"
+    );
+
+    let response = push(&app, "", "text/csv", csv.into_bytes()).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let job = wait_for_job(&app, &location).await;
+
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(
+        job["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("more than 100 rows")),
+        "{job}"
+    );
+    assert_eq!(count_npos(&app).await, 0, "no row of the batch was applied");
+    app.stop().await;
+}
