@@ -181,7 +181,9 @@ impl Fixtures {
     pub fn path(&self, method: &reqwest::Method, template: &str) -> String {
         let query = match template {
             "/v1/competence-map" => format!("?sphere=youth&territory={VILLAGE}"),
-            "/v1/collection-campaigns/window-check" => format!("?year={}", self.today.year()),
+            "/v1/collection-campaigns/window-check" => {
+                format!("?year={}&government_body={BODY_A}", self.today.year())
+            }
             "/v1/joint-plans/{id}/changes" => "?from=1&to=2".to_owned(),
             _ => String::new(),
         };

@@ -124,6 +124,21 @@ fn load_table(service: &str) -> Vec<Row> {
     rows
 }
 
+/// Returns the first of officer A, the ministry, the integrator and NPO X that the table
+/// of `service` lets through on `method route`, for tests that need a caller who gets
+/// past the access rules.
+pub fn allowed_caller(service: &str, method: &Method, route: &str) -> Option<Who> {
+    let row = load_table(service)
+        .into_iter()
+        .find(|row| row.method == *method && row.route == route)?;
+    [Who::OfficerA, Who::Ministry, Who::Integrator, Who::NpoX]
+        .into_iter()
+        .find(|who| {
+            let column = Who::ALL.iter().position(|w| w == who).unwrap_or_default();
+            row.expect.get(&column) == Some(&Expect::Allowed)
+        })
+}
+
 fn write_table(service: &str, observed: &[(Method, String, Vec<String>)]) {
     let mut text = format!(
         "# Who may call each route of the {service} service. Cells: ok, or the status the\n\
@@ -131,7 +146,18 @@ fn write_table(service: &str, observed: &[(Method, String, Vec<String>)]) {
          # Records addressed by {{id}} and the like belong to body A and NPO X.\n"
     );
     let header: Vec<&str> = Who::ALL.iter().map(|who| who.column()).collect();
-    let _ = writeln!(text, "# {:<7}{:<64}{}", "method", "route", header.join(" "));
+    let width = observed
+        .iter()
+        .map(|(_, route, _)| route.len() + 2)
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        text,
+        "# {:<7}{:<width$}{}",
+        "method",
+        "route",
+        header.join(" ")
+    );
     for (method, route, cells) in observed {
         let cells: Vec<String> = cells
             .iter()
@@ -140,7 +166,7 @@ fn write_table(service: &str, observed: &[(Method, String, Vec<String>)]) {
             .collect();
         let _ = writeln!(
             text,
-            "{:<9}{:<64}{}",
+            "{:<9}{:<width$}{}",
             method.as_str(),
             route,
             cells.join(" ").trim_end()
@@ -206,7 +232,8 @@ async fn every_route_answers_each_caller_as_its_table_says() {
             .into_iter()
             .filter(|(_, route)| index == 0 || !PLATFORM_ROUTES.contains(&route.as_str()))
             .collect();
-        let table = if record {
+        // A recording run still reads the old table, for the order of the callers.
+        let table = if record && !table_path(service).exists() {
             Vec::new()
         } else {
             load_table(service)
@@ -222,7 +249,7 @@ async fn every_route_answers_each_caller_as_its_table_says() {
                 ));
             }
         }
-        for row in &table {
+        for row in table.iter().filter(|_| !record) {
             if !documented.contains(&(row.method.clone(), row.route.clone())) {
                 failures.push(format!(
                     "{service}: the row {} {} names no documented operation",
@@ -244,10 +271,20 @@ async fn every_route_answers_each_caller_as_its_table_says() {
                 .collect();
             order.sort_by_key(|(_, expect)| matches!(expect, Some(Expect::Allowed)));
             let mut cells = vec![String::new(); Who::ALL.len()];
+            let mut deleted = false;
             for (column, expect) in order {
                 let who = Who::ALL[column];
-                let reply = ask(&platform, &fixtures, who, method, route).await;
+                let mut reply = ask(&platform, &fixtures, who, method, route).await;
                 requests += 1;
+                // What one allowed caller deleted is gone for the next one.
+                if *method == Method::DELETE
+                    && deleted
+                    && expect == Some(Expect::Allowed)
+                    && reply.status == StatusCode::NOT_FOUND
+                {
+                    reply.status = StatusCode::NO_CONTENT;
+                }
+                deleted |= *method == Method::DELETE && reply.status.is_success();
                 cells[column] = Expect::observed(reply.status);
                 if reply.status.is_server_error() {
                     failures.push(format!(
@@ -259,6 +296,7 @@ async fn every_route_answers_each_caller_as_its_table_says() {
                     continue;
                 }
                 if let Some(expect) = expect
+                    && !record
                     && !expect.admits(method, reply.status)
                 {
                     failures.push(format!(

@@ -5,36 +5,25 @@ use service_kit::Role;
 use service_kit::access::Rule;
 
 /// One rule per operation of the service's OpenAPI document.
+#[rustfmt::skip]
 pub const ACCESS: &[Rule] = &[
     Rule::public("GET", "/v1/catalogues"),
     Rule::public("GET", "/v1/catalogues/{name}"),
-    Rule::signed_in("GET", "/v1/collection-campaigns"),
-    Rule::roles(
-        "POST",
-        "/v1/collection-campaigns",
-        &[Role::Ministry, Role::Officer],
-    ),
-    Rule::signed_in("GET", "/v1/collection-campaigns/window-check"),
-    Rule::signed_in("GET", "/v1/collection-campaigns/{id}"),
-    Rule::roles(
-        "GET",
-        "/v1/npo-duplicates",
-        &[Role::Ministry, Role::Officer],
-    ),
+    Rule::roles("GET", "/v1/collection-campaigns", &[Role::Officer, Role::Ministry]),
+    Rule::roles("POST", "/v1/collection-campaigns", &[Role::Officer]),
+    Rule::roles("GET", "/v1/collection-campaigns/window-check", &[Role::Officer, Role::Ministry]),
+    Rule::roles("GET", "/v1/collection-campaigns/{id}", &[Role::Officer, Role::Ministry]),
+    Rule::roles("GET", "/v1/npo-duplicates", &[Role::Officer, Role::Ministry]),
     Rule::public("GET", "/v1/npo-facets"),
-    Rule::signed_in("POST", "/v1/npo-imports"),
-    Rule::signed_in("GET", "/v1/npo-imports/{id}"),
-    Rule::signed_in("GET", "/v1/npo-imports/{id}/rows"),
+    Rule::roles("POST", "/v1/npo-imports", &[Role::Integrator]),
+    Rule::roles("GET", "/v1/npo-imports/{id}", &[Role::Ministry, Role::Integrator]),
+    Rule::roles("GET", "/v1/npo-imports/{id}/rows", &[Role::Ministry, Role::Integrator]),
     Rule::roles("POST", "/v1/npo-merges", &[Role::Officer]),
     Rule::public("GET", "/v1/npos"),
     Rule::roles("POST", "/v1/npos", &[Role::Officer]),
     Rule::public("GET", "/v1/npos/{id}"),
     Rule::roles("PATCH", "/v1/npos/{id}", &[Role::Officer]),
-    Rule::roles(
-        "GET",
-        "/v1/npos/{id}/history",
-        &[Role::Ministry, Role::Officer],
-    ),
+    Rule::roles("GET", "/v1/npos/{id}/history", &[Role::Officer, Role::Ministry]),
     Rule::public("GET", "/v1/npos/{id}/projects"),
     Rule::roles("POST", "/v1/npos/{id}/projects", &[Role::Officer]),
     Rule::public("GET", "/v1/npos/{id}/projects/{project_id}"),
