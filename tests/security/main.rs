@@ -4,4 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod personal_data;
+// Each test module uses a different part of the harness.
+#[allow(dead_code)]
 mod platform;

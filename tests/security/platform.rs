@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::support::{Process, mint_token, unique_bin};
+use crate::support::{Process, Watch, mint_token, unique_bin};
 
 /// Government body of officer A, whose records the fixtures create.
 pub const BODY_A: &str = "security-body-a";
@@ -100,6 +100,12 @@ impl Platform {
     /// Starts the platform on a port the system picks, with `extra` settings, and
     /// mints a token for every caller but the anonymous one.
     pub async fn start(extra: &[(&str, &str)]) -> Self {
+        Self::start_watching(extra, &[]).await
+    }
+
+    /// Starts the platform as [`Platform::start`] does, and counts the log lines that
+    /// contain each of `needles` from the first line on.
+    pub async fn start_watching(extra: &[(&str, &str)], needles: &[&str]) -> Self {
         let data = tempfile::tempdir().expect("a temporary folder");
         let folder = data.path().display().to_string();
         let mut env: Vec<(String, String)> = vec![
@@ -112,18 +118,35 @@ impl Platform {
                 .iter()
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
         );
-        let process = Process::spawn_all(&env);
+        let process = Process::spawn_all_watching(&env, Watch::new(needles.iter().copied()));
         let mint = |args: &[&str]| mint_token(data.path(), true, args);
         let tokens = HashMap::from([
             (
                 Who::OfficerA,
-                mint(&["--role", "officer", "--body", BODY_A, "--subject", "officer-a"]),
+                mint(&[
+                    "--role",
+                    "officer",
+                    "--body",
+                    BODY_A,
+                    "--subject",
+                    "officer-a",
+                ]),
             ),
             (
                 Who::OfficerB,
-                mint(&["--role", "officer", "--body", BODY_B, "--subject", "officer-b"]),
+                mint(&[
+                    "--role",
+                    "officer",
+                    "--body",
+                    BODY_B,
+                    "--subject",
+                    "officer-b",
+                ]),
             ),
-            (Who::Ministry, mint(&["--role", "ministry", "--subject", "analyst"])),
+            (
+                Who::Ministry,
+                mint(&["--role", "ministry", "--subject", "analyst"]),
+            ),
             (
                 Who::Integrator,
                 mint(&["--role", "integrator", "--subject", "egov-loader"]),
@@ -181,6 +204,12 @@ impl Platform {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Mints one more token with the arguments of `liaison token`, such as a token with
+    /// a `--name`.
+    pub fn mint(&self, args: &[&str]) -> String {
+        mint_token(self._data.path(), true, args)
     }
 
     /// Returns the bearer token of `who`; none for the anonymous caller.
