@@ -221,7 +221,7 @@ impl Fixtures {
     fn placeholders(&self, method: &Method, template: &str) -> Option<Vec<&str>> {
         let get = *method == Method::GET;
         let values: Vec<&str> = match template {
-            "/v1/events/{service}" => vec!["registry"],
+            "/v1/events/{service}" | "/v1/audit/{service}" => vec!["registry"],
 
             "/v1/catalogues/{name}" => vec!["spheres"],
             "/v1/territories/{code}"

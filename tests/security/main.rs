@@ -9,6 +9,7 @@ mod hostile;
 mod limits;
 mod matrix;
 mod openapi;
+mod personal_data;
 mod platform;
 mod ratelimit;
 mod tokens;

@@ -34,7 +34,13 @@ const SERVICES: &[&str] = &[
 
 /// Routes of the platform itself, which every service's document lists; they are
 /// walked once, with the first service.
-const PLATFORM_ROUTES: &[&str] = &["/healthz", "/readyz", "/metrics", "/v1/events/{service}"];
+const PLATFORM_ROUTES: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/v1/events/{service}",
+    "/v1/audit/{service}",
+];
 
 /// What one caller must get from one route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use service_kit::auth::DevelopmentKey;
 
-use crate::support::{Process, mint_token, unique_bin};
+use crate::support::{Process, Watch, mint_token, unique_bin};
 
 /// Government body of officer A, whose records the fixtures create.
 pub const BODY_A: &str = "security-body-a";
@@ -69,6 +69,7 @@ pub fn bin_y() -> String {
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: Option<String>,
+    pub etag: Option<String>,
     /// The JSON body, or `Value::Null` for any other body.
     pub body: Value,
     pub text: String,
@@ -100,6 +101,12 @@ impl Platform {
     /// Starts the platform on a port the system picks, with `extra` settings, and
     /// mints a token for every caller but the anonymous one.
     pub async fn start(extra: &[(&str, &str)]) -> Self {
+        Self::start_watching(extra, &[]).await
+    }
+
+    /// Starts the platform as [`Platform::start`] does, and counts the log lines that
+    /// contain each of `needles` from the first line on.
+    pub async fn start_watching(extra: &[(&str, &str)], needles: &[&str]) -> Self {
         let data = tempfile::tempdir().expect("a temporary folder");
         let folder = data.path().display().to_string();
         let mut env: Vec<(String, String)> = vec![
@@ -118,7 +125,7 @@ impl Platform {
         // The key exists before the process and the token commands start, because
         // each of them creates it when it is missing and the second one would fail.
         DevelopmentKey::load_or_create(data.path()).expect("the development key is created");
-        let process = Process::spawn_all(&env);
+        let process = Process::spawn_all_watching(&env, Watch::new(needles.iter().copied()));
         let mint = |args: &[&str]| mint_token(data.path(), true, args);
         let tokens = HashMap::from([
             (
@@ -215,6 +222,12 @@ impl Platform {
         DevelopmentKey::load_or_create(self._data.path()).expect("the development key is readable")
     }
 
+    /// Mints one more token with the arguments of `liaison token`, such as a token with
+    /// a `--name`.
+    pub fn mint(&self, args: &[&str]) -> String {
+        mint_token(self._data.path(), true, args)
+    }
+
     /// Returns the bearer token of `who`; none for the anonymous caller.
     pub fn token(&self, who: Who) -> Option<&str> {
         self.tokens.get(&who).map(String::as_str)
@@ -262,6 +275,7 @@ pub async fn read(request: reqwest::RequestBuilder) -> Reply {
             .map(str::to_owned)
     };
     let content_type = header("content-type");
+    let etag = header("etag");
     let status = response.status();
     let bytes = response.bytes().await.expect("the body is read");
     let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -269,6 +283,7 @@ pub async fn read(request: reqwest::RequestBuilder) -> Reply {
     Reply {
         status,
         content_type,
+        etag,
         body,
         text,
     }

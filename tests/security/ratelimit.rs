@@ -35,6 +35,7 @@ async fn retry_after(platform: &Platform, who: Who) -> (Reply, Option<u64>) {
     let reply = Reply {
         status,
         content_type,
+        etag: None,
         body: serde_json::from_str(&text).unwrap_or_default(),
         text,
     };

@@ -178,10 +178,76 @@ pub struct Log {
     pub errors: Vec<String>,
     /// Address from the `listening` line, once the server has bound it.
     pub listen: Option<String>,
+    /// Counts of every line, kept or not, that contains a watched string.
+    pub watch: Watch,
+}
+
+/// Counts the log lines that contain each of a set of strings, as they stream by, so a
+/// test can show that a value never reached the log without keeping the whole log.
+#[derive(Debug, Default)]
+pub struct Watch {
+    needles: Vec<String>,
+    /// Number of lines that contained each needle, in the order of `needles`.
+    counts: Vec<usize>,
+    /// First line that contained each needle, for the failure message.
+    first_lines: Vec<Option<String>>,
+}
+
+impl Watch {
+    /// Watches for each of `needles`; empty strings are left out, because every line
+    /// contains them.
+    pub fn new<S: Into<String>>(needles: impl IntoIterator<Item = S>) -> Self {
+        let needles: Vec<String> = needles
+            .into_iter()
+            .map(Into::into)
+            .filter(|needle| !needle.is_empty())
+            .collect();
+        Self {
+            counts: vec![0; needles.len()],
+            first_lines: vec![None; needles.len()],
+            needles,
+        }
+    }
+
+    fn scan(&mut self, line: &str) {
+        for (index, needle) in self.needles.iter().enumerate() {
+            if line.contains(needle.as_str()) {
+                self.counts[index] += 1;
+                self.first_lines[index].get_or_insert_with(|| line.to_owned());
+            }
+        }
+    }
+
+    /// Returns the number of lines that contained `needle`; 0 for a string not watched.
+    pub fn count(&self, needle: &str) -> usize {
+        self.needles
+            .iter()
+            .position(|watched| watched == needle)
+            .map_or(0, |index| self.counts[index])
+    }
+
+    /// Returns each watched string that at least one line contained, with the number
+    /// of such lines and the first of them.
+    pub fn seen(&self) -> Vec<(&str, usize, &str)> {
+        self.needles
+            .iter()
+            .zip(&self.counts)
+            .zip(&self.first_lines)
+            .filter(|((_, count), _)| **count > 0)
+            .map(|((needle, count), first)| {
+                (
+                    needle.as_str(),
+                    *count,
+                    first.as_deref().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
 }
 
 impl Log {
     fn push(&mut self, line: String) {
+        self.watch.scan(&line);
         let entry: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
         let completed = entry["message"] == "request completed"
             && entry["http.status"]
@@ -219,11 +285,30 @@ impl Process {
 
     /// Starts `liaison serve all`, every service in one process.
     pub fn spawn_all(env: &[(String, String)]) -> Self {
-        Self::start("all", vec!["serve".into(), "all".into()], env.to_vec())
+        Self::spawn_all_watching(env, Watch::default())
+    }
+
+    /// Starts `liaison serve all` and counts its log lines that contain the strings of
+    /// `watch`, from the first line on.
+    pub fn spawn_all_watching(env: &[(String, String)], watch: Watch) -> Self {
+        let log = Log {
+            watch,
+            ..Log::default()
+        };
+        Self::start_with("all", vec!["serve".into(), "all".into()], env.to_vec(), log)
     }
 
     fn start(service: &'static str, args: Vec<String>, env: Vec<(String, String)>) -> Self {
-        let log = Arc::new(Mutex::new(Log::default()));
+        Self::start_with(service, args, env, Log::default())
+    }
+
+    fn start_with(
+        service: &'static str,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+        log: Log,
+    ) -> Self {
+        let log = Arc::new(Mutex::new(log));
         let child = launch(service, &args, &env, &log);
         Self {
             service,

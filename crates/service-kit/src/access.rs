@@ -75,10 +75,21 @@ pub const PLATFORM_RULES: &[Rule] = &[
     Rule::public("GET", "/docs"),
     Rule::public("GET", "/docs/{_:.*}"),
     Rule::roles("GET", "/v1/events/{service}", &[Role::Ministry]),
+    Rule::roles(
+        "GET",
+        "/v1/audit/{service}",
+        &[Role::Officer, Role::Ministry],
+    ),
 ];
 
 /// Operations of the platform's own document that every service document includes.
-const PLATFORM_DOCUMENTED: &[&str] = &["/healthz", "/readyz", "/metrics", "/v1/events/{service}"];
+const PLATFORM_DOCUMENTED: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/v1/events/{service}",
+    "/v1/audit/{service}",
+];
 
 /// The rules of every route a process serves, looked up by method and route.
 #[derive(Debug, Clone, Default)]
@@ -116,6 +127,18 @@ impl AccessRules {
         Ok(Self {
             rules: Arc::new(rules),
         })
+    }
+
+    /// Returns the methods `route` has rules for, in alphabetical order.
+    pub fn methods(&self, route: &str) -> Vec<String> {
+        let mut methods: Vec<String> = self
+            .rules
+            .keys()
+            .filter(|(_, path)| path == route)
+            .map(|(method, _)| method.clone())
+            .collect();
+        methods.sort();
+        methods
     }
 
     /// Returns who may call `method` on `route`, or `None` when the route has no rule.
@@ -204,10 +227,10 @@ async fn check(req: &ServiceRequest) -> Result<(), ApiError> {
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no access rules configured")))?;
     let Some(allow) = rules.find(req.method().as_str(), &route) else {
         tracing::debug!(http.route = %route, "no access rule for this method and route");
-        return Err(ApiError::MethodNotAllowed(format!(
-            "{} is not allowed on {route}",
-            req.method()
-        )));
+        return Err(ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            allowed: rules.methods(&route).join(", "),
+        });
     };
     let Allow::Roles(roles) = allow else {
         return Ok(());

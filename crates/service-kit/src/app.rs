@@ -315,7 +315,8 @@ pub async fn start(
             .service(platform::healthz)
             .service(platform::readyz)
             .service(platform::metrics)
-            .service(platform::event_log);
+            .service(platform::event_log)
+            .service(platform::audit_trail_route());
         for (service, context) in app_services.iter().zip(&app_contexts) {
             app = app.configure(|cfg| (service.configure)(cfg, context));
         }

@@ -15,8 +15,12 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
 
 /// Reads a JSON TEXT column, naming the column when the stored value is invalid.
 pub fn from_json<T: DeserializeOwned>(column: &str, raw: &str) -> Result<T, StoreError> {
-    serde_json::from_str(raw)
-        .map_err(|e| StoreError::Query(anyhow::anyhow!("stored {column} is not valid: {e}")))
+    serde_json::from_str(raw).map_err(|e| {
+        StoreError::Query(anyhow::anyhow!(
+            "stored {column} is not valid: {}",
+            crate::telemetry::describe_json_error(&e)
+        ))
+    })
 }
 
 /// Reads a stored catalogue code.

@@ -68,7 +68,7 @@ pub fn lookup(
         Some((stored_hash, ..)) if stored_hash != hash => Lookup::Mismatch,
         Some((_, status, response, location, etag)) => Lookup::Replay(StoredResponse {
             status: u16::try_from(status).unwrap_or(200),
-            body: serde_json::from_str(&response).map_err(|e| StoreError::Query(e.into()))?,
+            body: crate::columns::from_json("idempotent response", &response)?,
             location,
             etag,
         }),

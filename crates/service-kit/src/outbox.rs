@@ -49,8 +49,7 @@ impl OutboxRow {
             service: self.service.clone(),
             actor: self.actor.clone(),
             government_body: self.government_body.clone(),
-            payload: serde_json::from_str(&self.payload)
-                .map_err(|e| StoreError::Query(e.into()))?,
+            payload: crate::columns::from_json("event payload", &self.payload)?,
         })
     }
 }

@@ -174,8 +174,9 @@ impl Peer {
             ApiError::dependency(
                 self.name,
                 format!(
-                    "the {} service responded to {path} with a body of another shape: {e}",
-                    self.name
+                    "the {} service responded to {path} with a body of another shape: {}",
+                    self.name,
+                    telemetry::describe_json_error(&e)
                 ),
             )
         })

@@ -1,21 +1,26 @@
 //! Routes every process serves whatever services it runs: health, readiness,
-//! metrics and the services' event logs, plus the request guards and fallbacks.
+//! metrics, the services' event logs and audit trails, plus the request guards and
+//! fallbacks.
 
 use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, Resource, get, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::audit::{self, AuditEntry};
 use crate::auth::{Caller, Role};
 use crate::bus::EventBus;
 use crate::db::Database;
 use crate::extract::ValidQuery;
 use crate::outbox::{self, LoggedEvent};
+use crate::pagination::{Page, PageParams};
 use crate::problem::{ApiError, FieldError, Problem};
+use crate::validate::Errors;
 
 /// The databases of the services in this process, by service name, and the bus.
 #[derive(Debug, Clone)]
@@ -35,7 +40,7 @@ impl Databases {
 
 /// Routes every service document includes.
 #[derive(Debug, utoipa::OpenApi)]
-#[openapi(paths(healthz, readyz, metrics, event_log))]
+#[openapi(paths(healthz, readyz, metrics, event_log, audit_trail))]
 pub struct PlatformApi;
 
 /// Rejects a URL whose path or query encodes a control character such as `%00`: no
@@ -194,6 +199,188 @@ pub async fn event_log(
 
     let next_after = items.last().map_or(after, |e| e.seq);
     Ok(HttpResponse::Ok().json(EventLogPage { items, next_after }))
+}
+
+/// Maximum length, in characters, of a text filter of the audit trail.
+const MAX_AUDIT_FILTER: usize = 200;
+
+/// Filters and page of an audit trail read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only entries about this kind of record, such as `npo` or `joint_action`.
+    pub entity: Option<String>,
+    /// Only entries about the record with this id.
+    pub entity_id: Option<String>,
+    /// Only changes made by this token subject.
+    pub actor: Option<String>,
+    /// Only changes made for this government body. An officer may name only their own.
+    pub government_body: Option<String>,
+    /// Only entries recorded at or after this time, in RFC 3339 such as
+    /// `2026-04-15T00:00:00+05:00`.
+    pub from: Option<String>,
+    /// Only entries recorded before this time, in RFC 3339.
+    pub to: Option<String>,
+    /// Entries per page, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+    /// Opaque cursor from the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+impl AuditQuery {
+    /// Checks every parameter and returns the filter, the page size and the position
+    /// to continue after, or a 422 listing each invalid parameter.
+    fn parse(&self) -> Result<(audit::Filter, i64, Option<audit::Position>), ApiError> {
+        let mut errors = Errors::default();
+
+        let mut text = |name: &str, raw: &Option<String>| {
+            let value = raw.as_deref()?;
+            let pointer = format!("#/query/{name}");
+            if value.trim().is_empty() {
+                errors.add(pointer, "must not be empty");
+                None
+            } else if value.chars().count() > MAX_AUDIT_FILTER {
+                errors.add(
+                    pointer,
+                    format!("must be at most {MAX_AUDIT_FILTER} characters"),
+                );
+                None
+            } else {
+                Some(value.to_owned())
+            }
+        };
+        let entity = text("entity", &self.entity);
+        let entity_id = text("entity_id", &self.entity_id);
+        let actor = text("actor", &self.actor);
+        let government_body = text("government_body", &self.government_body);
+
+        let from = self
+            .from
+            .as_deref()
+            .and_then(|raw| errors.check("#/query/from", parse_instant(raw)));
+        let to = self
+            .to
+            .as_deref()
+            .and_then(|raw| errors.check("#/query/to", parse_instant(raw)));
+        if let (Some(from), Some(to)) = (from, to)
+            && to <= from
+        {
+            errors.add("#/query/to", "must be later than from");
+        }
+
+        let page = PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        };
+        let limit = page.limit().map_err(|e| add_problem(&mut errors, &e)).ok();
+        let after = match page.after() {
+            Ok(Some(text)) => audit::Position::decode(&text).or_else(|| {
+                errors.add("#/query/cursor", "is not a cursor returned by this API");
+                None
+            }),
+            Ok(None) => None,
+            Err(error) => {
+                add_problem(&mut errors, &error);
+                None
+            }
+        };
+        errors.into_result()?;
+
+        let filter = audit::Filter {
+            entity,
+            entity_id,
+            actor,
+            government_body,
+            from,
+            to,
+        };
+        Ok((
+            filter,
+            limit.unwrap_or(crate::pagination::DEFAULT_LIMIT),
+            after,
+        ))
+    }
+}
+
+/// Adds the invalid fields of a validation problem to `errors`.
+fn add_problem(errors: &mut Errors, error: &ApiError) {
+    for field in error.problem().errors {
+        errors.add(field.pointer, field.message);
+    }
+}
+
+/// Parses an RFC 3339 date and time, such as `2026-04-15T09:30:00+05:00`.
+fn parse_instant(raw: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(raw.trim())
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|e| {
+            format!("must be an RFC 3339 date and time such as 2026-04-15T09:30:00+05:00 ({e})")
+        })
+}
+
+/// Read a service's audit trail: who changed which fields of which record, and when.
+///
+/// Newest first: by the time of the change, then by entry id for the entries of one
+/// transaction. The ministry reads every entry. An officer reads only the entries
+/// recorded for their own government body, and a `government_body` filter naming
+/// another body gets 403. Every other role gets 403. Entries contain the names of the
+/// changed fields, never their values. The trail is read-only, so every method other
+/// than GET is rejected with 405.
+#[utoipa::path(
+    get, path = "/v1/audit/{service}", tag = "platform",
+    params(("service" = String, Path, description = "Service name, such as registry"), AuditQuery),
+    responses(
+        (status = 200, body = inline(Page<AuditEntry>)),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn audit_trail(
+    databases: web::Data<Databases>,
+    caller: Caller,
+    service: web::Path<String>,
+    query: ValidQuery<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let own_body = caller.reading_scope()?.map(str::to_owned);
+    if let Some(own) = &own_body
+        && query.government_body.as_ref().is_some_and(|b| b != own)
+    {
+        return Err(ApiError::Forbidden(
+            "officers read only the audit entries of their own government body".into(),
+        ));
+    }
+    let db = databases
+        .of(&service)
+        .ok_or_else(|| ApiError::NotFound(format!("audit trail of service '{service}'")))?
+        .clone();
+    let (mut filter, limit, after) = query.parse()?;
+    if own_body.is_some() {
+        filter.government_body = own_body;
+    }
+
+    let items = db
+        .run(move |conn| {
+            audit::list(conn, &filter, after.as_ref(), limit + 1).map_err(ApiError::from)
+        })
+        .await?;
+    let page = Page::from_overfetch(items, limit, |entry| audit::Position::of(entry).encode());
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Returns the resource of the audit trail route. GET reads the trail, and every other
+/// method is rejected with a 405 problem, because the trail cannot be changed through
+/// the API.
+pub fn audit_trail_route() -> Resource {
+    web::resource("/v1/audit/{service}")
+        .route(web::get().to(audit_trail))
+        .default_service(web::to(|req: HttpRequest| async move {
+            Err::<HttpResponse, _>(ApiError::MethodNotAllowed {
+                method: req.method().to_string(),
+                allowed: "GET".into(),
+            })
+        }))
 }
 
 #[cfg(test)]

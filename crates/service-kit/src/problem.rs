@@ -74,9 +74,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(String),
-    /// The route exists, but not for this method.
-    #[error("{0}")]
-    MethodNotAllowed(String),
+    /// The route exists but does not take this method (405); `allowed` lists the methods
+    /// it takes, as sent in the `Allow` header.
+    #[error("method {method} is not allowed on this route; use {allowed}")]
+    MethodNotAllowed { method: String, allowed: String },
     #[error("conflict: {0}")]
     Conflict(String),
     /// A state change that the record is not ready for (409), with each missing item.
@@ -153,7 +154,7 @@ impl ApiError {
             Self::Unauthorized(_) => "Unauthorized",
             Self::Forbidden(_) => "Forbidden",
             Self::NotFound(_) => "Not found",
-            Self::MethodNotAllowed(_) => "Method not allowed",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Conflict(_) | Self::NotReady { .. } => "Conflict",
             Self::PreconditionFailed => "Precondition failed",
             Self::PreconditionRequired => "Precondition required",
@@ -175,7 +176,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
-            Self::MethodNotAllowed(_) => "method-not-allowed",
+            Self::MethodNotAllowed { .. } => "method-not-allowed",
             Self::Conflict(_) | Self::NotReady { .. } => "conflict",
             Self::PreconditionFailed => "precondition-failed",
             Self::PreconditionRequired => "precondition-required",
@@ -223,7 +224,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) | Self::NotReady { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -252,6 +253,9 @@ impl ResponseError for ApiError {
         response.content_type(PROBLEM_JSON);
         if matches!(self, Self::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let Self::MethodNotAllowed { allowed, .. } = self {
+            response.insert_header(("Allow", allowed.as_str()));
         }
         if matches!(
             self,

@@ -39,6 +39,48 @@ pub fn init(format: LogFormat) {
     drop(result);
 }
 
+/// Describes a JSON decoding error for a log line, without the input that serde quotes.
+///
+/// serde's messages for a value of the wrong type or an unknown variant or field quote
+/// the input, as in `invalid type: string "…", expected a sequence`, and that input may
+/// be personal data. The description keeps the kind of error, what was expected and
+/// where. Messages of custom `Deserialize` implementations may quote anything, so only
+/// their location is kept. Syntax errors never quote the input and are kept whole.
+pub fn describe_json_error(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+
+    if !matches!(error.classify(), Category::Data) {
+        return error.to_string();
+    }
+    let message = error.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(text, _)| text);
+    let described =
+        if message.starts_with("missing field `") || message.starts_with("duplicate field `") {
+            // The field is one the type declares, not one the input made up.
+            message.to_owned()
+        } else if let Some((found, expected)) = message.split_once(", expected ") {
+            let kind = found
+                .split([':', '`'])
+                .next()
+                .unwrap_or_default()
+                .trim_end();
+            format!("{kind}, expected {expected}")
+        } else {
+            "a value does not match the expected type".to_owned()
+        };
+    if error.line() == 0 {
+        described
+    } else {
+        format!(
+            "{described} at line {} column {}",
+            error.line(),
+            error.column()
+        )
+    }
+}
+
 /// Returns the W3C `traceparent` of the request being handled, for the events it produces.
 pub fn current_traceparent() -> Option<String> {
     TRACEPARENT.try_with(Clone::clone).ok()
@@ -141,6 +183,55 @@ pub async fn request_span(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A type whose `Deserialize` quotes the input in its error, as custom ones may.
+    #[derive(Debug)]
+    struct Quoting;
+
+    impl<'de> serde::Deserialize<'de> for Quoting {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let text = String::deserialize(deserializer)?;
+            Err(serde::de::Error::custom(format!(
+                "'{text}' is not accepted"
+            )))
+        }
+    }
+
+    #[test]
+    fn json_errors_described_without_input() {
+        let name = r#""Аружан Құпиятова""#;
+        let wrong_type = serde_json::from_str::<Vec<String>>(name).unwrap_err();
+        let wrong_variant = serde_json::from_str::<crate::auth::Role>(name).unwrap_err();
+        let from_value =
+            serde_json::from_value::<Vec<String>>(serde_json::json!("Аружан Құпиятова"))
+                .unwrap_err();
+        let custom = serde_json::from_str::<Quoting>(name).unwrap_err();
+        let syntax = serde_json::from_str::<Vec<String>>(r#"["Аружан""#).unwrap_err();
+
+        for error in [&wrong_type, &wrong_variant, &from_value, &custom] {
+            assert!(error.to_string().contains("Аружан"), "{error}");
+            let described = describe_json_error(error);
+            assert!(!described.contains("Аружан"), "{described}");
+        }
+        assert_eq!(
+            describe_json_error(&wrong_type),
+            "invalid type, expected a sequence at line 1 column 33"
+        );
+        let variant = describe_json_error(&wrong_variant);
+        assert!(
+            variant.starts_with("unknown variant, expected one of `officer`"),
+            "{variant}"
+        );
+        assert_eq!(
+            describe_json_error(&from_value),
+            "invalid type, expected a sequence"
+        );
+        assert_eq!(
+            describe_json_error(&custom),
+            "a value does not match the expected type"
+        );
+        assert_eq!(describe_json_error(&syntax), syntax.to_string());
+    }
 
     #[test]
     fn traceparent_validation() {

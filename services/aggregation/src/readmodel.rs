@@ -281,9 +281,10 @@ pub fn consumers(_: &ServiceContext) -> Vec<Consumer> {
 fn payload<T: serde::de::DeserializeOwned>(event: &EventEnvelope) -> Result<T, StoreError> {
     serde_json::from_value(event.payload.clone()).map_err(|e| {
         StoreError::Query(anyhow::anyhow!(
-            "event {} of type {} has an unreadable payload: {e}",
+            "event {} of type {} has an unreadable payload: {}",
             event.id,
-            event.event_type
+            event.event_type,
+            service_kit::telemetry::describe_json_error(&e)
         ))
     })
 }

@@ -282,7 +282,12 @@ impl EventBus for RabbitBus {
                 match next {
                     Ok(delivery) => {
                         let event = serde_json::from_slice::<EventEnvelope>(&delivery.data)
-                            .map_err(|e| format!("body is not an event envelope: {e}"));
+                            .map_err(|e| {
+                                format!(
+                                    "body is not an event envelope: {}",
+                                    crate::telemetry::describe_json_error(&e)
+                                )
+                            });
                         let message = Delivery {
                             event,
                             acker: Acker::Rabbit(delivery.acker),

@@ -75,7 +75,7 @@ pub async fn create_body(
             )?;
             let card = store::find(conn, &id)?
                 .ok_or_else(|| ApiError::NotFound(format!("government body {id}")))?;
-            tracing::info!(body.id = %id, level = card.level.label(), "government body registered");
+            tracing::info!(body.id = %id, body.level = card.level.label(), "government body registered");
             let version = card.version;
             Created::new(
                 card,

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use common_models::event::EventEnvelope;
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
+use service_kit::audit::{self, Change};
 use service_kit::auth::{Caller, Role};
 use service_kit::inbox;
 use service_kit::problem::Problem;
@@ -106,6 +107,7 @@ pub async fn rebuild(
     // NOTE: an event logged after its service's log was read, and applied by the
     // consumer before this transaction begins, is erased with the rest and stays
     // missing until the next rebuild.
+    let actor = caller.subject.clone();
     let (applied, skipped, digest) = state
         .db
         .transaction(move |conn| {
@@ -134,6 +136,17 @@ pub async fn rebuild(
                 }
             }
             let digest = digest_of(conn)?;
+            audit::record(
+                conn,
+                Change {
+                    entity: "read_models",
+                    entity_id: CONSUMER,
+                    action: "rebuilt",
+                    actor: &actor,
+                    government_body: None,
+                    fields: &["records".to_owned()],
+                },
+            )?;
             Ok::<_, ApiError>((applied, skipped, digest))
         })
         .await?;

@@ -628,6 +628,23 @@ backend_tests! {
         assert_eq!(read_digest(&app).await, incremental);
     }
 
+    async fn audit_records_rebuild(app) {
+        rebuild(&app).await;
+
+        let page = json_body(
+            get(&app, "/v1/audit/aggregation?entity=read_models", Some(&app.ministry())).await,
+            StatusCode::OK,
+        )
+        .await;
+
+        let entries = page["items"].as_array().expect("a page of entries");
+        assert_eq!(entries.len(), 1, "{page}");
+        assert_eq!(entries[0]["action"], "rebuilt");
+        assert_eq!(entries[0]["actor"], "test-ministry");
+        assert_eq!(entries[0]["entity_id"], "aggregation.read-models");
+        assert!(entries[0]["government_body"].is_null());
+    }
+
     async fn second_rebuild_gives_same_digest(app) {
         let (_, _, incremental) = built_read_models(&app).await;
 

@@ -87,6 +87,26 @@ pub struct GroupFacts {
     pub members: Vec<Member>,
 }
 
+impl GroupFacts {
+    /// Returns the names of the fields that have a value, for the audit trail.
+    pub fn present_fields(&self) -> Vec<&'static str> {
+        let mut fields = vec!["name", "origin"];
+        if self.goal_match.is_some() {
+            fields.push("goal_match");
+        }
+        if self.format.is_some() {
+            fields.push("format");
+        }
+        if !self.spheres.is_empty() {
+            fields.push("spheres");
+        }
+        if !self.members.is_empty() {
+            fields.push("members");
+        }
+        fields
+    }
+}
+
 impl GroupInput {
     /// Parses the request, listing every invalid field.
     pub fn parse(&self) -> Result<GroupFacts, ApiError> {
@@ -460,6 +480,23 @@ pub struct ConsultativeFacts {
     pub sphere: Option<Sphere>,
     pub role: Option<String>,
     pub joined_on: Option<NaiveDate>,
+}
+
+impl ConsultativeFacts {
+    /// Returns the names of the fields that have a value, for the audit trail.
+    pub fn present_fields(&self) -> Vec<&'static str> {
+        let mut fields = vec!["name"];
+        if self.sphere.is_some() {
+            fields.push("sphere");
+        }
+        if self.role.is_some() {
+            fields.push("role");
+        }
+        if self.joined_on.is_some() {
+            fields.push("joined_on");
+        }
+        fields
+    }
 }
 
 impl ConsultativeInput {

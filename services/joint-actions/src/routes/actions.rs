@@ -370,6 +370,10 @@ fn move_to(
     if !actions::set_status(conn, current, target, evaluation, today, service_kit::now())? {
         return Err(ApiError::PreconditionFailed);
     }
+    let mut fields = vec!["status".to_owned()];
+    if evaluation.is_some() {
+        fields.push("evaluation".to_owned());
+    }
     audit::record(
         conn,
         Change {
@@ -378,7 +382,7 @@ fn move_to(
             action: target.code(),
             actor: &caller.subject,
             government_body: Some(&current.government_body),
-            fields: &["status".to_owned()],
+            fields: &fields,
         },
     )?;
     let moved = load(conn, &current.id)?;

@@ -19,6 +19,9 @@ use crate::domain::planning::{
 };
 use crate::store::planning;
 
+/// Entity name of consultative bodies in the audit trail.
+const CONSULTATIVE_ENTITY: &str = "consultative_body";
+
 fn load_group(conn: &mut AnyConnection, id: &str) -> Result<Group, ApiError> {
     planning::find_group(conn, id)?.ok_or_else(|| ApiError::NotFound(format!("working group {id}")))
 }
@@ -28,16 +31,40 @@ fn audit_group(
     caller: &Caller,
     group: &Group,
     action: &str,
+    fields: &[&str],
 ) -> Result<(), ApiError> {
+    record_change(
+        conn,
+        caller,
+        "working_group",
+        &group.id,
+        &group.government_body,
+        action,
+        fields,
+    )
+}
+
+/// Records a change of record `id` of kind `entity`, kept for `government_body`, in
+/// the audit trail.
+fn record_change(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    entity: &str,
+    id: &str,
+    government_body: &str,
+    action: &str,
+    fields: &[&str],
+) -> Result<(), ApiError> {
+    let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
     audit::record(
         conn,
         Change {
-            entity: "working_group",
-            entity_id: &group.id,
+            entity,
+            entity_id: id,
             action,
             actor: &caller.subject,
-            government_body: Some(&group.government_body),
-            fields: &[],
+            government_body: Some(government_body),
+            fields: &fields,
         },
     )?;
     Ok(())
@@ -87,7 +114,7 @@ pub async fn create_group(
                 service_kit::now(),
             )?;
             let group = load_group(conn, &id)?;
-            audit_group(conn, &caller, &group, "created")?;
+            audit_group(conn, &caller, &group, "created", &facts.present_fields())?;
             tracing::info!(group.id = %id, body.id = %government_body, "working group recorded");
             Created::new(group, format!("/v1/working-groups/{id}"), None)
         })
@@ -184,7 +211,7 @@ pub async fn add_report(
                 )));
             }
             planning::insert_report(conn, &group_id, &report, service_kit::now())?;
-            audit_group(conn, &caller, &group, "reported")?;
+            audit_group(conn, &caller, &group, "reported", &["reports"])?;
             tracing::info!(group.id = %group_id, report.id = %report.id, "working group report recorded");
             let location = format!("/v1/working-groups/{group_id}/reports/{}", report.id);
             Created::new(report, location, None)
@@ -234,7 +261,7 @@ pub async fn add_meeting(
                 )));
             }
             planning::insert_meeting(conn, &meeting, service_kit::now())?;
-            audit_group(conn, &caller, &group, "meeting_recorded")?;
+            audit_group(conn, &caller, &group, "meeting_recorded", &["meetings"])?;
             let payload = meeting.recorded_event(&group.government_body);
             outbox::enqueue(conn, &events.event(MEETING_RECORDED, payload)?)?;
             tracing::info!(group.id = %group_id, meeting.id = %meeting.id, "working group meeting recorded");
@@ -297,6 +324,15 @@ pub async fn create_consultative(
         .create(key, scope, body.raw.clone(), move |conn| {
             let id = Uuid::now_v7().to_string();
             planning::insert_consultative(conn, &id, &government_body, &facts, service_kit::now())?;
+            record_change(
+                conn,
+                &caller,
+                CONSULTATIVE_ENTITY,
+                &id,
+                &government_body,
+                "created",
+                &facts.present_fields(),
+            )?;
             let record = load_consultative(conn, &id)?;
             tracing::info!(consultative_body.id = %id, body.id = %government_body, "consultative body recorded");
             Created::new(record, format!("/v1/consultative-bodies/{id}"), None)
@@ -395,6 +431,15 @@ pub async fn add_progress(
                 common_models::time::today(),
             )?;
             planning::insert_progress(conn, &id, &note, service_kit::now())?;
+            record_change(
+                conn,
+                &caller,
+                CONSULTATIVE_ENTITY,
+                &id,
+                &record.government_body,
+                "progress_recorded",
+                &["progress"],
+            )?;
             tracing::info!(consultative_body.id = %id, "consultative body progress recorded");
             Created::new(note, format!("/v1/consultative-bodies/{id}"), None)
         })

@@ -204,6 +204,17 @@ pub async fn record_measurement(
                 &caller.subject,
                 now,
             )?;
+            audit::record(
+                conn,
+                Change {
+                    entity: ENTITY,
+                    entity_id: &action_id,
+                    action: "measurement_recorded",
+                    actor: &caller.subject,
+                    government_body: Some(&action.government_body),
+                    fields: &["measurements".to_owned()],
+                },
+            )?;
             let payload = MeasurementRecorded {
                 action_id: action_id.clone(),
                 government_body: action.government_body.clone(),

@@ -97,7 +97,11 @@ pub async fn create_plan(
                 rows: &rows,
             };
             planning::insert_plan(conn, &plan, &caller.subject, now)?;
-            record(conn, &caller, &government_body, &id, "created")?;
+            let mut fields = vec!["title", "rows"];
+            if working_group_id.is_some() {
+                fields.push("working_group_id");
+            }
+            record(conn, &caller, &government_body, &id, "created", &fields)?;
             let plan = load(conn, &id)?;
             tracing::info!(plan.id = %id, body.id = %government_body, "joint plan drafted");
             Created::new(
@@ -115,7 +119,9 @@ fn record(
     government_body: &str,
     id: &str,
     action: &str,
+    fields: &[&str],
 ) -> Result<(), ApiError> {
+    let fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
     audit::record(
         conn,
         Change {
@@ -124,7 +130,7 @@ fn record(
             action,
             actor: &caller.subject,
             government_body: Some(government_body),
-            fields: &["rows".to_owned()],
+            fields: &fields,
         },
     )?;
     Ok(())
@@ -250,7 +256,14 @@ pub async fn replace_rows(
             if !planning::update_plan(conn, &id, plan.revision, plan.status, number, now)? {
                 return Err(ApiError::PreconditionFailed);
             }
-            record(conn, &caller, &plan.government_body, &id, "rows_changed")?;
+            record(
+                conn,
+                &caller,
+                &plan.government_body,
+                &id,
+                "rows_changed",
+                &["rows"],
+            )?;
             tracing::info!(plan.id = %id, plan.version = number, "joint plan rows changed");
             load(conn, &id)
         })
@@ -319,7 +332,14 @@ pub async fn approve_plan(
             }
             let payload = plan.versioned_event(plan.version, &plan.rows, local_date(now));
             outbox::enqueue(conn, &events.event(PLAN_APPROVED, payload)?)?;
-            record(conn, &caller, &plan.government_body, &id, "approved")?;
+            record(
+                conn,
+                &caller,
+                &plan.government_body,
+                &id,
+                "approved",
+                &["status"],
+            )?;
             tracing::info!(plan.id = %id, "joint plan approved");
             load(conn, &id)
         })

@@ -2,6 +2,7 @@
 //! serving NPO lookups, on SQLite and on PostgreSQL.
 
 mod actions;
+mod audit;
 mod groups_plans;
 mod guards;
 mod lifecycle;

@@ -483,6 +483,7 @@ fn store_change(
     action: &str,
 ) -> Result<Recommendation, ApiError> {
     let status = next.status;
+    let fields = next.changed_fields(current);
     if !store::update(conn, current, next, service_kit::now())? {
         return Err(ApiError::PreconditionFailed);
     }
@@ -494,7 +495,7 @@ fn store_change(
             action,
             actor: &caller.subject,
             government_body: Some(&current.government_body),
-            fields: &["status".to_owned()],
+            fields: &fields,
         },
     )?;
     let updated = store::find(conn, &current.id)?

@@ -429,6 +429,31 @@ pub struct Next<'a> {
     pub decided_on: Option<NaiveDate>,
 }
 
+impl Next<'_> {
+    /// Returns the names of the fields of `current` that this state changes, for the
+    /// audit trail.
+    pub fn changed_fields(&self, current: &Recommendation) -> Vec<String> {
+        let changes = [
+            ("status", self.status != current.status),
+            ("reason", self.reason != current.reason.as_deref()),
+            ("handling", self.handling != current.handling),
+            ("decided_on", self.decided_on != current.decided_on),
+            ("feedback", self.feedback != current.feedback.as_deref()),
+            ("answered_on", self.answered_on != current.answered_on),
+            ("due_on", self.due_on != current.due_on),
+            (
+                "responsible",
+                self.responsible != current.responsible.as_ref(),
+            ),
+        ];
+        changes
+            .into_iter()
+            .filter(|(_, changed)| *changed)
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+}
+
 /// Stores the next state if the recommendation is still at its version; returns
 /// whether it was.
 pub fn update(

@@ -178,6 +178,33 @@ backend_tests! {
         assert_eq!(closed["answered_on"], today_in_kazakhstan().to_string());
     }
 
+    async fn audit_names_changed_fields(app) {
+        let (_, recommendation) = submitted_recommendation(&app).await;
+        let id = id_of(&recommendation);
+        json_body(decide(&app, &id, "included_in_plans", None).await, StatusCode::OK).await;
+        json_body(give_feedback(&app, &id, "Центр включён в план на 2027 год").await, StatusCode::OK).await;
+        json_body(close(&app, &id).await, StatusCode::OK).await;
+
+        let path = format!("/v1/audit/recommendations?entity=recommendation&entity_id={id}");
+        let page = get_json(&app, &path, &app.ministry()).await;
+
+        let entries = page["items"].as_array().expect("a page of entries");
+        let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, vec!["closed", "answered", "decided", "received"]);
+        let fields = |index: usize| -> Vec<String> {
+            entries[index]["fields"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_owned()).collect()
+        };
+        let (closed, answered, decided) = (fields(0), fields(1), fields(2));
+        assert!(closed.contains(&"status".to_owned()), "{closed:?}");
+        assert!(!closed.contains(&"feedback".to_owned()), "{closed:?}");
+        assert!(answered.contains(&"feedback".to_owned()), "{answered:?}");
+        assert!(answered.contains(&"answered_on".to_owned()), "{answered:?}");
+        assert!(!answered.contains(&"status".to_owned()), "{answered:?}");
+        assert!(decided.contains(&"status".to_owned()), "{decided:?}");
+        assert!(decided.contains(&"handling".to_owned()), "{decided:?}");
+        assert!(!decided.contains(&"feedback".to_owned()), "{decided:?}");
+    }
+
     async fn clarification_question_gets_answer(app) {
         let (_, recommendation) = submitted_recommendation(&app).await;
         let id = id_of(&recommendation);

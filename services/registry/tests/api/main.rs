@@ -1,5 +1,6 @@
 //! HTTP tests of the registry against a real server, on SQLite and on PostgreSQL.
 
+mod audit;
 mod campaigns;
 mod catalogues;
 mod imports;
