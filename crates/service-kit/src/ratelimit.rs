@@ -37,7 +37,7 @@ pub const MAX_BUCKETS: usize = 100_000;
 pub const PEER_HEADER: &str = "x-liaison-peer";
 
 /// Routes that are never limited: probes and scrapes come often and carry no token.
-const EXEMPT_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
+pub const EXEMPT_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics"];
 
 /// Time between two warnings about the same caller.
 const WARNING_INTERVAL: Duration = Duration::from_secs(60);

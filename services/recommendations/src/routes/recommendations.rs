@@ -524,7 +524,7 @@ fn check_open(recommendation: &Recommendation) -> Result<(), ApiError> {
     params(("id" = String, Path, description = "Recommendation id"), ("If-Match" = String, Header, description = "ETag from the last read")),
     request_body = DecisionInput,
     responses(
-        (status = 200, body = Recommendation, headers(("ETag" = String))), (status = 404, body = Problem),
+        (status = 200, body = Recommendation, headers(("ETag" = String))), (status = 403, description = "Not an officer, or the officer's body forwarded the recommendation to another", body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)
     ),
     security(("bearer" = []))
@@ -589,7 +589,7 @@ pub async fn decide(
     params(("id" = String, Path, description = "Recommendation id"), ("If-Match" = String, Header, description = "ETag from the last read")),
     request_body = FeedbackInput,
     responses(
-        (status = 200, body = Recommendation, headers(("ETag" = String))), (status = 404, body = Problem),
+        (status = 200, body = Recommendation, headers(("ETag" = String))), (status = 403, description = "Not an officer, or the officer's body forwarded the recommendation to another", body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)
     ),
     security(("bearer" = []))
@@ -651,7 +651,7 @@ pub async fn give_feedback(
     post, path = "/v1/recommendations/{id}/close", tag = "recommendations",
     params(("id" = String, Path, description = "Recommendation id"), ("If-Match" = String, Header, description = "ETag from the last read")),
     responses(
-        (status = 200, body = Recommendation, headers(("ETag" = String))), (status = 404, body = Problem),
+        (status = 200, body = Recommendation, headers(("ETag" = String))), (status = 403, description = "Not an officer, or the officer's body forwarded the recommendation to another", body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 412, body = Problem), (status = 428, body = Problem)
     ),
     security(("bearer" = []))
@@ -709,7 +709,7 @@ pub async fn close(
     params(("id" = String, Path, description = "Recommendation id")),
     request_body = QuestionInput,
     responses(
-        (status = 201, body = Recommendation), (status = 404, body = Problem),
+        (status = 201, body = Recommendation), (status = 403, description = "Not an officer, or the officer's body forwarded the recommendation to another", body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)
     ),
     security(("bearer" = []))

@@ -481,7 +481,11 @@ async fn load_job(registry: &Registry, caller: &Caller, id: String) -> ApiResult
 #[utoipa::path(
     get, path = "/v1/npo-imports/{id}", tag = "npo-imports",
     params(("id" = String, Path, description = "Job id")),
-    responses((status = 200, body = ImportJob), (status = 404, body = service_kit::problem::Problem)),
+    responses(
+        (status = 200, body = ImportJob),
+        (status = 403, description = "Only integrators and the ministry read import jobs", body = service_kit::problem::Problem),
+        (status = 404, body = service_kit::problem::Problem)
+    ),
     security(("bearer" = []))
 )]
 #[get("/v1/npo-imports/{id}")]
@@ -514,7 +518,11 @@ pub struct RowQuery {
 #[utoipa::path(
     get, path = "/v1/npo-imports/{id}/rows", tag = "npo-imports",
     params(("id" = String, Path, description = "Job id"), RowQuery),
-    responses((status = 200, body = inline(Page<RowResult>)), (status = 404, body = service_kit::problem::Problem), (status = 422, body = service_kit::problem::Problem)),
+    responses(
+        (status = 200, body = inline(Page<RowResult>)),
+        (status = 403, description = "Only integrators and the ministry read import jobs", body = service_kit::problem::Problem),
+        (status = 404, body = service_kit::problem::Problem), (status = 422, body = service_kit::problem::Problem)
+    ),
     security(("bearer" = []))
 )]
 #[get("/v1/npo-imports/{id}/rows")]

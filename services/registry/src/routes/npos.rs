@@ -384,6 +384,7 @@ pub async fn get_npo(
     request_body = NpoPatch,
     responses(
         (status = 200, body = NpoCard, headers(("ETag" = String))),
+        (status = 403, description = "Only officers change NPO records", body = service_kit::problem::Problem),
         (status = 404, body = service_kit::problem::Problem), (status = 409, body = service_kit::problem::Problem),
         (status = 412, body = service_kit::problem::Problem), (status = 422, body = service_kit::problem::Problem),
         (status = 428, body = service_kit::problem::Problem)

@@ -25,6 +25,7 @@ use crate::store::{projects, territories};
     request_body = ProjectInput,
     responses(
         (status = 201, body = Project, headers(("Location" = String))),
+        (status = 403, description = "Only officers record projects", body = service_kit::problem::Problem),
         (status = 404, body = service_kit::problem::Problem), (status = 422, body = service_kit::problem::Problem)
     ),
     security(("bearer" = []))
