@@ -638,6 +638,15 @@ impl NpoPatch {
         if let Some(bin) = &self.bin {
             name("bin");
             next.bin = parse_bin(&mut errors, bin.as_deref());
+            // The BIN links the NPO's users to this card: changing it would hand the card,
+            // key staff and contacts included, to whoever holds the new BIN.
+            if current.bin.is_some() && next.bin != current.bin {
+                errors.add(
+                    "/bin",
+                    "cannot change once recorded, because it identifies the NPO's users; \
+                     register the other BIN as its own NPO",
+                );
+            }
         }
         if let Some(value) = &self.name_ru {
             name("name_ru");

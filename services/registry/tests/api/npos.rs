@@ -416,6 +416,29 @@ backend_tests! {
         assert_eq!(pointers(&problem(cleared_status, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/status"]);
     }
 
+    async fn recorded_bin_cannot_change(app) {
+        let card = create_npo(&app, &full_npo()).await;
+        let path = format!("/v1/npos/{}", card["id"].as_str().unwrap());
+        let without = create_npo(&app, &minimal_npo("Фонд без БИН")).await;
+        let without_path = format!("/v1/npos/{}", without["id"].as_str().unwrap());
+        let patch = |path: String, body: Value| {
+            app.client.patch(app.url(&path)).bearer_auth(app.officer("another-body")).header("If-Match", "\"1\"")
+                .json(&body).send()
+        };
+
+        let changed = patch(path.clone(), json!({"bin": "990140000126", "source": "registration_data"})).await.unwrap();
+        let cleared = patch(path.clone(), json!({"bin": null, "source": "registration_data"})).await.unwrap();
+        let same = patch(path.clone(), json!({"bin": "940140000385", "source": "registration_data"})).await.unwrap();
+        let first = patch(without_path, json!({"bin": "990140000126", "source": "registration_data"})).await.unwrap();
+
+        assert_eq!(pointers(&problem(changed, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/bin"]);
+        assert_eq!(pointers(&problem(cleared, StatusCode::UNPROCESSABLE_ENTITY).await), vec!["/bin"]);
+        assert_eq!(same.status(), StatusCode::OK);
+        assert_eq!(first.status(), StatusCode::OK);
+        let stored: Value = app.client.get(app.url(&path)).bearer_auth(app.officer(BODY)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(stored["bin"], "940140000385");
+    }
+
     async fn idempotency_key_scoped_to_body(app) {
         let send = |body: &'static str| {
             app.client.post(app.url("/v1/npos")).bearer_auth(app.officer(body)).header("Idempotency-Key", "shared")
