@@ -458,8 +458,11 @@ impl Platform {
             let backend: SocketAddr = format!("127.0.0.1:{port}").parse().expect("an address");
             gateways.insert(*service, Proxy::start(vec![backend]).await);
         }
+        // Idle connections close before the services' 5-second keep-alive ends them, so
+        // no write goes out on a connection that the server is closing.
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("an HTTP client");
         let writer = Arc::new(WriterSetup {
@@ -1487,6 +1490,7 @@ async fn send_retrying(
                         RETRY_WINDOW.as_secs()
                     ));
                 }
+                eprintln!("  a write is retried: {}", response.status());
             }
             Err(error) => {
                 if started.elapsed() > RETRY_WINDOW {
@@ -1495,6 +1499,7 @@ async fn send_retrying(
                         RETRY_WINDOW.as_secs()
                     ));
                 }
+                eprintln!("  a write is retried: {error}");
             }
         }
         retried = true;
@@ -1714,6 +1719,7 @@ async fn run_load(
 ) -> LoadReport {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(2))
         .pool_max_idle_per_host(LOAD_CLIENTS)
         .build()
         .expect("an HTTP client");
