@@ -2,17 +2,17 @@
 //! by each of the seven callers, against the tables in `tests/security/access/`.
 //!
 //! A cell is `ok` when the caller is let through, or the status the caller must get:
-//! `401`, `403` or `404` (a record of another body or organisation may be answered as
-//! if it did not exist). A read let through must answer 2xx; a write let through may
-//! still be refused by its own checks (409, 422, 428), but never with 401, 403, 404 or
-//! 5xx. Callers refused on a route are asked first, so a write that succeeds for an
-//! allowed caller cannot hide a refusal behind a changed state.
+//! `401`, `403` or `404` (a record of another body or organisation may get 404 as if it
+//! did not exist). A read let through must return 2xx. A write let through may still be
+//! rejected by its own checks (409, 422, 428), but never with 401, 403, 404 or 5xx.
+//! Rejected callers are asked first, so a write that succeeds for an allowed caller
+//! cannot hide a rejection behind a changed state.
 //!
 //! Lists, exports and event logs must be filtered as single reads are: the id of a
-//! private record never appears in a read answered to a caller its own route refuses.
+//! private record never appears in a read returned to a caller its own route rejects.
 //!
-//! `LIAISON_ACCESS_RECORD=1` rewrites the tables with what the platform answered, for
-//! review with `git diff` after a deliberate change.
+//! `LIAISON_ACCESS_RECORD=1` rewrites the tables with the observed statuses, for review
+//! with `git diff` after a deliberate change.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -58,7 +58,7 @@ impl Expect {
         }
     }
 
-    /// What a table records for an answer of `status` to `method`.
+    /// Returns the cell a table records for a response of `status`.
     fn observed(status: StatusCode) -> String {
         match status.as_u16() {
             code @ (401 | 403 | 404) => code.to_string(),
@@ -134,8 +134,15 @@ fn load_table(service: &str) -> Vec<Row> {
 /// of `service` lets through on `method route`, for tests that need a caller who gets
 /// past the access rules.
 pub fn allowed_caller(service: &str, method: &Method, route: &str) -> Option<Who> {
-    let row = load_table(service)
-        .into_iter()
+    static TABLES: std::sync::LazyLock<BTreeMap<&str, Vec<Row>>> = std::sync::LazyLock::new(|| {
+        SERVICES
+            .iter()
+            .map(|service| (*service, load_table(service)))
+            .collect()
+    });
+    let row = TABLES
+        .get(service)?
+        .iter()
         .find(|row| row.method == *method && row.route == route)?;
     [Who::OfficerA, Who::Ministry, Who::Integrator, Who::NpoX]
         .into_iter()
@@ -218,15 +225,15 @@ async fn ask(
 }
 
 #[tokio::test]
-async fn every_route_answers_each_caller_as_its_table_says() {
+async fn routes_match_access_tables() {
     let platform = Platform::start(&[]).await;
     let fixtures = Fixtures::create(&platform).await;
     let record = std::env::var_os("LIAISON_ACCESS_RECORD").is_some();
     let mut failures = Vec::new();
     // Reads let through, kept for the leak check: caller, route, body.
     let mut reads: Vec<(Who, String, String)> = Vec::new();
-    // What each caller got on each route, for the leak check.
-    let mut refused: Vec<(String, Who)> = Vec::new();
+    // Routes whose read rejected a caller, for the leak check.
+    let mut rejected: Vec<(String, Who)> = Vec::new();
     let mut requests = 0;
 
     for (index, service) in SERVICES.iter().enumerate() {
@@ -316,7 +323,7 @@ async fn every_route_answers_each_caller_as_its_table_says() {
                     if reply.status.is_success() {
                         reads.push((who, route.clone(), reply.text));
                     } else {
-                        refused.push((route.clone(), who));
+                        rejected.push((route.clone(), who));
                     }
                 }
             }
@@ -353,15 +360,15 @@ async fn every_route_answers_each_caller_as_its_table_says() {
         }
     }
 
-    // The id of a private record never reaches a caller that its own route refuses.
+    // The id of a private record never reaches a caller that its own route rejects.
     let mut leaks = 0;
     for (id, route) in fixtures.private_records() {
         for (who, read_route, text) in &reads {
-            let refused_here = refused.iter().any(|(r, w)| r == route && w == who);
-            if refused_here && text.contains(&id) {
+            let rejected_here = rejected.iter().any(|(r, w)| r == route && w == who);
+            if rejected_here && text.contains(&id) {
                 leaks += 1;
                 failures.push(format!(
-                    "GET {read_route} shows {} the record {id}, which GET {route} refuses them",
+                    "GET {read_route} shows {} the record {id}, which GET {route} rejects for them",
                     who.column()
                 ));
             }

@@ -2,10 +2,10 @@
 //! and its extractors run.
 //!
 //! Every service declares one [`Rule`] per route of its OpenAPI document. A request whose
-//! method and route have no rule is refused, so a route added without a rule stays closed
-//! to everyone, and a service whose rules and document disagree does not start. The
-//! rules decide by role only; which records of a route a caller may see or change (their
-//! own body's, their own submissions) is decided by the handler.
+//! method and route have no rule is rejected, so a route added without a rule stays
+//! closed to everyone, and a service whose rules and document disagree does not start.
+//! The rules decide by role only. The handler decides which records of a route a caller
+//! may see or change, such as their own body's or their own submissions.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ use utoipa::openapi::OpenApi;
 use crate::auth::{self, Role};
 use crate::problem::ApiError;
 
-/// Who may call a route.
+/// The callers a route admits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Allow {
     /// Anyone, with or without a token. A token that is sent must still be valid.
@@ -39,7 +39,7 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// A route anyone may call.
+    /// Creates the rule of a route anyone may call.
     pub const fn public(method: &'static str, path: &'static str) -> Self {
         Self {
             method,
@@ -48,12 +48,12 @@ impl Rule {
         }
     }
 
-    /// A route for every caller with a valid token, whatever the role.
+    /// Creates the rule of a route for every caller with a valid token, whatever the role.
     pub const fn signed_in(method: &'static str, path: &'static str) -> Self {
         Self::roles(method, path, ANY_ROLE)
     }
 
-    /// A route for callers with one of `roles`.
+    /// Creates the rule of a route for callers with one of `roles`.
     pub const fn roles(method: &'static str, path: &'static str, roles: &'static [Role]) -> Self {
         Self {
             method,
@@ -267,7 +267,7 @@ mod tests {
     ];
 
     #[test]
-    fn rules_matching_the_document_are_found_by_method_and_route() {
+    fn rules_found_by_method_and_route() {
         let doc = document(&[
             (HttpMethod::Get, "/v1/things"),
             (HttpMethod::Post, "/v1/things"),
@@ -291,7 +291,7 @@ mod tests {
     }
 
     #[test]
-    fn operation_without_rule_stops_the_start() {
+    fn undocumented_rule_missing_stops_start() {
         let doc = document(&[
             (HttpMethod::Get, "/v1/things"),
             (HttpMethod::Post, "/v1/things"),
@@ -308,7 +308,7 @@ mod tests {
     }
 
     #[test]
-    fn rule_without_operation_and_repeated_rule_stop_the_start() {
+    fn extra_and_repeated_rules_stop_start() {
         let doc = document(&[(HttpMethod::Get, "/v1/things")]);
         let rules = [RULES[0], RULES[0], RULES[1]];
         let error = AccessRules::build([("things", &rules[..], &doc)])

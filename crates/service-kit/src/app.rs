@@ -42,7 +42,7 @@ pub struct ServiceDef {
     /// Background loops of the service, such as a job runner. Each one returns when
     /// the token is cancelled.
     pub background: fn(&ServiceContext, CancellationToken) -> Vec<BackgroundTask>,
-    /// Who may call each route of the service's document; see [`crate::access`].
+    /// Access rules of each route of the service's document; see [`crate::access`].
     pub access: &'static [crate::access::Rule],
     /// Services this one calls over REST. Each must run in the same process or have
     /// its address in `LIAISON_SERVICE_URL_<NAME>`.

@@ -638,8 +638,8 @@ impl NpoPatch {
         if let Some(bin) = &self.bin {
             name("bin");
             next.bin = parse_bin(&mut errors, bin.as_deref());
-            // The BIN links the NPO's users to this card: changing it would hand the card,
-            // key staff and contacts included, to whoever holds the new BIN.
+            // The BIN links the NPO's users to this card, so changing it would give the
+            // card, key staff and contacts included, to the holder of the new BIN.
             if current.bin.is_some() && next.bin != current.bin {
                 errors.add(
                     "/bin",

@@ -1,5 +1,5 @@
-//! Who may call each route of the registry service, by role. The handlers narrow it
-//! further to the records of the caller's own body or organisation.
+//! Access rules of the registry service: the roles that may call each route. The
+//! handlers narrow them to the records of the caller's own body or organisation.
 
 use service_kit::Role;
 use service_kit::access::Rule;
