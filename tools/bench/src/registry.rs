@@ -1,28 +1,17 @@
-//! `bench-registry`: generates realistic NPOs, loads them into the registry through its
-//! batch ingestion endpoint and measures ingestion, search and reads by id on
-//! PostgreSQL and on SQLite. Each figure is compared with a baseline measured in the
-//! same run: `COPY` and pgbench on PostgreSQL, plain diesel on the SQLite file.
+//! The registry scenarios: generates realistic NPOs, loads them into the registry
+//! through its batch ingestion endpoint and measures ingestion, search and reads by
+//! id on PostgreSQL and on SQLite. Each figure is compared with a baseline measured in
+//! the same run: `COPY` and pgbench on PostgreSQL, plain diesel on the SQLite file.
 //!
 //! The registry runs as a child process (`liaison serve registry`, release build), so
 //! the figures include HTTP, JSON and the connection pool, as clients see them.
 
-mod generate;
-mod ingest;
-mod load;
-mod postgres;
-mod queries;
-mod report;
-mod server;
-mod sqlite;
-mod targets;
-
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use clap::{Parser, ValueEnum};
+use clap::{Args, ValueEnum};
 
 use crate::generate::{Classifier, NpoRow, Rng};
 use crate::ingest::{Ingestion, Method};
@@ -65,7 +54,7 @@ const REGIONS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Database {
+pub enum Database {
     Postgres,
     Sqlite,
 }
@@ -79,29 +68,27 @@ impl Database {
     }
 }
 
-/// Benchmark of the NPO registry: ingestion, search and reads by id on PostgreSQL and
-/// SQLite, each against a baseline measured in the same run.
-#[derive(Debug, Parser)]
-#[command(name = "bench-registry", version)]
-struct Cli {
+/// Options of the registry scenarios.
+#[derive(Debug, Clone, Args)]
+pub struct Cli {
     /// Number of NPOs to generate and ingest.
     #[arg(long, default_value_t = 100_000)]
-    rows: usize,
+    pub rows: usize,
     /// Seed of the data and request generators; the same seed gives the same rows.
     #[arg(long, default_value_t = 20_251_204)]
-    seed: u64,
+    pub seed: u64,
     /// Concurrent clients of the read scenarios, for HTTP and for the baselines.
     #[arg(long, default_value_t = 8)]
-    clients: usize,
+    pub clients: usize,
     /// Unmeasured warm-up before each read scenario, in seconds.
     #[arg(long, default_value_t = 2)]
-    warmup: u64,
+    pub warmup: u64,
     /// Measured duration of each read scenario, in seconds.
     #[arg(long, default_value_t = 10)]
-    duration: u64,
+    pub duration: u64,
     /// Maximum time the ingestion may take before the run fails, in seconds.
     #[arg(long, default_value_t = 900)]
-    ingest_timeout: u64,
+    pub ingest_timeout: u64,
     /// Databases to measure, in order.
     #[arg(
         long,
@@ -109,22 +96,16 @@ struct Cli {
         value_delimiter = ',',
         default_value = "postgres,sqlite"
     )]
-    databases: Vec<Database>,
-    /// The `liaison` binary to measure [default: `liaison` beside this program].
-    #[arg(long, env = "BENCH_LIAISON_BIN", value_name = "PATH")]
-    liaison_bin: Option<PathBuf>,
+    pub databases: Vec<Database>,
     /// PostgreSQL server URL without a database name.
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
-    postgres_url: String,
+    pub postgres_url: String,
     /// PostgreSQL database that every run drops and creates.
     #[arg(long, default_value = "bench_registry")]
-    database: String,
+    pub database: String,
     /// The pgbench binary [default: from PATH or /usr/lib/postgresql/*/bin].
     #[arg(long, value_name = "PATH")]
-    pgbench: Option<PathBuf>,
-    /// Also write the results table as Markdown to this file.
-    #[arg(long, value_name = "FILE")]
-    markdown: Option<PathBuf>,
+    pub pgbench: Option<PathBuf>,
 }
 
 impl Cli {
@@ -138,33 +119,11 @@ impl Cli {
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: failed to start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the registry scenarios on every database of `cli` and returns their rows.
+pub async fn run(cli: &Cli, liaison: &Path) -> anyhow::Result<Vec<Row>> {
     if cli.rows == 0 || cli.clients == 0 || cli.duration == 0 {
         bail!("--rows, --clients and --duration must be positive");
     }
-    let liaison = liaison_binary(cli.liaison_bin.as_deref())?;
-    eprintln!("measuring {}", liaison.display());
 
     let started = Instant::now();
     let classifier = Classifier::parse(registry::territories::BUNDLED_KATO)?;
@@ -181,38 +140,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     for database in &cli.databases {
         eprintln!("== {}", database.label());
         let measured = match database {
-            Database::Postgres => bench_postgres(&cli, &liaison, &rows, &csv).await,
-            Database::Sqlite => bench_sqlite(&cli, &liaison, &rows, &csv).await,
+            Database::Postgres => bench_postgres(cli, liaison, &rows, &csv).await,
+            Database::Sqlite => bench_sqlite(cli, liaison, &rows, &csv).await,
         };
         results.extend(measured.with_context(|| format!("the {} run failed", database.label()))?);
     }
 
-    print!("{}", report::text_table(&results));
-    if let Some(path) = &cli.markdown {
-        std::fs::write(path, report::markdown_table(&results))
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
-}
-
-/// Returns the `liaison` binary to measure: the configured path, or the one that the same
-/// `cargo build --release` put beside this program.
-fn liaison_binary(configured: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let path = match configured {
-        Some(path) => path.to_owned(),
-        None => std::env::current_exe()?
-            .parent()
-            .context("this program's path has no folder")?
-            .join("liaison"),
-    };
-    if !path.is_file() {
-        bail!(
-            "{} does not exist: build it with `cargo build --release --bin liaison` or pass --liaison-bin",
-            path.display()
-        );
-    }
-    Ok(path)
+    Ok(results)
 }
 
 /// Mints the tokens the benchmark needs and starts the server.
