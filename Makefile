@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-flow flow chaos fuzz lint openapi fmt bench-registry
+.PHONY: run test test-sqlite test-flow flow chaos fuzz lint openapi fmt bench bench-registry
 
 # Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
 # ./data and in-process events. LIAISON_* variables override the settings.
@@ -68,12 +68,24 @@ openapi:
 fmt:
 	$(CARGO) fmt --all
 
+# Every benchmark scenario of the platform (tools/bench, docs/benchmarks.md) with the
+# release build: the registry scenarios of bench-registry, then start-up and memory of
+# serve all, and, with each service as its own process on PostgreSQL and RabbitMQ,
+# annual report assembly, event latency at 500 writes/s, relay throughput, dashboard
+# analytics and a mixed load of 32 clients. Prints one table: figure, target, baseline
+# measured in the same run, ratio. Needs PostgreSQL on 127.0.0.1:5432 (user postgres,
+# no password) with pgbench, and RabbitMQ on 127.0.0.1:5672 (guest); recreates the
+# databases bench_*. Takes about 10 minutes. BENCH_ARGS passes options, such as
+# BENCH_ARGS="--parts platform --markdown results.md"; `bench --help` lists them.
+bench:
+	$(CARGO) build --release -p liaison -p liaison-bench
+	$(CARGO) run --release -q -p liaison-bench --bin bench -- $(BENCH_ARGS)
+
 # Generates 100,000 NPOs, ingests them into the release build of the registry and
 # measures ingestion, search and reads by id on PostgreSQL (127.0.0.1:5432; the
 # database bench_registry is recreated) and on SQLite, each against a baseline run in
 # the same command. Takes several minutes; docs/benchmarks.md has the details.
 # BENCH_ARGS passes options, such as BENCH_ARGS="--databases sqlite --rows 10000".
 bench-registry:
-	$(CARGO) build --release --bin liaison
-	$(CARGO) build --release -p liaison-bench
+	$(CARGO) build --release -p liaison -p liaison-bench
 	$(CARGO) run --release -q -p liaison-bench --bin bench-registry -- $(BENCH_ARGS)

@@ -58,15 +58,16 @@ impl Ingestion {
     }
 }
 
-/// Reads the server's `VmRSS` every [`POLL_INTERVAL`] on a thread until dropped.
-struct MemorySampler {
+/// Reads a process's `VmRSS` every [`POLL_INTERVAL`] on a thread until finished.
+#[derive(Debug)]
+pub struct MemorySampler {
     stop: Arc<AtomicBool>,
     max_rss_kib: Arc<AtomicU64>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl MemorySampler {
-    fn start(pid: u32) -> Self {
+    pub fn start(pid: u32) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let max_rss_kib = Arc::new(AtomicU64::new(0));
         let thread = {
@@ -88,7 +89,8 @@ impl MemorySampler {
         }
     }
 
-    fn finish(mut self) -> u64 {
+    /// Stops sampling and returns the highest `VmRSS` seen, in KiB.
+    pub fn finish(mut self) -> u64 {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             drop(thread.join());
@@ -141,8 +143,15 @@ pub async fn ingest(
                 (None, Some(id)) => format!("/v1/npo-imports/{id}"),
                 (None, None) => bail!("the 202 response has neither Location nor an id: {job}"),
             };
-            let report =
-                poll_job(&client, server, &path, integrator_token, started, timeout).await?;
+            let report = poll_job(
+                &client,
+                &server.base,
+                &path,
+                integrator_token,
+                started,
+                timeout,
+            )
+            .await?;
             Method::BatchEndpoint {
                 summary: summary_of(&report)?,
             }
@@ -175,11 +184,49 @@ pub async fn ingest(
     })
 }
 
+/// Imports `csv` through `POST <base>/v1/npo-imports?job=true` as `token` and
+/// waits until the job finishes, failing on any other outcome.
+pub async fn import(
+    client: &reqwest::Client,
+    base: &str,
+    csv: String,
+    token: &str,
+    timeout: Duration,
+) -> anyhow::Result<ImportSummary> {
+    let started = Instant::now();
+    let response = client
+        .post(format!("{base}/v1/npo-imports"))
+        .query(&[("job", "true")])
+        .bearer_auth(token)
+        .header(reqwest::header::CONTENT_TYPE, "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .context("POST /v1/npo-imports failed")?;
+    let status = response.status();
+    let report = match status.as_u16() {
+        200 => response.json().await?,
+        202 => {
+            let job: Value = response.json().await?;
+            let id = job["id"]
+                .as_str()
+                .with_context(|| format!("the import job has no id: {job}"))?;
+            let path = format!("/v1/npo-imports/{id}");
+            poll_job(client, base, &path, token, started, timeout).await?
+        }
+        _ => {
+            let body = response.text().await.unwrap_or_default();
+            bail!("POST /v1/npo-imports returned {status}: {body}");
+        }
+    };
+    summary_of(&report)
+}
+
 /// Polls `GET <path>` until the job's status is `finished` (returns the job) or
 /// `failed` (an error).
 async fn poll_job(
     client: &reqwest::Client,
-    server: &Server,
+    base: &str,
     path: &str,
     token: &str,
     started: Instant,
@@ -188,7 +235,7 @@ async fn poll_job(
     let url = if path.starts_with("http") {
         path.to_owned()
     } else {
-        server.url(path)
+        format!("{base}{path}")
     };
     let mut last_progress = Instant::now();
     loop {

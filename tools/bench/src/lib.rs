@@ -5,6 +5,7 @@
 pub mod generate;
 pub mod ingest;
 pub mod load;
+pub mod platform;
 pub mod postgres;
 pub mod queries;
 pub mod registry;

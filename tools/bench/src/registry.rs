@@ -20,6 +20,7 @@ use crate::postgres::Postgres;
 use crate::report::Row;
 use crate::server::{Server, ServerConfig};
 use crate::targets::{HttpRun, by_id_row, ingestion_row, memory_row, search_rows};
+use crate::{generate, ingest, load, postgres, queries, server, sqlite};
 
 /// Page size of a search request.
 const SEARCH_LIMIT: i64 = 20;
@@ -287,11 +288,7 @@ async fn bench_postgres(
     eprintln!("COPY baseline: {:.2} s", copy_time.as_secs_f64());
 
     let data = tempfile::tempdir()?;
-    let config = ServerConfig {
-        binary: liaison.to_owned(),
-        data_dir: data.path().to_owned(),
-        database_url: pg.database_url(),
-    };
+    let config = ServerConfig::new(liaison, data.path(), pg.database_url());
     let (server, integrator, officer) = start_server(&config)?;
     let ingestion = run_ingestion(cli, &server, rows, csv, (&integrator, &officer)).await?;
     pg.analyze()?;
@@ -376,11 +373,11 @@ async fn bench_sqlite(
     eprintln!("insert baseline: {:.2} s", insert_time.as_secs_f64());
 
     let database_file = data.path().join("registry.db");
-    let config = ServerConfig {
-        binary: liaison.to_owned(),
-        data_dir: data.path().to_owned(),
-        database_url: format!("sqlite://{}/{{service}}.db", data.path().display()),
-    };
+    let config = ServerConfig::new(
+        liaison,
+        data.path(),
+        format!("sqlite://{}/{{service}}.db", data.path().display()),
+    );
     let (server, integrator, officer) = start_server(&config)?;
     let ingestion = run_ingestion(cli, &server, rows, csv, (&integrator, &officer)).await?;
     let ids = sqlite::npo_ids(&database_file)?;

@@ -1,4 +1,4 @@
-//! The registry under test: the release `liaison serve registry` as a child process.
+//! Services under test: the release `liaison serve …` as child processes.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,7 @@ use serde_json::Value;
 /// How long the server may take to apply migrations, load KATO and bind.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A running `liaison serve registry` whose JSON log goes to a file.
+/// A running `liaison serve …` whose JSON log goes to a file.
 #[derive(Debug)]
 pub struct Server {
     child: Child,
@@ -19,12 +19,16 @@ pub struct Server {
     pub log: PathBuf,
 }
 
-/// Settings of the child process: its binary, data folder and database.
+/// Settings of the child process: its binary, data folder, database and broker.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub binary: PathBuf,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// `memory` or an `amqp://` URL.
+    pub broker_url: String,
+    /// Further `LIAISON_*` settings, such as `LIAISON_EXCHANGE` or the peers' URLs.
+    pub env: Vec<(String, String)>,
 }
 
 impl ServerConfig {
@@ -41,13 +45,25 @@ impl ServerConfig {
             .env_remove("RUST_LOG")
             .env("LIAISON_LISTEN", "127.0.0.1:0")
             .env("LIAISON_DATABASE_URL", &self.database_url)
-            .env("LIAISON_BROKER_URL", "memory")
+            .env("LIAISON_BROKER_URL", &self.broker_url)
             .env("LIAISON_DEVELOPMENT_TOKENS", "true")
             .env("LIAISON_DATA_DIR", &self.data_dir)
             .env("LIAISON_LOG_FORMAT", "json")
             // The benchmark measures the server, not the per-caller rate limit.
-            .env("LIAISON_RATE_LIMIT", "0");
+            .env("LIAISON_RATE_LIMIT", "0")
+            .envs(self.env.iter().map(|(name, value)| (name, value)));
         command
+    }
+
+    /// Returns the settings of a single-process run with in-process events.
+    pub fn new(binary: &Path, data_dir: &Path, database_url: String) -> Self {
+        Self {
+            binary: binary.to_owned(),
+            data_dir: data_dir.to_owned(),
+            database_url,
+            broker_url: "memory".to_owned(),
+            env: Vec::new(),
+        }
     }
 
     /// Mints a development token with `liaison token`, signed with the key in the data
@@ -72,22 +88,17 @@ impl ServerConfig {
             .to_owned())
     }
 
-    /// Starts `liaison serve registry` on a free port and waits for its `listening`
-    /// log line. The log goes to a file rather than a pipe, so reading it costs the
-    /// benchmark no CPU while it measures.
+    /// Starts `liaison serve registry`, as [`ServerConfig::start_services`] does.
     pub fn start(&self) -> anyhow::Result<Server> {
-        let log = self.data_dir.join("server.log");
-        let stdout = File::create(&log)
-            .with_context(|| format!("cannot create the server log {}", log.display()))?;
-        let stderr = stdout.try_clone()?;
-        let mut child = self
-            .command()
-            .args(["serve", "registry"])
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(stderr)
-            .spawn()
-            .with_context(|| format!("failed to start {}", self.binary.display()))?;
+        self.start_services(&["registry"], "server.log")
+    }
+
+    /// Starts `liaison serve <services>` on a free port and waits for its `listening`
+    /// log line. The log goes to `log_name` in the data folder rather than a pipe, so
+    /// reading it costs the benchmark no CPU while it measures.
+    pub fn start_services(&self, services: &[&str], log_name: &str) -> anyhow::Result<Server> {
+        let what = services.join(" ");
+        let (mut child, log) = self.spawn(services, log_name, None)?;
         let started = Instant::now();
         loop {
             if let Some(address) = listening_address(&log)? {
@@ -99,7 +110,7 @@ impl ServerConfig {
             }
             if let Some(status) = child.try_wait()? {
                 bail!(
-                    "the registry exited with {status} before listening; its log is {}:\n{}",
+                    "liaison serve {what} exited with {status} before listening; its log is {}:\n{}",
                     log.display(),
                     tail(&log)
                 );
@@ -107,7 +118,7 @@ impl ServerConfig {
             if started.elapsed() > START_TIMEOUT {
                 drop(child.kill());
                 bail!(
-                    "the registry did not log `listening` within {} s; its log is {}",
+                    "liaison serve {what} did not log `listening` within {} s; its log is {}",
                     START_TIMEOUT.as_secs(),
                     log.display()
                 );
@@ -115,6 +126,51 @@ impl ServerConfig {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+impl ServerConfig {
+    /// Starts `liaison serve <services>` listening on `port` and returns at once, so
+    /// the caller can time the start-up itself.
+    pub fn spawn_on(&self, services: &[&str], log_name: &str, port: u16) -> anyhow::Result<Server> {
+        let (child, log) = self.spawn(services, log_name, Some(port))?;
+        Ok(Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        })
+    }
+
+    fn spawn(
+        &self,
+        services: &[&str],
+        log_name: &str,
+        port: Option<u16>,
+    ) -> anyhow::Result<(Child, PathBuf)> {
+        let log = self.data_dir.join(log_name);
+        let stdout = File::create(&log)
+            .with_context(|| format!("cannot create the server log {}", log.display()))?;
+        let stderr = stdout.try_clone()?;
+        let mut command = self.command();
+        if let Some(port) = port {
+            command.env("LIAISON_LISTEN", format!("127.0.0.1:{port}"));
+        }
+        let child = command
+            .arg("serve")
+            .args(services)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .with_context(|| format!("failed to start {}", self.binary.display()))?;
+        Ok((child, log))
+    }
+}
+
+/// Returns a port on 127.0.0.1 that was free a moment ago.
+pub fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .context("cannot bind a free port on 127.0.0.1")?;
+    Ok(listener.local_addr()?.port())
 }
 
 fn listening_address(log: &Path) -> anyhow::Result<Option<String>> {
@@ -175,13 +231,13 @@ impl Server {
         while signalled && Instant::now() < deadline {
             if let Some(status) = self.child.try_wait()? {
                 if !status.success() {
-                    eprintln!("warning: the registry exited with {status} after SIGTERM");
+                    eprintln!("warning: the server exited with {status} after SIGTERM");
                 }
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        eprintln!("warning: the registry did not stop within 30 s of SIGTERM; killing it");
+        eprintln!("warning: the server did not stop within 30 s of SIGTERM; killing it");
         self.child.kill()?;
         self.child.wait()?;
         Ok(())
