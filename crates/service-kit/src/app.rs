@@ -275,7 +275,6 @@ pub async fn start(
         contexts.push(prepare(&settings, service).await?);
     }
 
-    let merged = merged_openapi(services);
     let per_service: Vec<(&'static str, OpenApi)> = services
         .iter()
         .map(|s| (s.name, service_document(s)))
@@ -286,6 +285,12 @@ pub async fn start(
             .zip(&per_service)
             .map(|(service, (name, document))| (*name, service.access, document)),
     )?);
+    // The documents are served as JSON encoded once, which every worker shares.
+    let merged = web::Bytes::from(serde_json::to_vec(&merged_openapi(services))?);
+    let per_service: Vec<(&'static str, web::Bytes)> = per_service
+        .into_iter()
+        .map(|(name, document)| Ok((name, web::Bytes::from(serde_json::to_vec(&document)?))))
+        .collect::<serde_json::Result<_>>()?;
     let body_limit = settings.body_limit;
     let rate_limit = crate::ratelimit::RateLimit::from_settings(&settings);
     let app_services: Vec<ServiceDef> = services.to_vec();
@@ -321,42 +326,26 @@ pub async fn start(
             app = app.configure(|cfg| (service.configure)(cfg, context));
         }
         for (name, doc) in &per_service {
-            let doc = doc.clone();
-            app = app.route(
-                &format!("/openapi/{name}.json"),
-                web::get().to(move || {
-                    let doc = doc.clone();
-                    async move { HttpResponse::Ok().json(doc) }
-                }),
-            );
+            app = app.route(&format!("/openapi/{name}.json"), json_document(doc.clone()));
         }
-        let merged = merged.clone();
-        app.route(
-            "/openapi.json",
-            web::get().to({
-                let merged = merged.clone();
-                move || {
-                    let merged = merged.clone();
-                    async move { HttpResponse::Ok().json(merged) }
-                }
-            }),
-        )
-        .route(
-            "/docs",
-            web::get().to(|| async {
-                HttpResponse::PermanentRedirect()
-                    .insert_header(("Location", "/docs/"))
-                    .finish()
-            }),
-        )
-        .service(
-            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
-                .url("/openapi.json", merged)
-                // The page must work without internet, so it never calls the public
-                // validator that Swagger UI uses by default.
-                .config(utoipa_swagger_ui::Config::default().validator_url("none")),
-        )
-        .default_service(web::to(platform::not_found))
+        app.route("/openapi.json", json_document(merged.clone()))
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("Location", "/docs/"))
+                        .finish()
+                }),
+            )
+            .service(
+                utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                    // The page must work without internet, so it never calls the public
+                    // validator that Swagger UI uses by default.
+                    .config(
+                        utoipa_swagger_ui::Config::new(["/openapi.json"]).validator_url("none"),
+                    ),
+            )
+            .default_service(web::to(platform::not_found))
     })
     .workers(workers())
     .shutdown_timeout(30);
@@ -541,6 +530,18 @@ fn connect_peers(
         drop(context.peers.set(peers));
     }
     Ok(())
+}
+
+/// Returns a GET route that sends `document`, an encoded OpenAPI document.
+fn json_document(document: web::Bytes) -> actix_web::Route {
+    web::get().to(move || {
+        let document = document.clone();
+        async move {
+            HttpResponse::Ok()
+                .content_type(actix_web::http::header::ContentType::json())
+                .body(document)
+        }
+    })
 }
 
 fn workers() -> usize {

@@ -5,6 +5,7 @@
 //! stays unreachable the call fails with [`ApiError::Unavailable`], which the caller
 //! returns as a 503 with `Retry-After` before writing anything.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -21,6 +22,24 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Largest response body read, in bytes; the lookups return one record or one page.
 const MAX_BODY: usize = 1024 * 1024;
 
+/// Returns the HTTP client of all peers, built on first use. Building a client loads
+/// and parses the system's root certificates, which costs tens of milliseconds and
+/// several MiB that stay allocated, so the peers share one.
+fn shared_client() -> Result<reqwest::Client, reqwest::Error> {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client.clone());
+    }
+    // A redirect would send the call, and its trace context, to another address
+    // than the configured one, so it counts as a failed call.
+    let client = reqwest::Client::builder()
+        .timeout(ATTEMPT_TIMEOUT)
+        .connect_timeout(ATTEMPT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    Ok(CLIENT.get_or_init(|| client).clone())
+}
+
 /// Client of one other service at a base URL, such as `http://127.0.0.1:8080`.
 #[derive(Debug, Clone)]
 pub struct Peer {
@@ -30,19 +49,13 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Creates a client of service `name` at `base`.
+    /// Creates a client of service `name` at `base`. Every peer of the process shares
+    /// one connection pool and one TLS configuration.
     pub fn new(name: &'static str, base: &str) -> Result<Self, reqwest::Error> {
-        // A redirect would send the call, and its trace context, to another address
-        // than the configured one, so it counts as a failed call.
-        let client = reqwest::Client::builder()
-            .timeout(ATTEMPT_TIMEOUT)
-            .connect_timeout(ATTEMPT_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
         Ok(Self {
             name,
             base: base.trim_end_matches('/').to_owned(),
-            client,
+            client: shared_client()?,
         })
     }
 

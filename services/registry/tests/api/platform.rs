@@ -72,11 +72,14 @@ backend_tests! {
     async fn api_reference_served(app) {
         let document: Value = app.client.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
         let page = app.client.get(app.url("/docs/")).send().await.unwrap();
+        let initializer = app.client.get(app.url("/docs/swagger-initializer.js")).send().await.unwrap();
 
         assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
         assert!(document["paths"]["/v1/npos"].is_object());
         assert_eq!(page.status(), StatusCode::OK);
         assert!(page.text().await.unwrap().contains("swagger"));
+        assert_eq!(initializer.status(), StatusCode::OK);
+        assert!(initializer.text().await.unwrap().contains("/openapi.json"));
     }
 }
 
