@@ -20,7 +20,7 @@ use crate::metrics;
 use crate::schema::outbox_events;
 
 /// Rows the relay publishes per round.
-const BATCH: i64 = 100;
+pub const BATCH: i64 = 100;
 /// Interval at which the relay looks for rows when no writer woke it.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -231,13 +231,13 @@ impl Relay {
                     .load(conn)?)
             })
             .await?;
-        let mut confirmed = Vec::with_capacity(rows.len());
+        // A row that cannot be decoded ends the batch there, so the rows before it are
+        // published and marked rather than published again on every retry.
+        let mut events = Vec::with_capacity(rows.len());
         let mut failure: Option<anyhow::Error> = None;
         for row in &rows {
-            // A row that cannot be decoded stops the batch after the rows before it
-            // are marked, so they are not published again on every retry.
-            let envelope = match row.envelope() {
-                Ok(envelope) => envelope,
+            match row.envelope() {
+                Ok(envelope) => events.push((envelope, row.traceparent.clone())),
                 Err(error) => {
                     failure = Some(anyhow::anyhow!(
                         "outbox row {} is not a valid event: {error}",
@@ -245,19 +245,18 @@ impl Relay {
                     ));
                     break;
                 }
-            };
-            match self
-                .bus
-                .publish(&envelope, row.traceparent.as_deref())
-                .await
-            {
-                Ok(()) => confirmed.push(row.seq),
-                Err(error) => {
-                    failure = Some(error.into());
-                    break;
-                }
             }
         }
+        let outcome = self.bus.publish_many(&events).await;
+        // A bus failure stops the batch before the undecodable row, so it is the first
+        // failure in log order.
+        if let Some(error) = outcome.error {
+            failure = Some(error.into());
+        }
+        let confirmed: Vec<i64> = rows[..outcome.confirmed.min(events.len())]
+            .iter()
+            .map(|row| row.seq)
+            .collect();
         let count = confirmed.len();
         if !confirmed.is_empty() {
             let now = crate::now().naive_utc();
