@@ -8,6 +8,7 @@ pub mod load;
 pub mod postgres;
 pub mod queries;
 pub mod registry;
+pub mod relay;
 pub mod report;
 pub mod server;
 pub mod sqlite;
