@@ -550,6 +550,43 @@ async fn relay_marks_confirmed_prefix_only() {
     assert_eq!(batches, vec![ids.clone(), ids[2..].to_vec()]);
 }
 
+#[tokio::test]
+async fn relay_rereads_after_partial_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir);
+    let events = enqueue_events(&db, 250).await;
+    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    let bus = Arc::new(PartialBus::default());
+    bus.accept.store(usize::MAX, Ordering::SeqCst);
+    let relay = Relay::new("kit-test", db.clone(), bus.clone(), Arc::new(Notify::new()));
+
+    let first = relay.publish_batch().await.unwrap();
+    bus.accept.store(10, Ordering::SeqCst);
+    let second = relay.publish_batch().await;
+    bus.accept.store(usize::MAX, Ordering::SeqCst);
+    let third = relay.publish_batch().await.unwrap();
+    let fourth = relay.publish_batch().await.unwrap();
+
+    assert_eq!(first, 100);
+    assert!(
+        second.is_err(),
+        "the second batch is rejected after 10 events"
+    );
+    assert_eq!(third, 100);
+    assert_eq!(fourth, 40);
+    let batches = bus.batches.lock().unwrap().clone();
+    assert_eq!(batches.len(), 4);
+    assert_eq!(batches[0], ids[..100]);
+    assert_eq!(batches[1], ids[100..200]);
+    assert_eq!(
+        batches[2],
+        ids[110..210],
+        "the retry starts at the first rejected row, not at the rows read ahead"
+    );
+    assert_eq!(batches[3], ids[210..]);
+    assert_eq!(published_ids(&db).await, ids);
+}
+
 /// Declares a durable queue with `arguments`, bound with `#` to `exchange`, which is
 /// declared as the bus declares it.
 async fn declare_bound_queue(
