@@ -61,18 +61,33 @@ impl Postgres {
     /// Drops the benchmark's database, with any sessions still on it, and creates it
     /// empty.
     pub fn recreate_database(&self) -> anyhow::Result<()> {
-        let admin_url = format!("{}/postgres", self.server_url.trim_end_matches('/'));
-        let mut admin = PgConnection::establish(&admin_url).with_context(|| {
-            format!("cannot connect to {admin_url}; start PostgreSQL or pass --postgres-url")
-        })?;
+        self.drop_database()?;
         let name = quote_identifier(&self.database);
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .with_context(|| format!("cannot drop the database {name}"))?;
-        admin
+        self.connect_admin()?
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .with_context(|| format!("cannot create the database {name}"))?;
         Ok(())
+    }
+
+    /// Connects to the server's `postgres` database, from which others are created
+    /// and dropped.
+    fn connect_admin(&self) -> anyhow::Result<PgConnection> {
+        let admin_url = format!("{}/postgres", self.server_url.trim_end_matches('/'));
+        PgConnection::establish(&admin_url).with_context(|| {
+            format!(
+                "cannot connect to {admin_url}; start PostgreSQL or pass the URL of another \
+                 server"
+            )
+        })
+    }
+
+    /// Drops the benchmark's database, with any sessions still on it.
+    pub fn drop_database(&self) -> anyhow::Result<()> {
+        let mut admin = self.connect_admin()?;
+        let name = quote_identifier(&self.database);
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .with_context(|| format!("cannot drop the database {name}"))
     }
 
     /// Returns the server's version string, such as `PostgreSQL 15.20 …`.
