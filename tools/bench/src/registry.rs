@@ -20,6 +20,7 @@ use crate::postgres::Postgres;
 use crate::report::Row;
 use crate::server::{Server, ServerConfig};
 use crate::targets::{HttpRun, by_id_row, ingestion_row, memory_row, search_rows};
+use crate::{generate, ingest, load, postgres, queries, server, sqlite};
 
 /// Page size of a search request.
 const SEARCH_LIMIT: i64 = 20;
