@@ -75,6 +75,17 @@ impl Postgres {
         Ok(())
     }
 
+    /// Drops the benchmark's database, with any sessions still on it.
+    pub fn drop_database(&self) -> anyhow::Result<()> {
+        let admin_url = format!("{}/postgres", self.server_url.trim_end_matches('/'));
+        let mut admin = PgConnection::establish(&admin_url)
+            .with_context(|| format!("cannot connect to {admin_url}"))?;
+        let name = quote_identifier(&self.database);
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .with_context(|| format!("cannot drop the database {name}"))
+    }
+
     /// Returns the server's version string, such as `PostgreSQL 15.20 …`.
     pub fn version(&self) -> anyhow::Result<String> {
         #[derive(QueryableByName)]

@@ -1,4 +1,5 @@
-//! The registry under test: the release `liaison serve registry` as a child process.
+//! The platform under test: the release `liaison serve` of one service or of all of them,
+//! as a child process.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use serde_json::Value;
 /// How long the server may take to apply migrations, load KATO and bind.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A running `liaison serve registry` whose JSON log goes to a file.
+/// A running `liaison serve` whose JSON log goes to a file.
 #[derive(Debug)]
 pub struct Server {
     child: Child,
@@ -19,11 +20,14 @@ pub struct Server {
     pub log: PathBuf,
 }
 
-/// Settings of the child process: its binary, data folder and database.
+/// Settings of the child process: its binary, services, data folder and database.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     pub binary: PathBuf,
+    /// Services that `liaison serve` runs: one service's name, such as `registry`, or `all`.
+    pub services: &'static str,
     pub data_dir: PathBuf,
+    /// Database URL, in which `{service}` stands for each service's name.
     pub database_url: String,
 }
 
@@ -72,8 +76,8 @@ impl ServerConfig {
             .to_owned())
     }
 
-    /// Starts `liaison serve registry` on a free port and waits for its `listening`
-    /// log line. The log goes to a file rather than a pipe, so reading it costs the
+    /// Starts `liaison serve` with the services of the configuration on a free port and
+    /// waits for its `listening` log line. The log goes to a file rather than a pipe, so reading it costs the
     /// benchmark no CPU while it measures.
     pub fn start(&self) -> anyhow::Result<Server> {
         let log = self.data_dir.join("server.log");
@@ -82,7 +86,7 @@ impl ServerConfig {
         let stderr = stdout.try_clone()?;
         let mut child = self
             .command()
-            .args(["serve", "registry"])
+            .args(["serve", self.services])
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr)
@@ -99,7 +103,8 @@ impl ServerConfig {
             }
             if let Some(status) = child.try_wait()? {
                 bail!(
-                    "the registry exited with {status} before listening; its log is {}:\n{}",
+                    "liaison serve {} exited with {status} before listening; its log is {}:\n{}",
+                    self.services,
                     log.display(),
                     tail(&log)
                 );
@@ -107,7 +112,8 @@ impl ServerConfig {
             if started.elapsed() > START_TIMEOUT {
                 drop(child.kill());
                 bail!(
-                    "the registry did not log `listening` within {} s; its log is {}",
+                    "liaison serve {} did not log `listening` within {} s; its log is {}",
+                    self.services,
                     START_TIMEOUT.as_secs(),
                     log.display()
                 );
@@ -175,13 +181,13 @@ impl Server {
         while signalled && Instant::now() < deadline {
             if let Some(status) = self.child.try_wait()? {
                 if !status.success() {
-                    eprintln!("warning: the registry exited with {status} after SIGTERM");
+                    eprintln!("warning: the server exited with {status} after SIGTERM");
                 }
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        eprintln!("warning: the registry did not stop within 30 s of SIGTERM; killing it");
+        eprintln!("warning: the server did not stop within 30 s of SIGTERM; killing it");
         self.child.kill()?;
         self.child.wait()?;
         Ok(())
