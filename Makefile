@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-flow flow chaos fuzz lint openapi fmt bench bench-registry
+.PHONY: run test test-sqlite test-flow flow chaos fuzz lint openapi fmt bench bench-registry bench-analytics
 
 # Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
 # ./data and in-process events. LIAISON_* variables override the settings.
@@ -89,3 +89,14 @@ bench:
 bench-registry:
 	$(CARGO) build --release -p liaison -p liaison-bench
 	$(CARGO) run --release -q -p liaison-bench --bin bench-registry -- $(BENCH_ARGS)
+
+# Seeds the aggregation read models with 100,000 NPOs, 20,000 published priorities and
+# the joint actions, recommendations and compliance inputs of 25 bodies, then measures
+# every analytics endpoint of the release `liaison serve all` on PostgreSQL
+# (127.0.0.1:5432; the databases bench_analytics_<service> are recreated and dropped),
+# each against the store functions behind it run from as many threads. Takes several
+# minutes; docs/benchmarks.md has the details. BENCH_ARGS passes options, such as
+# BENCH_ARGS="--endpoints npos --duration 5".
+bench-analytics:
+	$(CARGO) build --release -p liaison -p liaison-bench
+	$(CARGO) run --release -q -p liaison-bench --bin bench-analytics -- $(BENCH_ARGS)

@@ -127,6 +127,18 @@ impl Classifier {
         Ok(Self { regions, inside })
     }
 
+    /// Returns the codes of the regions, in file order.
+    pub fn regions(&self) -> &[String] {
+        &self.regions
+    }
+
+    /// Picks a territory below `region` uniformly, or `None` for a code that is not a
+    /// region of the classifier.
+    pub fn pick_in(&self, region: &str, rng: &mut Rng) -> Option<&str> {
+        let inside = self.inside.get(region)?;
+        Some(rng.pick(inside).code.as_str())
+    }
+
     /// Picks a territory: first a region, with the three cities of republican
     /// significance weighted up because many NPOs are registered there, then a
     /// territory below it, uniformly.

@@ -72,13 +72,15 @@ struct ClientTally {
 }
 
 /// Sends HTTP GET requests from `plan.clients` tokio tasks, each with its own
-/// keep-alive connection, to the URLs that `next_url` picks. Any response other
-/// than 200 fails the run, because a figure that counts errors is not a measurement.
+/// keep-alive connection, to the URLs that `next_url` picks, with `token` as the
+/// bearer token when given. Any response other than 200 fails the run, because a
+/// figure that counts errors is not a measurement.
 ///
 /// `empty_marker` is a byte string whose presence in a body marks an empty result.
 pub async fn http_get(
     plan: LoadPlan,
     next_url: Arc<dyn Fn(&mut Rng) -> String + Send + Sync>,
+    token: Option<&str>,
     empty_marker: Option<&'static [u8]>,
 ) -> anyhow::Result<LoadResult> {
     let start = Instant::now() + Duration::from_millis(100);
@@ -87,6 +89,7 @@ pub async fn http_get(
     let mut tasks = tokio::task::JoinSet::new();
     for client_index in 0..plan.clients {
         let next_url = Arc::clone(&next_url);
+        let token = token.map(str::to_owned);
         let mut rng = Rng::new(plan.seed ^ (client_index as u64 + 1).wrapping_mul(0x9E37));
         tasks.spawn(async move {
             let client = reqwest::Client::builder()
@@ -101,8 +104,11 @@ pub async fn http_get(
                     break;
                 }
                 let url = next_url(&mut rng);
-                let response = client
-                    .get(&url)
+                let mut request = client.get(&url);
+                if let Some(token) = &token {
+                    request = request.bearer_auth(token);
+                }
+                let response = request
                     .send()
                     .await
                     .with_context(|| format!("GET {url} failed"))?;

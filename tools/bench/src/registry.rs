@@ -260,7 +260,7 @@ async fn with_cpu(
 async fn http_search(cli: &Cli, server: &Server) -> anyhow::Result<HttpRun> {
     let urls = Arc::new(search_urls(server)?);
     let next = Arc::new(move |rng: &mut Rng| rng.pick(&urls).clone());
-    let run = load::http_get(cli.plan(cli.seed ^ 1), next, Some(br#""items":[]"#));
+    let run = load::http_get(cli.plan(cli.seed ^ 1), next, None, Some(br#""items":[]"#));
     with_cpu(server, run).await
 }
 
@@ -268,7 +268,11 @@ async fn http_by_id(cli: &Cli, server: &Server, ids: Vec<String>) -> anyhow::Res
     let base = server.url("/v1/npos/");
     let ids = Arc::new(ids);
     let next = Arc::new(move |rng: &mut Rng| format!("{base}{}", rng.pick(&ids)));
-    with_cpu(server, load::http_get(cli.plan(cli.seed ^ 2), next, None)).await
+    with_cpu(
+        server,
+        load::http_get(cli.plan(cli.seed ^ 2), next, None, None),
+    )
+    .await
 }
 
 async fn bench_postgres(

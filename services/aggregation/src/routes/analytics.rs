@@ -4,7 +4,6 @@
 
 use actix_web::{HttpResponse, get, web};
 use common_models::event::joint_actions::{ActionStateChanged, MonitoringChanged};
-use common_models::event::needs::PriorityIdentified;
 use common_models::event::recommendations::RecommendationChanged;
 use common_models::{KatoCode, Sphere};
 use serde::Deserialize;
@@ -15,11 +14,11 @@ use utoipa::IntoParams;
 
 use super::{Aggregation, registry};
 use crate::domain::analytics::{
-    self, Filter, JointActionFigures, NpoFigures, PUBLISHED, PriorityFigures,
-    RecommendationFigures, RegisteredBody, YEARS,
+    self, Filter, JointActionFigures, NpoFigures, PriorityFigures, RecommendationFigures,
+    RegisteredBody, YEARS,
 };
 use crate::domain::{Errors, parse_code};
-use crate::readmodel::{GONE, Kind};
+use crate::readmodel::Kind;
 use crate::store::analytics as store;
 
 /// Filters of a dashboard endpoint.
@@ -168,13 +167,12 @@ pub async fn npos(
 ) -> ApiResult<HttpResponse> {
     let (filter, body) = resolve(&state, &caller, query.into_inner()).await?;
 
-    let figures = state
+    let selection = filter.npo_selection(body.as_ref());
+    let counts = state
         .db
-        .run(move |conn| {
-            let npos = store::npo_facts(conn, filter.year)?;
-            Ok::<_, ApiError>(analytics::npo_figures(&filter, &npos, body.as_ref()))
-        })
+        .run(move |conn| store::npo_counts(conn, &selection).map_err(ApiError::from))
         .await?;
+    let figures = NpoFigures::from_counts(&filter, counts);
     Ok(HttpResponse::Ok().json(figures))
 }
 
@@ -201,22 +199,12 @@ pub async fn priorities(
 ) -> ApiResult<HttpResponse> {
     let (filter, _) = resolve(&state, &caller, query.into_inner()).await?;
 
-    let figures = state
+    let selection = filter.priority_selection();
+    let groups = state
         .db
-        .run(move |conn| {
-            let mut rows = store::records_in(
-                conn,
-                Kind::Priority,
-                filter.year,
-                filter.body.as_deref(),
-                GONE,
-            )?;
-            rows.retain(|row| row.status == PUBLISHED);
-            let published: Vec<(_, PriorityIdentified)> = store::with_days(&rows)?;
-            Ok::<_, ApiError>(analytics::priority_figures(&filter, &published))
-        })
+        .run(move |conn| store::priority_groups(conn, &selection).map_err(ApiError::from))
         .await?;
-    Ok(HttpResponse::Ok().json(figures))
+    Ok(HttpResponse::Ok().json(PriorityFigures::from_groups(&filter, &groups)))
 }
 
 /// Count joint actions per status, with the planned and actual indicators of their

@@ -87,6 +87,7 @@ pub async fn run(
         },
         Arc::new(move |_: &mut Rng| health.clone()),
         None,
+        None,
     )
     .await
     .context("the /healthz baseline failed")?;
