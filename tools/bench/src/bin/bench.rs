@@ -40,7 +40,7 @@ struct Cli {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "registry,platform,relay"
+        default_value = "registry,platform,relay,analytics"
     )]
     parts: Vec<Part>,
     #[command(flatten)]
