@@ -75,7 +75,7 @@ fmt:
 # analytics and a mixed load of 32 clients. Prints one table: figure, target, baseline
 # measured in the same run, ratio. Needs PostgreSQL on 127.0.0.1:5432 (user postgres,
 # no password) with pgbench, and RabbitMQ on 127.0.0.1:5672 (guest); recreates the
-# databases bench_*. Takes about 10 minutes. BENCH_ARGS passes options, such as
+# databases bench_*. Takes about 15 minutes. BENCH_ARGS passes options, such as
 # BENCH_ARGS="--parts platform --markdown results.md"; `bench --help` lists them.
 bench:
 	$(CARGO) build --release -p liaison -p liaison-bench

@@ -29,8 +29,8 @@ pub fn bin(run: u32, serial: u64) -> String {
     unreachable!("one of eight registration years gives serial {serial} a check digit")
 }
 
-/// The ministry's register entry of [`BODY`], a regional department for youth and
-/// education.
+/// Returns the ministry's register entry of [`BODY`], a regional department for youth
+/// and education.
 pub fn body() -> Value {
     json!({
         "id": BODY,
@@ -42,8 +42,8 @@ pub fn body() -> Value {
     })
 }
 
-/// The appointment of [`OFFICER`] on 1 January three years before `today`, so that
-/// annual reports on the last three years may be opened.
+/// Returns the appointment of [`OFFICER`] on 1 January three years before `today`, so
+/// that annual reports on the last three years may be opened.
 pub fn appointment(today: NaiveDate) -> Value {
     let first_day = NaiveDate::from_ymd_opt(today.year() - 3, 1, 1).expect("1 January");
     json!({
@@ -56,7 +56,7 @@ pub fn appointment(today: NaiveDate) -> Value {
     })
 }
 
-/// An NPO of a village of Ulytau working for youth, with BIN `bin`.
+/// Returns an NPO of a village of Ulytau working for youth, with BIN `bin`.
 pub fn npo(bin: &str, serial: u64) -> Value {
     json!({
         "bin": bin,
@@ -72,7 +72,7 @@ pub fn npo(bin: &str, serial: u64) -> Value {
     })
 }
 
-/// The CSV body of a registry import of the NPOs `serials`, each with its BIN.
+/// Returns the CSV body of a registry import of the NPOs `serials`, each with its BIN.
 pub fn import_csv(run: u32, serials: impl IntoIterator<Item = u64>) -> String {
     let mut csv =
         String::from("bin,name_ru,name_kk,legal_form,status,registered_on,kato,spheres\n");
@@ -85,7 +85,7 @@ pub fn import_csv(run: u32, serials: impl IntoIterator<Item = u64>) -> String {
     csv
 }
 
-/// A recommendation of an NPO to [`BODY`].
+/// Returns a recommendation of an NPO to [`BODY`].
 pub fn recommendation(serial: u64) -> Value {
     json!({
         "government_body": BODY,
@@ -96,7 +96,7 @@ pub fn recommendation(serial: u64) -> Value {
     })
 }
 
-/// A joint action that [`OFFICER`] drafts.
+/// Returns a joint action that [`OFFICER`] drafts.
 pub fn joint_action(serial: u64) -> Value {
     json!({
         "title": format!("Кружки для подростков в сёлах, поток {serial}"),

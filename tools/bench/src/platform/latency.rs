@@ -20,7 +20,7 @@ use super::topology::Topology;
 use super::{Actors, data, events, percentile, sorted_ms};
 use crate::report::{Row, Verdict};
 
-/// Most writes in flight; a write due while this many are open waits, and the
+/// Maximum writes in flight. A write due while this many are open waits, and the
 /// achieved rate shows it.
 const MAX_IN_FLIGHT: usize = 256;
 
@@ -35,7 +35,7 @@ const TARGET_P99_MS: f64 = 100.0;
 /// How long the read models may take to catch up after the writes stop.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// What the writers did.
+/// Outcome of the writes.
 #[derive(Debug, Default)]
 struct Writes {
     failed: u64,
