@@ -9,7 +9,7 @@ use super::topology::{BODY, REGION, VILLAGE};
 /// Officer of [`BODY`], the subject of the officer's token.
 pub const OFFICER: &str = "bench-officer";
 
-/// Returns a valid BIN of a resident legal entity that no other `serial` below ten
+/// Returns a valid BIN of a resident legal entity that no other `serial` below 1.2
 /// million gets within one `run` number: the registration month and the serial
 /// number come from `serial`, the year from `run`, shifted until the digits have a
 /// check digit.

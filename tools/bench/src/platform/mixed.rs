@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use super::topology::{REGION, Topology};
 use super::{Actors, data, percentile, sorted_ms};
@@ -75,6 +75,9 @@ pub async fn run(
         .into_iter()
         .map(|(service, sampler)| (service, sampler.finish()))
         .collect();
+    if let Some((service, _)) = loaded.iter().find(|(_, peak)| **peak == 0) {
+        bail!("the memory of {service} could not be read during the mixed load; did it exit?");
+    }
 
     eprintln!("mixed load baseline: GET /healthz from {clients} clients…");
     let health = topology.url("registry", "/healthz");
@@ -223,7 +226,7 @@ async fn get(client: &reqwest::Client, url: &str, token: Option<&str>) -> Result
         request = request.bearer_auth(token);
     }
     match request.send().await {
-        Ok(response) if response.status().is_success() => {
+        Ok(response) if response.status() == reqwest::StatusCode::OK => {
             drop(response.bytes().await);
             Ok(())
         }

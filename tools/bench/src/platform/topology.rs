@@ -77,7 +77,34 @@ impl Topology {
             .collect();
         recreate_databases(&postgres_url, &databases)?;
         let exchange = format!("bench.platform.{tag}");
+        let launched = Self::launch(
+            liaison,
+            tag,
+            exchange.clone(),
+            data,
+            databases.clone(),
+            postgres_url.clone(),
+            amqp_url,
+        )
+        .await;
+        if launched.is_err()
+            && let Err(error) =
+                remove_leftovers(&postgres_url, &databases, amqp_url, &exchange).await
+        {
+            eprintln!("warning: the failed start left things behind: {error:#}");
+        }
+        launched
+    }
 
+    async fn launch(
+        liaison: &Path,
+        tag: String,
+        exchange: String,
+        data: tempfile::TempDir,
+        databases: Vec<String>,
+        postgres_url: String,
+        amqp_url: &str,
+    ) -> anyhow::Result<Self> {
         let ports: Vec<u16> = SERVICES
             .iter()
             .map(|_| server::free_port())
@@ -174,37 +201,78 @@ impl Topology {
     /// Stops every process with SIGTERM, then drops the databases and deletes the
     /// run's queues and exchanges.
     pub async fn stop(mut self) -> anyhow::Result<()> {
-        for (_, server) in self.processes.drain(..).rev() {
-            server.stop()?;
-        }
-        self.clean_up().await
-    }
-
-    async fn clean_up(&self) -> anyhow::Result<()> {
-        drop_databases(&self.postgres_url, &self.databases)?;
-        let connection =
-            lapin::Connection::connect(&self.amqp_url, lapin::ConnectionProperties::default())
-                .await
-                .context("cannot connect to RabbitMQ to delete the run's queues")?;
-        let channel = connection.create_channel().await?;
-        for consumer in CONSUMERS {
-            let queue = service_kit::bus::queue_name(&self.exchange, consumer);
-            for name in [format!("{queue}.dead-letter"), queue] {
-                channel
-                    .queue_delete(name.as_str().into(), Default::default())
-                    .await?;
+        let mut first_error = None;
+        for (service, server) in self.processes.drain(..).rev() {
+            if let Err(error) = server.stop() {
+                first_error.get_or_insert(error.context(format!("{service} did not stop")));
             }
         }
-        for name in [
-            self.exchange.clone(),
-            format!("{}.dead-letter", self.exchange),
-        ] {
-            channel
-                .exchange_delete(name.as_str().into(), Default::default())
-                .await?;
+        let removed = remove_leftovers(
+            &self.postgres_url,
+            &self.databases,
+            &self.amqp_url,
+            &self.exchange,
+        )
+        .await;
+        match (first_error, removed) {
+            (Some(error), _) | (None, Err(error)) => Err(error),
+            (None, Ok(())) => Ok(()),
         }
-        connection.close(200, "benchmark finished".into()).await?;
-        Ok(())
+    }
+}
+
+/// Drops the run's databases and deletes its queues and exchanges, trying every step
+/// and returning the first failure.
+async fn remove_leftovers(
+    postgres_url: &str,
+    databases: &[String],
+    amqp_url: &str,
+    exchange: &str,
+) -> anyhow::Result<()> {
+    let mut failures: Vec<anyhow::Error> = Vec::new();
+    if let Err(error) = drop_databases(postgres_url, databases) {
+        failures.push(error);
+    }
+    match lapin::Connection::connect(amqp_url, lapin::ConnectionProperties::default()).await {
+        Ok(connection) => {
+            match connection.create_channel().await {
+                Ok(channel) => {
+                    let mut queues = Vec::new();
+                    for consumer in CONSUMERS {
+                        let queue = service_kit::bus::queue_name(exchange, consumer);
+                        queues.push(format!("{queue}.dead-letter"));
+                        queues.push(queue);
+                    }
+                    for name in &queues {
+                        if let Err(error) = channel
+                            .queue_delete(name.as_str().into(), Default::default())
+                            .await
+                        {
+                            failures.push(anyhow::anyhow!("queue {name} was not deleted: {error}"));
+                        }
+                    }
+                    for name in [exchange.to_owned(), format!("{exchange}.dead-letter")] {
+                        if let Err(error) = channel
+                            .exchange_delete(name.as_str().into(), Default::default())
+                            .await
+                        {
+                            failures
+                                .push(anyhow::anyhow!("exchange {name} was not deleted: {error}"));
+                        }
+                    }
+                }
+                Err(error) => failures.push(error.into()),
+            }
+            drop(connection.close(200, "benchmark finished".into()).await);
+        }
+        Err(error) => failures.push(
+            anyhow::Error::new(error)
+                .context("cannot connect to RabbitMQ to delete the run's queues"),
+        ),
+    }
+    match failures.into_iter().next() {
+        Some(error) => Err(error),
+        None => Ok(()),
     }
 }
 
@@ -253,12 +321,16 @@ fn recreate_databases(postgres_url: &str, names: &[String]) -> anyhow::Result<()
 
 fn drop_databases(postgres_url: &str, names: &[String]) -> anyhow::Result<()> {
     let mut conn = admin(postgres_url)?;
+    let mut first_error = None;
     for name in names {
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        let dropped = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
             .execute(&mut conn)
-            .with_context(|| format!("cannot drop the database {name}"))?;
+            .with_context(|| format!("cannot drop the database {name}"));
+        if let Err(error) = dropped {
+            first_error.get_or_insert(error);
+        }
     }
-    Ok(())
+    first_error.map_or(Ok(()), Err)
 }
 
 fn admin(postgres_url: &str) -> anyhow::Result<PgConnection> {
