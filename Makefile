@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-flow flow chaos fuzz lint openapi fmt bench bench-registry bench-analytics
+.PHONY: run test test-sqlite test-flow flow chaos fuzz lint openapi fmt bench bench-registry
 
 # Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
 # ./data and in-process events. LIAISON_* variables override the settings.
@@ -71,11 +71,11 @@ fmt:
 # Every benchmark scenario of the platform (tools/bench, docs/benchmarks.md) with the
 # release build: the registry scenarios of bench-registry, then start-up and memory of
 # serve all, and, with each service as its own process on PostgreSQL and RabbitMQ,
-# annual report assembly, event latency at 500 writes/s, relay throughput, dashboard
-# analytics and a mixed load of 32 clients. Prints one table: figure, target, baseline
+# annual report assembly, event latency at 500 writes/s, relay throughput and a mixed
+# load of 32 clients. Prints one table: figure, target, baseline
 # measured in the same run, ratio. Needs PostgreSQL on 127.0.0.1:5432 (user postgres,
 # no password) with pgbench, and RabbitMQ on 127.0.0.1:5672 (guest); recreates the
-# databases bench_*. Takes about 15 minutes. BENCH_ARGS passes options, such as
+# databases bench_*. Takes about 10 minutes. BENCH_ARGS passes options, such as
 # BENCH_ARGS="--parts platform --markdown results.md"; `bench --help` lists them.
 bench:
 	$(CARGO) build --release -p liaison -p liaison-bench
@@ -90,13 +90,3 @@ bench-registry:
 	$(CARGO) build --release -p liaison -p liaison-bench
 	$(CARGO) run --release -q -p liaison-bench --bin bench-registry -- $(BENCH_ARGS)
 
-# Seeds the aggregation read models with 100,000 NPOs, 20,000 published priorities and
-# the joint actions, recommendations and compliance inputs of 25 bodies, then measures
-# every analytics endpoint of the release `liaison serve all` on PostgreSQL
-# (127.0.0.1:5432; the databases bench_analytics_<service> are recreated and dropped),
-# each against the store functions behind it run from as many threads. Takes several
-# minutes; docs/benchmarks.md has the details. BENCH_ARGS passes options, such as
-# BENCH_ARGS="--endpoints npos --duration 5".
-bench-analytics:
-	$(CARGO) build --release -p liaison -p liaison-bench
-	$(CARGO) run --release -q -p liaison-bench --bin bench-analytics -- $(BENCH_ARGS)

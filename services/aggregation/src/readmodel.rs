@@ -105,8 +105,6 @@ pub enum Dimension {
     Territory,
     /// A further body the record belongs to, besides its own.
     Body,
-    /// Risk level code of a priority, which the dashboard counts by.
-    RiskLevel,
 }
 
 impl Dimension {
@@ -116,7 +114,6 @@ impl Dimension {
             Self::Sphere => "sphere",
             Self::Territory => "territory",
             Self::Body => "body",
-            Self::RiskLevel => "risk_level",
         }
     }
 }
@@ -589,8 +586,7 @@ fn priority(
         .of_body(&p.government_body)
         .on(Some(day), None)
         .tagged(Dimension::Sphere, [&p.sphere])
-        .tagged(Dimension::Territory, [&p.territory])
-        .tagged(Dimension::RiskLevel, [&p.risk_level]))
+        .tagged(Dimension::Territory, [&p.territory]))
 }
 
 /// Fails an event about a record the read models do not hold yet, such as an update

@@ -17,17 +17,11 @@ use common_models::{ActionStatus, Catalogue, KatoCode, RiskLevel, Sphere};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-mod selection;
-
-pub use selection::{
-    BodyTerritory, CodeRange, NpoSelection, PrioritySelection, TerritoryScope, containing,
-};
-
 /// Years the `year` filter accepts.
 pub const YEARS: RangeInclusive<i32> = 2000..=2100;
 
 /// Status of an NPO that counts in the figures.
-pub const ACTIVE: &str = "active";
+const ACTIVE: &str = "active";
 
 /// Status of a priority whose assessment report is published.
 pub const PUBLISHED: &str = "published";
@@ -197,41 +191,6 @@ pub struct NpoFigures {
     pub by_sphere: Vec<SphereCount>,
 }
 
-impl NpoFigures {
-    /// Builds the figures of `filter` from the counts the database computed, with the
-    /// regions and spheres in code order.
-    pub fn from_counts(filter: &Filter, counts: NpoCounts) -> Self {
-        let mut by_region: Vec<RegionCount> = counts
-            .by_region
-            .into_iter()
-            .map(|(region, count)| RegionCount { region, count })
-            .collect();
-        by_region.sort_by(|a, b| a.region.cmp(&b.region));
-        let mut by_sphere: Vec<SphereCount> = counts
-            .by_sphere
-            .into_iter()
-            .map(|(sphere, count)| SphereCount { sphere, count })
-            .collect();
-        by_sphere.sort_by(|a, b| a.sphere.cmp(&b.sphere));
-        Self {
-            filter: filter.clone(),
-            total: counts.total,
-            by_region,
-            by_sphere,
-        }
-    }
-}
-
-/// The counts behind [`NpoFigures`], in no particular order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NpoCounts {
-    pub total: i64,
-    /// NPOs per top-level region.
-    pub by_region: Vec<(KatoCode, i64)>,
-    /// NPOs per sphere code.
-    pub by_sphere: Vec<(String, i64)>,
-}
-
 /// Facts of one NPO that the NPO figures count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NpoFacts {
@@ -245,9 +204,6 @@ pub struct NpoFacts {
 
 /// Counts the active NPOs among `npos` that the filter keeps. With `area`, only the
 /// NPOs working in that body's territory in one of its spheres count.
-///
-/// This is the definition of the NPO figures in Rust. The service computes them in
-/// the database from an [`NpoSelection`], and the API tests check that both agree.
 pub fn npo_figures(
     filter: &Filter,
     npos: &[NpoFacts],
@@ -290,15 +246,11 @@ pub struct RiskCounts {
 
 impl RiskCounts {
     fn add(&mut self, level: Option<RiskLevel>) {
-        self.add_many(level, 1);
-    }
-
-    fn add_many(&mut self, level: Option<RiskLevel>, count: i64) {
-        self.total += count;
+        self.total += 1;
         match level {
-            Some(RiskLevel::High) => self.high += count,
-            Some(RiskLevel::Medium) => self.medium += count,
-            Some(RiskLevel::Low) => self.low += count,
+            Some(RiskLevel::High) => self.high += 1,
+            Some(RiskLevel::Medium) => self.medium += 1,
+            Some(RiskLevel::Low) => self.low += 1,
             None => {}
         }
     }
@@ -331,51 +283,7 @@ pub struct PriorityFigures {
     pub by_sphere: Vec<SphereRisks>,
 }
 
-impl PriorityFigures {
-    /// Builds the figures of `filter` from the groups of priorities the database
-    /// counted, with the regions and spheres in code order.
-    pub fn from_groups(filter: &Filter, groups: &[PriorityGroup]) -> Self {
-        let mut total = RiskCounts::default();
-        let mut by_region: BTreeMap<KatoCode, RiskCounts> = BTreeMap::new();
-        let mut by_sphere: BTreeMap<String, RiskCounts> = BTreeMap::new();
-        for group in groups {
-            let level = RiskLevel::from_code(&group.risk_level);
-            total.add_many(level, group.count);
-            let region = by_region.entry(group.region.clone()).or_default();
-            region.add_many(level, group.count);
-            let sphere = by_sphere.entry(group.sphere.clone()).or_default();
-            sphere.add_many(level, group.count);
-        }
-        Self {
-            filter: filter.clone(),
-            total,
-            by_region: by_region
-                .into_iter()
-                .map(|(region, counts)| RegionRisks { region, counts })
-                .collect(),
-            by_sphere: by_sphere
-                .into_iter()
-                .map(|(sphere, counts)| SphereRisks { sphere, counts })
-                .collect(),
-        }
-    }
-}
-
-/// Published priorities of one top-level region and one sphere with one risk level.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PriorityGroup {
-    pub region: KatoCode,
-    pub sphere: String,
-    /// Risk level as the assessment gave it, which may lie outside the catalogue.
-    pub risk_level: String,
-    pub count: i64,
-}
-
 /// Counts `priorities`, each with the day it counts for, that the filter keeps.
-///
-/// This is the definition of the priority figures in Rust. The service computes them
-/// in the database from a [`PrioritySelection`], and the API tests check that both
-/// agree.
 pub fn priority_figures(
     filter: &Filter,
     priorities: &[(Option<NaiveDate>, PriorityIdentified)],

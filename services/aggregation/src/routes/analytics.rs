@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use common_models::event::joint_actions::{ActionStateChanged, MonitoringChanged};
+use common_models::event::needs::PriorityIdentified;
 use common_models::event::recommendations::RecommendationChanged;
 use common_models::{KatoCode, Sphere};
 use serde::Deserialize;
@@ -14,11 +15,11 @@ use utoipa::IntoParams;
 
 use super::{Aggregation, registry};
 use crate::domain::analytics::{
-    self, Filter, JointActionFigures, NpoFigures, PriorityFigures, RecommendationFigures,
-    RegisteredBody, YEARS,
+    self, Filter, JointActionFigures, NpoFigures, PUBLISHED, PriorityFigures,
+    RecommendationFigures, RegisteredBody, YEARS,
 };
 use crate::domain::{Errors, parse_code};
-use crate::readmodel::Kind;
+use crate::readmodel::{GONE, Kind};
 use crate::store::analytics as store;
 
 /// Filters of a dashboard endpoint.
@@ -167,12 +168,13 @@ pub async fn npos(
 ) -> ApiResult<HttpResponse> {
     let (filter, body) = resolve(&state, &caller, query.into_inner()).await?;
 
-    let selection = filter.npo_selection(body.as_ref());
-    let counts = state
+    let figures = state
         .db
-        .run(move |conn| store::npo_counts(conn, &selection).map_err(ApiError::from))
+        .run(move |conn| {
+            let npos = store::npo_facts(conn, filter.year)?;
+            Ok::<_, ApiError>(analytics::npo_figures(&filter, &npos, body.as_ref()))
+        })
         .await?;
-    let figures = NpoFigures::from_counts(&filter, counts);
     Ok(HttpResponse::Ok().json(figures))
 }
 
@@ -199,12 +201,22 @@ pub async fn priorities(
 ) -> ApiResult<HttpResponse> {
     let (filter, _) = resolve(&state, &caller, query.into_inner()).await?;
 
-    let selection = filter.priority_selection();
-    let groups = state
+    let figures = state
         .db
-        .run(move |conn| store::priority_groups(conn, &selection).map_err(ApiError::from))
+        .run(move |conn| {
+            let mut rows = store::records_in(
+                conn,
+                Kind::Priority,
+                filter.year,
+                filter.body.as_deref(),
+                GONE,
+            )?;
+            rows.retain(|row| row.status == PUBLISHED);
+            let published: Vec<(_, PriorityIdentified)> = store::with_days(&rows)?;
+            Ok::<_, ApiError>(analytics::priority_figures(&filter, &published))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(PriorityFigures::from_groups(&filter, &groups)))
+    Ok(HttpResponse::Ok().json(figures))
 }
 
 /// Count joint actions per status, with the planned and actual indicators of their

@@ -11,18 +11,14 @@ use common_models::event::recommendations::{
 };
 use common_models::event::registry::CampaignRecorded;
 use common_models::{KatoCode, Sphere};
-use diesel::dsl::{count, count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
-use service_kit::{AnyConnection, StoreError, with_backend};
+use service_kit::{AnyConnection, StoreError};
 
 use super::records::StoredRecord;
 use super::{from_code, utc};
-use crate::domain::analytics::{
-    ACTIVE, NpoCounts, NpoSelection, PUBLISHED, PriorityGroup, PrioritySelection, RegisteredBody,
-};
+use crate::domain::analytics::{NpoFacts, RegisteredBody};
 use crate::domain::compliance::{AnnualReportDue, Inputs, PublishedAssessment};
-use crate::readmodel::{Dimension, Kind};
+use crate::readmodel::{Dimension, GONE, Kind};
 use crate::schema::{
     government_bodies as bodies, government_body_spheres as spheres,
     officer_appointments as appointments, read_record_tags as tags, read_records as records,
@@ -70,213 +66,50 @@ pub fn records_in(
         .load(conn)?)
 }
 
-/// Returns a boxed query of the active NPO records of `$selection` (an
-/// [`NpoSelection`]) whose day lies in `$days`, each once. With `$sphere_tags_counted`
-/// true, the condition on the sphere tags is left out, for a query that reads those
-/// tags itself under the same condition.
-macro_rules! counted_npos {
-    ($selection:expr, $days:expr, $sphere_tags_counted:expr) => {{
-        let selection: &NpoSelection = $selection;
-        // An SQL literal keeps diesel from caching the statement, so that PostgreSQL
-        // plans each query for its own year, region and spheres rather than switching to
-        // one generic plan for all of them.
-        let mut query = records::table
-            .filter(sql::<Bool>("TRUE"))
-            .filter(records::kind.eq(Kind::Npo.code()))
-            .filter(records::status.eq(ACTIVE))
-            .into_boxed();
-        if let Some((first, last)) = $days {
-            query = query.filter(records::day.between(first, last));
-        }
-        if let Some(scope) = &selection.territories {
-            let mut kept = tags::table
-                .filter(tags::kind.eq(Kind::Npo.code()))
-                .filter(tags::dimension.eq(Dimension::Territory.code()))
-                .select(tags::id)
-                .into_boxed();
-            if let Some(region) = &scope.region {
-                kept = kept.filter(tags::value.between(region.first.clone(), region.last.clone()));
-            }
-            if let Some(body) = &scope.body {
-                let inside =
-                    tags::value.between(body.inside.first.clone(), body.inside.last.clone());
-                kept = kept.filter(inside.or(tags::value.eq_any(body.containing.clone())));
-            }
-            query = query.filter(records::id.eq_any(kept));
-        }
-        if let Some(codes) = &selection.spheres
-            && !$sphere_tags_counted
-        {
-            let kept = tags::table
-                .filter(tags::kind.eq(Kind::Npo.code()))
-                .filter(tags::dimension.eq(Dimension::Sphere.code()))
-                .filter(tags::value.eq_any(codes.clone()))
-                .select(tags::id)
-                .into_boxed();
-            query = query.filter(records::id.eq_any(kept));
-        }
-        query
-    }};
-}
-
-/// Counts the NPOs of `selection` in the database: in total, per top-level region of
-/// the territories that count, and per sphere that counts.
-///
-/// Territory tags hold the KATO codes the registry sent, which it accepts only from its
-/// classifier, so every code is taken as valid: its top-level region is its first two
-/// digits followed by seven zeros.
-pub fn npo_counts(
-    conn: &mut AnyConnection,
-    selection: &NpoSelection,
-) -> Result<NpoCounts, StoreError> {
-    let days = selection.year.map(year_bounds).transpose()?;
-    // A boxed subquery is built for one backend, so the queries are built per backend.
-    let (total, by_sphere, regions) = with_backend!(conn, |c| {
-        let total: i64 = counted_npos!(selection, days, false)
-            .count()
-            .get_result(c)?;
-
-        // A tag names an NPO and a value once, so a plain count is a count of NPOs.
-        let mut spheres = tags::table
-            .filter(tags::kind.eq(Kind::Npo.code()))
-            .filter(tags::dimension.eq(Dimension::Sphere.code()))
-            .group_by(tags::value)
-            .select((tags::value, count_star()))
-            .into_boxed();
-        if let Some(codes) = &selection.spheres {
-            spheres = spheres.filter(tags::value.eq_any(codes.clone()));
-        }
-        let counted = counted_npos!(selection, days, true);
-        let by_sphere: Vec<(String, i64)> = spheres
-            .filter(tags::id.eq_any(counted.select(records::id)))
-            .load(c)?;
-
-        // Under a territory condition, every NPO counted has a territory that counts and
-        // they all lie in one top-level region, so the total is that region's count.
-        let mut regions: Vec<(String, i64)> = Vec::new();
-        if selection.territories.is_none() {
-            // An NPO with two territories in one region counts once in it.
-            let region = || sql::<Text>("substr(read_record_tags.value, 1, 2)");
-            let counted = counted_npos!(selection, days, false);
-            regions = tags::table
-                .filter(tags::kind.eq(Kind::Npo.code()))
-                .filter(tags::dimension.eq(Dimension::Territory.code()))
-                .filter(tags::id.eq_any(counted.select(records::id)))
-                .group_by(region())
-                .select((region(), count(tags::id).aggregate_distinct()))
-                .load(c)?;
-        }
-        Ok::<_, diesel::result::Error>((total, by_sphere, regions))
-    })?;
-
-    let by_region = match &selection.territories {
-        Some(scope) if total > 0 => vec![(scope.top_region.clone(), total)],
-        Some(_) => Vec::new(),
-        None => regions
-            .into_iter()
-            .map(|(digits, count)| Ok((region_code(&digits, "an NPO")?, count)))
-            .collect::<Result<Vec<_>, StoreError>>()?,
-    };
-    Ok(NpoCounts {
-        total,
-        by_region,
-        by_sphere,
-    })
-}
-
-/// Returns the condition that `$alias`, an alias of `read_record_tags`, is a tag of the
-/// joined record in `$dimension`.
-macro_rules! tag_of {
-    ($alias:expr, $dimension:expr) => {
-        $alias
-            .field(tags::kind)
-            .eq(records::kind)
-            .and($alias.field(tags::id).eq(records::id))
-            .and($alias.field(tags::dimension).eq($dimension.code()))
-    };
-}
-
-/// Counts the published priorities of `selection` in the database, grouped by the
-/// top-level region of their territory, their sphere and their risk level.
-///
-/// The read models tag each priority with one territory, one sphere and one risk
-/// level. Territories are KATO codes that the needs service accepted, so every code is
-/// taken as valid, as for NPOs.
-pub fn priority_groups(
-    conn: &mut AnyConnection,
-    selection: &PrioritySelection,
-) -> Result<Vec<PriorityGroup>, StoreError> {
-    let days = selection.year.map(year_bounds).transpose()?;
-    let (territory, sphere, risk) =
-        diesel::alias!(tags as territory, tags as sphere, tags as risk_level);
-    // Grouping by aliased columns needs SQL literals, which diesel accepts in any
-    // `GROUP BY`.
-    let keys = || {
-        (
-            sql::<Text>(r#"substr("territory"."value", 1, 2)"#),
-            sql::<Text>(r#""sphere"."value""#),
-            sql::<Text>(r#""risk_level"."value""#),
-        )
-    };
-    let groups: Vec<(String, String, String, i64)> = with_backend!(conn, |c| {
-        let mut query = records::table
-            .inner_join(territory.on(tag_of!(territory, Dimension::Territory)))
-            .inner_join(sphere.on(tag_of!(sphere, Dimension::Sphere)))
-            .inner_join(risk.on(tag_of!(risk, Dimension::RiskLevel)))
-            // An SQL literal keeps diesel from caching the statement, as for NPOs.
-            .filter(sql::<Bool>("TRUE"))
-            .filter(records::kind.eq(Kind::Priority.code()))
-            .filter(records::status.eq(PUBLISHED))
-            .group_by(keys())
-            .select((keys().0, keys().1, keys().2, count_star()))
-            .into_boxed();
-        if let Some((first, last)) = days {
-            query = query.filter(records::day.between(first, last));
-        }
-        if let Some(body) = &selection.body {
-            let tagged = tags::table
-                .filter(tags::kind.eq(Kind::Priority.code()))
-                .filter(tags::dimension.eq(Dimension::Body.code()))
-                .filter(tags::value.eq(body.clone()))
-                .select(tags::id);
-            query = query.filter(
-                records::government_body
-                    .eq(body.clone())
-                    .or(records::id.eq_any(tagged)),
-            );
-        }
-        if let Some(region) = &selection.region {
-            let value = territory.field(tags::value);
-            query = query.filter(value.between(region.first.clone(), region.last.clone()));
-        }
-        if let Some(code) = &selection.sphere {
-            query = query.filter(sphere.field(tags::value).eq(code.clone()));
-        }
-        query.load(c)
-    })?;
-
-    groups
+/// Reads what the NPO figures count of every NPO registered in `year` (every NPO
+/// without a year), merged ones left out. It reads the records' columns and tags
+/// and never decodes their data, which contains each NPO's whole card.
+pub fn npo_facts(conn: &mut AnyConnection, year: Option<i32>) -> Result<Vec<NpoFacts>, StoreError> {
+    let kind = Kind::Npo.code();
+    let mut query = records::table
+        .filter(records::kind.eq(kind))
+        .filter(records::status.ne_all(GONE))
+        .into_boxed();
+    if let Some(year) = year {
+        let (first, last) = year_bounds(year)?;
+        query = query.filter(records::day.between(first, last));
+    }
+    let rows: Vec<(String, String, Option<NaiveDate>)> = query
+        .select((records::id, records::status, records::day))
+        .load(conn)?;
+    let mut npos: HashMap<String, NpoFacts> = rows
         .into_iter()
-        .map(|(digits, sphere, risk_level, count)| {
-            Ok(PriorityGroup {
-                region: region_code(&digits, "a priority")?,
-                sphere,
-                risk_level,
-                count,
-            })
+        .map(|(id, status, day)| {
+            let facts = NpoFacts {
+                status,
+                registered_on: day,
+                territories: Vec::new(),
+                spheres: Vec::new(),
+            };
+            (id, facts)
         })
-        .collect()
-}
-
-/// Returns the top-level region whose code starts with `digits`, the first two digits
-/// of a territory tag of `what`.
-fn region_code(digits: &str, what: &str) -> Result<KatoCode, StoreError> {
-    let code = format!("{digits}0000000");
-    KatoCode::parse(&code).map_err(|e| {
-        StoreError::Query(anyhow::anyhow!(
-            "a territory tag of {what} names the invalid region {code}: {e}"
-        ))
-    })
+        .collect();
+    let tagged: Vec<(String, String, String)> = tags::table
+        .filter(tags::kind.eq(kind))
+        .filter(tags::dimension.eq_any([Dimension::Territory.code(), Dimension::Sphere.code()]))
+        .select((tags::id, tags::dimension, tags::value))
+        .load(conn)?;
+    for (id, dimension, value) in tagged {
+        let Some(npo) = npos.get_mut(&id) else {
+            continue;
+        };
+        if dimension == Dimension::Territory.code() {
+            npo.territories.push(value);
+        } else {
+            npo.spheres.push(value);
+        }
+    }
+    Ok(npos.into_values().collect())
 }
 
 fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), StoreError> {

@@ -7,7 +7,6 @@ mod competence;
 mod compliance;
 mod dead_letters;
 mod dismissal_event;
-mod figures_reference;
 mod information_requests;
 mod officers;
 mod photos;

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use liaison_bench::{
-    analytics, liaison_binary, platform, print_results, registry, relay, run_main,
-};
+use liaison_bench::{liaison_binary, platform, print_results, registry, relay, run_main};
 
 /// Groups of scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -18,17 +16,6 @@ enum Part {
     Platform,
     /// Throughput of the outbox relay against publishing straight to RabbitMQ.
     Relay,
-    /// The dashboard's analytics endpoints over 100,000 NPOs, with the defaults of
-    /// `bench-analytics`.
-    Analytics,
-}
-
-/// The analytics scenario's options at their defaults. Its names, such as
-/// `--clients`, clash with the registry scenarios', so `bench-analytics` takes them.
-#[derive(Debug, Parser)]
-struct AnalyticsDefaults {
-    #[command(flatten)]
-    options: analytics::Options,
 }
 
 /// Benchmark of the whole platform on PostgreSQL, RabbitMQ and SQLite.
@@ -40,7 +27,7 @@ struct Cli {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "registry,platform,relay,analytics"
+        default_value = "registry,platform,relay"
     )]
     parts: Vec<Part>,
     #[command(flatten)]
@@ -70,10 +57,6 @@ fn main() -> ExitCode {
                     platform::run(&cli.platform, &cli.registry.postgres_url, &liaison).await?,
                 ),
                 Part::Relay => rows.extend(relay::run(&cli.relay).await?),
-                Part::Analytics => {
-                    let defaults = AnalyticsDefaults::parse_from(["bench-analytics"]);
-                    rows.extend(analytics::run(&defaults.options, &liaison).await?);
-                }
             }
         }
         print_results(&rows, cli.markdown.as_deref())
