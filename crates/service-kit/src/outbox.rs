@@ -15,12 +15,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::bus::EventBus;
-use crate::db::{AnyConnection, Database, StoreError, in_transaction};
+use crate::db::{AnyConnection, Database, StoreError};
 use crate::metrics;
 use crate::schema::outbox_events;
 
 /// Rows the relay publishes per round.
-pub const BATCH: i64 = 100;
+const BATCH: i64 = 100;
 /// Interval at which the relay looks for rows when no writer woke it.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -151,25 +151,12 @@ pub fn count_pending(conn: &mut AnyConnection) -> Result<i64, StoreError> {
 }
 
 /// Publishes outbox rows of one service's database to the bus.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Relay {
     service: &'static str,
     db: Database,
     bus: Arc<dyn EventBus>,
     wake: Arc<Notify>,
-    /// The rows after the last batch, read while that batch waited for its confirms.
-    next_rows: Arc<std::sync::Mutex<Option<Vec<OutboxRow>>>>,
-}
-
-impl std::fmt::Debug for Relay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The rows read ahead are left out, because their payloads contain personal data.
-        f.debug_struct("Relay")
-            .field("service", &self.service)
-            .field("db", &self.db)
-            .field("bus", &self.bus)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Relay {
@@ -185,7 +172,6 @@ impl Relay {
             db,
             bus,
             wake,
-            next_rows: Arc::default(),
         }
     }
 
@@ -234,18 +220,24 @@ impl Relay {
 
     /// Publishes one batch and returns how many rows were confirmed.
     pub async fn publish_batch(&self) -> anyhow::Result<usize> {
-        let read_ahead = self.next_rows.lock().ok().and_then(|mut next| next.take());
-        let rows = match read_ahead {
-            Some(rows) => rows,
-            None => self.load_pending(0).await?,
-        };
-        // A row that cannot be decoded ends the batch there, so the rows before it are
-        // published and marked rather than published again on every retry.
-        let mut events = Vec::with_capacity(rows.len());
+        let rows: Vec<OutboxRow> = self
+            .db
+            .run(|conn| -> Result<_, StoreError> {
+                Ok(outbox_events::table
+                    .filter(outbox_events::published_at.is_null())
+                    .order(outbox_events::seq.asc())
+                    .limit(BATCH)
+                    .select(OutboxRow::as_select())
+                    .load(conn)?)
+            })
+            .await?;
+        let mut confirmed = Vec::with_capacity(rows.len());
         let mut failure: Option<anyhow::Error> = None;
         for row in &rows {
-            match row.envelope() {
-                Ok(envelope) => events.push((envelope, row.traceparent.clone())),
+            // A row that cannot be decoded stops the batch after the rows before it
+            // are marked, so they are not published again on every retry.
+            let envelope = match row.envelope() {
+                Ok(envelope) => envelope,
                 Err(error) => {
                     failure = Some(anyhow::anyhow!(
                         "outbox row {} is not a valid event: {error}",
@@ -253,93 +245,38 @@ impl Relay {
                     ));
                     break;
                 }
+            };
+            match self
+                .bus
+                .publish(&envelope, row.traceparent.as_deref())
+                .await
+            {
+                Ok(()) => confirmed.push(row.seq),
+                Err(error) => {
+                    failure = Some(error.into());
+                    break;
+                }
             }
         }
-        // While the broker stores a full batch, the rows after it are read, so the next
-        // batch need not wait for that query.
-        let last_seq = rows.last().map(|row| row.seq);
-        let read_next = failure.is_none() && rows.len() as i64 == BATCH;
-        let (outcome, next_rows) = tokio::join!(self.bus.publish_many(&events), async {
-            match last_seq {
-                Some(after) if read_next => self.load_pending(after).await.ok(),
-                _ => None,
-            }
-        });
-        // A bus failure stops the batch before the undecodable row, so it is the first
-        // failure in log order.
-        if let Some(error) = outcome.error {
-            failure = Some(error.into());
-        }
-        let confirmed: Vec<i64> = rows[..outcome.confirmed.min(events.len())]
-            .iter()
-            .map(|row| row.seq)
-            .collect();
         let count = confirmed.len();
         if !confirmed.is_empty() {
             let now = crate::now().naive_utc();
             self.db
-                .run(move |conn| mark_published(conn, confirmed, now))
+                .run(move |conn| -> Result<(), StoreError> {
+                    diesel::update(
+                        outbox_events::table.filter(outbox_events::seq.eq_any(confirmed)),
+                    )
+                    .set(outbox_events::published_at.eq(now))
+                    .execute(conn)?;
+                    Ok(())
+                })
                 .await?;
             metrics::outbox_published(self.service, count);
             tracing::debug!(service = self.service, events = count, "events published");
         }
         match failure {
             Some(error) => Err(error),
-            None => {
-                // Every unpublished row up to `last_seq` was in this batch and is marked
-                // now. Writers commit rows in log order (see `enqueue`), so no row can
-                // appear before the rows read ahead, and they are the next to publish.
-                if let Ok(mut next) = self.next_rows.lock() {
-                    *next = next_rows.filter(|rows| !rows.is_empty());
-                }
-                Ok(count)
-            }
-        }
-    }
-
-    /// Reads up to one batch of unpublished rows after log position `after`, oldest
-    /// first. Positions start at 1.
-    async fn load_pending(&self, after: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        self.db
-            .run(move |conn| -> Result<_, StoreError> {
-                Ok(outbox_events::table
-                    .filter(outbox_events::published_at.is_null())
-                    .filter(outbox_events::seq.gt(after))
-                    .order(outbox_events::seq.asc())
-                    .limit(BATCH)
-                    .select(OutboxRow::as_select())
-                    .load(conn)?)
-            })
-            .await
-    }
-}
-
-/// Sets `published_at` of the rows `seqs`.
-///
-/// On PostgreSQL the transaction commits without waiting for its WAL flush
-/// (`synchronous_commit = off` for it alone), which saves one disk flush per batch. A
-/// crash of the database server loses the marks whose WAL was not flushed yet. The WAL
-/// writer flushes every `wal_writer_delay` (200 ms by default). Those rows are then
-/// published again, as after a relay killed between the confirm and the mark, and the
-/// consumers' inboxes absorb the duplicates.
-fn mark_published(
-    conn: &mut AnyConnection,
-    seqs: Vec<i64>,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    let mark = diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(seqs)))
-        .set(outbox_events::published_at.eq(now));
-    match conn {
-        AnyConnection::Postgresql(_) => in_transaction(conn, |conn| -> Result<(), StoreError> {
-            if let AnyConnection::Postgresql(pg) = conn {
-                diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(pg)?;
-            }
-            mark.execute(conn)?;
-            Ok(())
-        }),
-        AnyConnection::Sqlite(_) => {
-            mark.execute(conn)?;
-            Ok(())
+            None => Ok(count),
         }
     }
 }

@@ -15,7 +15,7 @@ use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use tokio::sync::{Mutex, mpsc};
 
-use super::{Acker, BatchOutcome, BusError, Delivery, EventBus, Subscription};
+use super::{Acker, BusError, Delivery, EventBus, Subscription};
 
 /// How long a consumer waits for lapin to recover its connection before it
 /// subscribes again from scratch.
@@ -146,24 +146,15 @@ fn broker(error: lapin::Error) -> BusError {
     BusError::Broker(error.to_string())
 }
 
-/// One event as the bus sends it to RabbitMQ.
-#[derive(Debug, Clone)]
-pub struct AmqpMessage {
-    /// Routing key on the topic exchange: the event type.
-    pub routing_key: String,
-    /// The envelope as JSON.
-    pub body: Vec<u8>,
-    /// Message id (the event id), type, content type, persistent delivery mode,
-    /// timestamp, and the `traceparent` header when the event has one.
-    pub properties: BasicProperties,
-}
-
-impl AmqpMessage {
-    /// Encodes `event` as [`RabbitBus`] publishes it.
-    pub fn encode(event: &EventEnvelope, traceparent: Option<&str>) -> Result<Self, BusError> {
-        let body = serde_json::to_vec(event).map_err(|e| {
-            BusError::Broker(format!("encoding event {} as JSON failed: {e}", event.id))
-        })?;
+#[async_trait]
+impl EventBus for RabbitBus {
+    #[tracing::instrument(name = "bus.publish", skip_all, fields(event.id = %event.id, event.type = %event.event_type))]
+    async fn publish(
+        &self,
+        event: &EventEnvelope,
+        traceparent: Option<&str>,
+    ) -> Result<(), BusError> {
+        let body = serde_json::to_vec(event).map_err(|e| BusError::Broker(e.to_string()))?;
         let mut headers = FieldTable::default();
         if let Some(traceparent) = traceparent {
             headers.insert(
@@ -178,153 +169,38 @@ impl AmqpMessage {
             .with_delivery_mode(2)
             .with_timestamp(event.occurred_at.timestamp().max(0) as u64)
             .with_headers(headers);
-        Ok(Self {
-            routing_key: event.event_type.clone(),
-            body,
-            properties,
-        })
-    }
-}
 
-/// Reason a batch stopped before its end, before it is mapped to a [`BusError`].
-enum Stop {
-    TimedOut,
-    Failed(lapin::Error),
-    Rejected,
-}
-
-impl RabbitBus {
-    /// Sends every message on the publisher channel, then waits for their confirms, so
-    /// a batch costs one round trip to the broker rather than one per message. One
-    /// timeout covers the whole batch.
-    async fn send_confirmed(&self, messages: &[AmqpMessage]) -> BatchOutcome {
-        if messages.is_empty() {
-            return BatchOutcome {
-                confirmed: 0,
-                error: None,
-            };
-        }
-        let channel = match self.publisher().await {
-            Ok(channel) => channel,
-            Err(error) => {
-                return BatchOutcome {
-                    confirmed: 0,
-                    error: Some(error),
-                };
-            }
+        let channel = self.publisher().await?;
+        let attempt = async {
+            let confirm = channel
+                .basic_publish(
+                    self.exchange.as_str().into(),
+                    event.event_type.as_str().into(),
+                    BasicPublishOptions::default(),
+                    &body,
+                    properties,
+                )
+                .await?;
+            confirm.await
         };
-        let deadline = tokio::time::Instant::now() + self.timeout;
-
-        let mut confirms = Vec::with_capacity(messages.len());
-        let mut stop = None;
-        for message in messages {
-            let sent = channel.basic_publish(
-                self.exchange.as_str().into(),
-                message.routing_key.as_str().into(),
-                BasicPublishOptions::default(),
-                &message.body,
-                message.properties.clone(),
-            );
-            match tokio::time::timeout_at(deadline, sent).await {
-                Ok(Ok(confirm)) => confirms.push(confirm),
-                Ok(Err(error)) => {
-                    stop = Some(Stop::Failed(error));
-                    break;
-                }
-                Err(_) => {
-                    stop = Some(Stop::TimedOut);
-                    break;
-                }
-            }
-        }
-
-        // A failed confirm comes before any failed send in the batch's order, so it
-        // replaces the failure of the send.
-        let mut confirmed = 0;
-        for confirm in confirms {
-            match tokio::time::timeout_at(deadline, confirm).await {
-                Ok(Ok(Confirmation::Ack(_))) => confirmed += 1,
-                Ok(Ok(Confirmation::Nack(_) | Confirmation::NotRequested)) => {
-                    stop = Some(Stop::Rejected);
-                    break;
-                }
-                Ok(Err(error)) => {
-                    stop = Some(Stop::Failed(error));
-                    break;
-                }
-                Err(_) => {
-                    stop = Some(Stop::TimedOut);
-                    break;
-                }
-            }
-        }
-
-        let error = match stop {
-            None => None,
-            Some(stop) => Some(self.settle_failure(&channel, stop).await),
-        };
-        BatchOutcome { confirmed, error }
-    }
-
-    /// Maps a failure to its error. After a timeout, or a channel error that lapin did
-    /// not recover from, it drops the link so that the next publish connects again.
-    async fn settle_failure(&self, channel: &Channel, stop: Stop) -> BusError {
-        match stop {
-            Stop::TimedOut => {
+        match tokio::time::timeout(self.timeout, attempt).await {
+            Err(_) => {
                 self.forget_link().await;
-                BusError::Timeout(self.timeout.as_secs())
+                Err(BusError::Timeout(self.timeout.as_secs()))
             }
-            Stop::Failed(error) => {
+            Ok(Err(error)) => {
                 let message = error.to_string();
+                // Keep the link only when lapin recovered it; otherwise the next
+                // publish opens a new connection.
                 let recovered =
                     tokio::time::timeout(self.timeout, channel.wait_for_recovery(error)).await;
                 if !matches!(recovered, Ok(Ok(()))) {
                     self.forget_link().await;
                 }
-                BusError::Broker(message)
+                Err(BusError::Broker(message))
             }
-            Stop::Rejected => BusError::Rejected,
-        }
-    }
-}
-
-#[async_trait]
-impl EventBus for RabbitBus {
-    #[tracing::instrument(name = "bus.publish", skip_all, fields(event.id = %event.id, event.type = %event.event_type))]
-    async fn publish(
-        &self,
-        event: &EventEnvelope,
-        traceparent: Option<&str>,
-    ) -> Result<(), BusError> {
-        let message = AmqpMessage::encode(event, traceparent)?;
-        let outcome = self.send_confirmed(std::slice::from_ref(&message)).await;
-        match outcome.error {
-            Some(error) => Err(error),
-            None => Ok(()),
-        }
-    }
-
-    #[tracing::instrument(name = "bus.publish_many", skip_all, fields(events = events.len()))]
-    async fn publish_many(&self, events: &[(EventEnvelope, Option<String>)]) -> BatchOutcome {
-        // An event that cannot be encoded ends the batch there, after the ones before it.
-        let mut messages = Vec::with_capacity(events.len());
-        let mut encoding_error = None;
-        for (event, traceparent) in events {
-            match AmqpMessage::encode(event, traceparent.as_deref()) {
-                Ok(message) => messages.push(message),
-                Err(error) => {
-                    encoding_error = Some(error);
-                    break;
-                }
-            }
-        }
-        let outcome = self.send_confirmed(&messages).await;
-        match outcome.error {
-            Some(_) => outcome,
-            None => BatchOutcome {
-                confirmed: outcome.confirmed,
-                error: encoding_error,
-            },
+            Ok(Ok(Confirmation::Ack(_))) => Ok(()),
+            Ok(Ok(Confirmation::Nack(_) | Confirmation::NotRequested)) => Err(BusError::Rejected),
         }
     }
 

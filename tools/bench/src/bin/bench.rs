@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use liaison_bench::{liaison_binary, platform, print_results, registry, relay, run_main};
+use liaison_bench::{liaison_binary, platform, print_results, registry, run_main};
 
 /// Groups of scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -14,8 +14,6 @@ enum Part {
     Registry,
     /// Start-up, memory, event latency, annual reports and the mixed load.
     Platform,
-    /// Throughput of the outbox relay against publishing straight to RabbitMQ.
-    Relay,
 }
 
 /// Benchmark of the whole platform on PostgreSQL, RabbitMQ and SQLite.
@@ -27,15 +25,13 @@ struct Cli {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "registry,platform,relay"
+        default_value = "registry,platform"
     )]
     parts: Vec<Part>,
     #[command(flatten)]
     registry: registry::Cli,
     #[command(flatten)]
     platform: platform::Options,
-    #[command(flatten)]
-    relay: relay::Options,
     /// The `liaison` binary to measure [default: `liaison` beside this program].
     #[arg(long, env = "BENCH_LIAISON_BIN", value_name = "PATH")]
     liaison_bin: Option<PathBuf>,
@@ -56,7 +52,6 @@ fn main() -> ExitCode {
                 Part::Platform => rows.extend(
                     platform::run(&cli.platform, &cli.registry.postgres_url, &liaison).await?,
                 ),
-                Part::Relay => rows.extend(relay::run(&cli.relay).await?),
             }
         }
         print_results(&rows, cli.markdown.as_deref())
