@@ -114,15 +114,7 @@ pub async fn ingest(
     let client = reqwest::Client::builder().timeout(timeout).build()?;
     let sampler = MemorySampler::start(server.pid());
     let started = Instant::now();
-    let response = client
-        .post(server.url("/v1/npo-imports"))
-        .query(&[("job", "true")])
-        .bearer_auth(integrator_token)
-        .header(reqwest::header::CONTENT_TYPE, "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .context("POST /v1/npo-imports failed")?;
+    let response = send_import(&client, &server.base, csv, integrator_token).await?;
     let status = response.status();
     let method = match status.as_u16() {
         200 => {
@@ -184,6 +176,24 @@ pub async fn ingest(
     })
 }
 
+/// Sends `csv` to `POST <base>/v1/npo-imports?job=true` as `token`.
+async fn send_import(
+    client: &reqwest::Client,
+    base: &str,
+    csv: Vec<u8>,
+    token: &str,
+) -> anyhow::Result<reqwest::Response> {
+    client
+        .post(format!("{base}/v1/npo-imports"))
+        .query(&[("job", "true")])
+        .bearer_auth(token)
+        .header(reqwest::header::CONTENT_TYPE, "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .context("POST /v1/npo-imports failed")
+}
+
 /// Imports `csv` through `POST <base>/v1/npo-imports?job=true` as `token` and
 /// waits until the job finishes, failing on any other outcome.
 pub async fn import(
@@ -194,15 +204,7 @@ pub async fn import(
     timeout: Duration,
 ) -> anyhow::Result<ImportSummary> {
     let started = Instant::now();
-    let response = client
-        .post(format!("{base}/v1/npo-imports"))
-        .query(&[("job", "true")])
-        .bearer_auth(token)
-        .header(reqwest::header::CONTENT_TYPE, "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .context("POST /v1/npo-imports failed")?;
+    let response = send_import(client, base, csv.into_bytes(), token).await?;
     let status = response.status();
     let report = match status.as_u16() {
         200 => response.json().await?,

@@ -191,7 +191,7 @@ async fn drive(
     Ok(merged)
 }
 
-/// The read routes of the mix, each repeated by its weight.
+/// Returns the read routes of the mix, each repeated by its weight.
 fn reads(actors: &Actors) -> Vec<Route> {
     let search = "/v1/npos?q=%D0%96%D0%B0%D1%81%D1%82%D0%B0%D1%80&limit=20".to_owned();
     let children = format!("/v1/territories/{REGION}/children");

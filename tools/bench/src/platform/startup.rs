@@ -1,5 +1,5 @@
 //! Start-up of the embedded default: `liaison serve all` on SQLite with in-process
-//! events, timed from the process's start until `/readyz` answers 200. The first
+//! events, timed from the process's start until `/readyz` returns 200. The first
 //! start on an empty folder applies every migration; the timed restarts find
 //! NPOs already stored. The baseline is the same binary printing its version, the
 //! cost of starting the process at all.
@@ -72,7 +72,7 @@ pub async fn run(liaison: &Path, npos: u64) -> anyhow::Result<Vec<Row>> {
     ])
 }
 
-/// Starts `serve all` on a free port and returns it once `/readyz` answers 200,
+/// Starts `serve all` on a free port and returns it once `/readyz` returns 200,
 /// with the time since the process was spawned.
 async fn start(
     config: &ServerConfig,

@@ -66,7 +66,7 @@ pub struct Topology {
 
 impl Topology {
     /// Creates a database per service, starts every service and waits until each
-    /// answers `/readyz` with 200.
+    /// returns 200 from `/readyz`.
     pub async fn start(liaison: &Path, postgres_url: &str, amqp_url: &str) -> anyhow::Result<Self> {
         let tag = format!("{:08x}", std::process::id() ^ nanos_now());
         let data = tempfile::tempdir()?;
@@ -283,7 +283,7 @@ pub fn nanos_now() -> u32 {
         .map_or(0, |d| d.subsec_nanos())
 }
 
-/// Waits until `server` answers `/readyz` with 200.
+/// Waits until `server` returns 200 from `/readyz`.
 pub async fn wait_ready(
     client: &reqwest::Client,
     service: &str,
