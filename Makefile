@@ -71,8 +71,8 @@ fmt:
 # Every benchmark scenario of the platform (tools/bench, docs/benchmarks.md) with the
 # release build: the registry scenarios of bench-registry, then start-up and memory of
 # serve all, and, with each service as its own process on PostgreSQL and RabbitMQ,
-# annual report assembly, event latency at 500 writes/s and a mixed load of 32
-# clients. Prints one table: figure, target, baseline
+# annual report assembly, event latency at 500 writes/s, relay throughput and a mixed
+# load of 32 clients. Prints one table: figure, target, baseline
 # measured in the same run, ratio. Needs PostgreSQL on 127.0.0.1:5432 (user postgres,
 # no password) with pgbench, and RabbitMQ on 127.0.0.1:5672 (guest); recreates the
 # databases bench_*. Takes about 10 minutes. BENCH_ARGS passes options, such as

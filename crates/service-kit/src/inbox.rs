@@ -22,6 +22,9 @@ pub type Handler =
 /// an unreachable or busy database are retried without limit instead.
 const ATTEMPTS: u32 = 3;
 
+/// Maximum number of arrived deliveries that a consumer applies in one transaction.
+const BATCH: usize = 32;
+
 /// Whether an event was applied now or had been applied before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
@@ -212,7 +215,15 @@ impl Consumer {
                         tokio::select! {
                             () = stop.cancelled() => return,
                             next = subscription.next() => match next {
-                                Some(delivery) => self.handle(&db, delivery, &stop).await,
+                                Some(delivery) => {
+                                    let mut batch = vec![delivery];
+                                    while batch.len() < BATCH
+                                        && let Some(next) = subscription.ready()
+                                    {
+                                        batch.push(next);
+                                    }
+                                    self.handle_batch(&db, batch, &stop).await;
+                                }
                                 None => break,
                             },
                         }
@@ -228,6 +239,83 @@ impl Consumer {
                 () = tokio::time::sleep(backoff) => {}
             }
             backoff = (backoff * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    /// Handles `deliveries` in their order. Events are applied together, one
+    /// transaction for each run of them between messages that are not events.
+    async fn handle_batch(
+        &self,
+        db: &Database,
+        deliveries: Vec<Delivery>,
+        stop: &CancellationToken,
+    ) {
+        let mut run = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            match &delivery.event {
+                Ok(event) => {
+                    let event = event.clone();
+                    run.push((delivery, event));
+                }
+                Err(_) => {
+                    self.apply_together(db, std::mem::take(&mut run), stop)
+                        .await;
+                    self.handle(db, delivery, stop).await;
+                }
+            }
+        }
+        self.apply_together(db, run, stop).await;
+    }
+
+    /// Applies `run` in one transaction and acknowledges each delivery after its
+    /// commit. When the transaction fails, nothing of it was applied, and each event
+    /// goes through [`Consumer::apply`] alone, with its retries and dead-lettering.
+    async fn apply_together(
+        &self,
+        db: &Database,
+        mut run: Vec<(Delivery, EventEnvelope)>,
+        stop: &CancellationToken,
+    ) {
+        if run.len() < 2 {
+            if let Some((delivery, event)) = run.pop() {
+                let span = tracing::info_span!("event.consume", consumer = %self.name, event.id = %event.id, event.type = %event.event_type);
+                self.apply(db, delivery, event, stop).instrument(span).await;
+            }
+            return;
+        }
+        let span =
+            tracing::info_span!("event.consume_batch", consumer = %self.name, events = run.len());
+        let handler = self.handler.clone();
+        let consumer = self.name.clone();
+        let events: Vec<EventEnvelope> = run.iter().map(|(_, event)| event.clone()).collect();
+        let outcome: Result<Vec<Applied>, StoreError> = db
+            .run(move |conn| {
+                crate::db::in_transaction(conn, |conn| {
+                    events
+                        .iter()
+                        .map(|event| apply_once_within(conn, &consumer, event, &handler))
+                        .collect()
+                })
+            })
+            .instrument(span)
+            .await;
+        match outcome {
+            Ok(applied) => {
+                for ((delivery, _), applied) in run.into_iter().zip(applied) {
+                    metrics::consumed(&self.name, applied == Applied::Now);
+                    if let Err(error) = delivery.ack().await {
+                        // Unacknowledged, the broker redelivers it and the inbox absorbs it.
+                        tracing::warn!(consumer = %self.name, error = %error, "ack failed");
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::debug!(consumer = %self.name, events = run.len(), error = %error, "applying events together failed; applying them one at a time");
+                for (delivery, event) in run {
+                    let span = tracing::info_span!("event.consume", consumer = %self.name, event.id = %event.id, event.type = %event.event_type);
+                    self.apply(db, delivery, event, stop).instrument(span).await;
+                }
+            }
         }
     }
 

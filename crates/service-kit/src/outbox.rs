@@ -10,6 +10,7 @@ use common_models::event::EventEnvelope;
 use diesel::prelude::*;
 use serde::Serialize;
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -20,7 +21,7 @@ use crate::metrics;
 use crate::schema::outbox_events;
 
 /// Rows the relay publishes per round.
-const BATCH: i64 = 100;
+pub const BATCH: i64 = 100;
 /// Interval at which the relay looks for rows when no writer woke it.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -150,13 +151,32 @@ pub fn count_pending(conn: &mut AnyConnection) -> Result<i64, StoreError> {
         .get_result(conn)?)
 }
 
+/// The task that marks the rows of one batch as published.
+type Marking = JoinHandle<Result<(), StoreError>>;
+
 /// Publishes outbox rows of one service's database to the bus.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Relay {
     service: &'static str,
     db: Database,
     bus: Arc<dyn EventBus>,
     wake: Arc<Notify>,
+    /// The rows after the last batch, read while that batch waited for its confirms.
+    next_rows: Arc<std::sync::Mutex<Option<Vec<OutboxRow>>>>,
+    /// The mark of the last full batch, which commits while the next batch is
+    /// published.
+    marking: Arc<std::sync::Mutex<Option<Marking>>>,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The rows read ahead are left out, because their payloads contain personal data.
+        f.debug_struct("Relay")
+            .field("service", &self.service)
+            .field("db", &self.db)
+            .field("bus", &self.bus)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Relay {
@@ -172,6 +192,8 @@ impl Relay {
             db,
             bus,
             wake,
+            next_rows: Arc::default(),
+            marking: Arc::default(),
         }
     }
 
@@ -212,32 +234,39 @@ impl Relay {
             }
         }
         // A last round so events of requests that finished during shutdown go out.
-        if let Err(error) = self.publish_batch().await {
+        let last_round = match self.publish_batch().await {
+            Ok(_) => self.settle().await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = last_round {
             tracing::warn!(service = self.service, error = %error, "events left in the outbox at shutdown; they are published at the next start");
         }
         tracing::info!(service = self.service, "outbox relay stopped");
     }
 
-    /// Publishes one batch and returns how many rows were confirmed.
+    /// Publishes one batch and returns how many rows the broker confirmed.
+    ///
+    /// The confirmed rows of a full batch may still be in the middle of being marked
+    /// when it returns: their mark commits while the next call publishes the batch
+    /// after them. [`Relay::settle`] waits for it.
     pub async fn publish_batch(&self) -> anyhow::Result<usize> {
-        let rows: Vec<OutboxRow> = self
-            .db
-            .run(|conn| -> Result<_, StoreError> {
-                Ok(outbox_events::table
-                    .filter(outbox_events::published_at.is_null())
-                    .order(outbox_events::seq.asc())
-                    .limit(BATCH)
-                    .select(OutboxRow::as_select())
-                    .load(conn)?)
-            })
-            .await?;
-        let mut confirmed = Vec::with_capacity(rows.len());
+        let read_ahead = self.next_rows.lock().ok().and_then(|mut next| next.take());
+        let mut previous_mark = self.marking.lock().ok().and_then(|mut mark| mark.take());
+        let rows = match read_ahead {
+            Some(rows) => rows,
+            None => {
+                // Reading from the start needs the last mark, or it reads those rows again.
+                finish(previous_mark.take()).await?;
+                self.load_pending(0).await?
+            }
+        };
+        // A row that cannot be decoded ends the batch there, so the rows before it are
+        // published and marked rather than published again on every retry.
+        let mut events = Vec::with_capacity(rows.len());
         let mut failure: Option<anyhow::Error> = None;
         for row in &rows {
-            // A row that cannot be decoded stops the batch after the rows before it
-            // are marked, so they are not published again on every retry.
-            let envelope = match row.envelope() {
-                Ok(envelope) => envelope,
+            match row.envelope() {
+                Ok(envelope) => events.push((envelope, row.traceparent.clone())),
                 Err(error) => {
                     failure = Some(anyhow::anyhow!(
                         "outbox row {} is not a valid event: {error}",
@@ -245,38 +274,111 @@ impl Relay {
                     ));
                     break;
                 }
-            };
-            match self
-                .bus
-                .publish(&envelope, row.traceparent.as_deref())
-                .await
-            {
-                Ok(()) => confirmed.push(row.seq),
-                Err(error) => {
-                    failure = Some(error.into());
-                    break;
-                }
             }
         }
+        // While the broker stores a full batch, the rows after it are read, so the next
+        // batch need not wait for that query.
+        let last_seq = rows.last().map(|row| row.seq);
+        let read_next = failure.is_none() && rows.len() as i64 == BATCH;
+        let (outcome, next_rows, previous_marked) = tokio::join!(
+            self.bus.publish_many(&events),
+            async {
+                match last_seq {
+                    Some(after) if read_next => self.load_pending(after).await.ok(),
+                    _ => None,
+                }
+            },
+            finish(previous_mark),
+        );
+        // A bus failure stops the batch before the undecodable row, so it is the first
+        // failure in log order.
+        if let Some(error) = outcome.error {
+            failure = Some(error.into());
+        }
+        // The previous batch's rows stay unmarked after a failed mark, so the next call
+        // reads from the start and publishes them again.
+        if let Err(error) = previous_marked {
+            failure = Some(error);
+        }
+        let confirmed: Vec<i64> = rows[..outcome.confirmed.min(events.len())]
+            .iter()
+            .map(|row| row.seq)
+            .collect();
         let count = confirmed.len();
+        let next_rows = next_rows.filter(|rows| failure.is_none() && !rows.is_empty());
         if !confirmed.is_empty() {
             let now = crate::now().naive_utc();
-            self.db
-                .run(move |conn| -> Result<(), StoreError> {
-                    diesel::update(
-                        outbox_events::table.filter(outbox_events::seq.eq_any(confirmed)),
-                    )
-                    .set(outbox_events::published_at.eq(now))
-                    .execute(conn)?;
-                    Ok(())
-                })
-                .await?;
+            let db = self.db.clone();
+            let mark = async move {
+                db.run(move |conn| mark_published(conn, confirmed, now))
+                    .await
+            };
+            if next_rows.is_some() {
+                let marking = tokio::spawn(mark);
+                if let Ok(mut slot) = self.marking.lock() {
+                    *slot = Some(marking);
+                }
+            } else {
+                mark.await?;
+            }
             metrics::outbox_published(self.service, count);
             tracing::debug!(service = self.service, events = count, "events published");
         }
         match failure {
             Some(error) => Err(error),
-            None => Ok(count),
+            None => {
+                // Every unpublished row up to `last_seq` was in this batch and is marked
+                // now. Writers commit rows in log order (see `enqueue`), so no row can
+                // appear before the rows read ahead, and they are the next to publish.
+                if let Ok(mut next) = self.next_rows.lock() {
+                    *next = next_rows;
+                }
+                Ok(count)
+            }
         }
     }
+
+    /// Waits until the rows of the last batch are marked as published.
+    pub async fn settle(&self) -> anyhow::Result<()> {
+        let mark = self.marking.lock().ok().and_then(|mut mark| mark.take());
+        finish(mark).await
+    }
+
+    /// Reads up to one batch of unpublished rows after log position `after`, oldest
+    /// first. Positions start at 1.
+    async fn load_pending(&self, after: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        self.db
+            .run(move |conn| -> Result<_, StoreError> {
+                Ok(outbox_events::table
+                    .filter(outbox_events::published_at.is_null())
+                    .filter(outbox_events::seq.gt(after))
+                    .order(outbox_events::seq.asc())
+                    .limit(BATCH)
+                    .select(OutboxRow::as_select())
+                    .load(conn)?)
+            })
+            .await
+    }
+}
+
+/// Waits for `mark`, when there is one, and returns its outcome.
+async fn finish(mark: Option<Marking>) -> anyhow::Result<()> {
+    match mark {
+        None => Ok(()),
+        Some(mark) => Ok(mark
+            .await
+            .map_err(|e| anyhow::anyhow!("marking outbox rows as published stopped: {e}"))??),
+    }
+}
+
+/// Sets `published_at` of the rows `seqs`.
+fn mark_published(
+    conn: &mut AnyConnection,
+    seqs: Vec<i64>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let mark = diesel::update(outbox_events::table.filter(outbox_events::seq.eq_any(seqs)))
+        .set(outbox_events::published_at.eq(now));
+    crate::with_backend!(conn, |c| mark.execute(c))?;
+    Ok(())
 }

@@ -9,6 +9,7 @@ pub mod platform;
 pub mod postgres;
 pub mod queries;
 pub mod registry;
+pub mod relay;
 pub mod report;
 pub mod server;
 pub mod sqlite;

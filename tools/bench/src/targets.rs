@@ -16,6 +16,9 @@ const SEARCH_MAX_P95_MS: f64 = 20.0;
 const MIN_THROUGHPUT_RATIO: f64 = 0.5;
 /// Maximum peak resident set size of the server during ingestion, in MiB.
 const MAX_PEAK_RSS_MIB: f64 = 200.0;
+/// Minimum rate at which the outbox relay publishes rows with confirms, in events per
+/// second.
+const RELAY_MIN_EVENTS_PER_SECOND: f64 = 5_000.0;
 
 /// An HTTP load run and the CPU that the registry and this program used meanwhile.
 #[derive(Debug)]
@@ -173,5 +176,90 @@ pub fn memory_row(database: &'static str, ingestion: &Ingestion) -> Row {
         baseline: "—".into(),
         ratio: "—".into(),
         verdict,
+    }
+}
+
+/// Builds the relay row: `events` outbox rows published by the relay in `relay`, and
+/// the same messages published with lapin in batches of `batch` in `baseline`.
+pub fn relay_row(
+    events: usize,
+    batch: usize,
+    relay: Duration,
+    baseline: Duration,
+    mean_message_bytes: f64,
+) -> Row {
+    let rate = events as f64 / relay.as_secs_f64();
+    let baseline_rate = events as f64 / baseline.as_secs_f64();
+    Row {
+        scenario: format!("relay throughput, {events} outbox rows with confirms"),
+        database: "PostgreSQL + RabbitMQ",
+        figure: format!(
+            "{rate:.0} events/s ({:.2} s; messages of {mean_message_bytes:.0} bytes on average)",
+            relay.as_secs_f64()
+        ),
+        target: format!("≥ {RELAY_MIN_EVENTS_PER_SECOND:.0} events/s"),
+        baseline: format!("lapin, confirms per batch of {batch}: {baseline_rate:.0} events/s"),
+        ratio: format!("{:.2}", rate / baseline_rate),
+        verdict: Verdict::from_check(rate >= RELAY_MIN_EVENTS_PER_SECOND),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_row_meets_target() {
+        let row = relay_row(
+            20_000,
+            100,
+            Duration::from_secs(2),
+            Duration::from_secs(1),
+            1_234.4,
+        );
+
+        assert_eq!(
+            row.scenario,
+            "relay throughput, 20000 outbox rows with confirms"
+        );
+        assert_eq!(row.database, "PostgreSQL + RabbitMQ");
+        assert_eq!(
+            row.figure,
+            "10000 events/s (2.00 s; messages of 1234 bytes on average)"
+        );
+        assert_eq!(row.target, "≥ 5000 events/s");
+        assert_eq!(
+            row.baseline,
+            "lapin, confirms per batch of 100: 20000 events/s"
+        );
+        assert_eq!(row.ratio, "0.50");
+        assert_eq!(row.verdict, Verdict::Met);
+    }
+
+    #[test]
+    fn relay_row_below_target() {
+        let row = relay_row(
+            20_000,
+            100,
+            Duration::from_secs(5),
+            Duration::from_secs(2),
+            1_000.0,
+        );
+
+        assert!(row.figure.starts_with("4000 events/s"), "{}", row.figure);
+        assert_eq!(row.verdict, Verdict::NotMet);
+    }
+
+    #[test]
+    fn relay_row_at_target() {
+        let row = relay_row(
+            5_000,
+            100,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            1_000.0,
+        );
+
+        assert_eq!(row.verdict, Verdict::Met);
     }
 }

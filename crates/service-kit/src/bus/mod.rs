@@ -11,7 +11,7 @@ use common_models::event::EventEnvelope;
 use thiserror::Error;
 
 pub use memory::InProcessBus;
-pub use rabbit::{RabbitBus, queue_name};
+pub use rabbit::{AmqpMessage, RabbitBus, queue_name};
 
 /// Failures of the bus; every one leaves the event in the outbox for a retry.
 #[derive(Debug, Error)]
@@ -106,6 +106,20 @@ impl Subscription {
     pub async fn next(&mut self) -> Option<Delivery> {
         self.receiver.recv().await
     }
+
+    /// Returns a delivery that has already arrived, without waiting.
+    pub fn ready(&mut self) -> Option<Delivery> {
+        self.receiver.try_recv().ok()
+    }
+}
+
+/// Outcome of [`EventBus::publish_many`].
+#[derive(Debug)]
+pub struct BatchOutcome {
+    /// Number of events, counted from the first, that the broker confirmed.
+    pub confirmed: usize,
+    /// The failure that stopped the batch at event `confirmed`, if it stopped early.
+    pub error: Option<BusError>,
 }
 
 /// Publishes events and feeds consumers.
@@ -117,6 +131,25 @@ pub trait EventBus: Send + Sync + std::fmt::Debug {
         event: &EventEnvelope,
         traceparent: Option<&str>,
     ) -> Result<(), BusError>;
+
+    /// Publishes `events`, each with its `traceparent`, in order, and returns how many
+    /// of them, counted from the first, the broker confirmed. The events after that
+    /// prefix may still have reached the broker, so publishing them again can deliver
+    /// duplicates. The default calls [`EventBus::publish`] for one event at a time.
+    async fn publish_many(&self, events: &[(EventEnvelope, Option<String>)]) -> BatchOutcome {
+        for (index, (event, traceparent)) in events.iter().enumerate() {
+            if let Err(error) = self.publish(event, traceparent.as_deref()).await {
+                return BatchOutcome {
+                    confirmed: index,
+                    error: Some(error),
+                };
+            }
+        }
+        BatchOutcome {
+            confirmed: events.len(),
+            error: None,
+        }
+    }
 
     /// Declares the consumer's queue, binds it to `bindings` (topic patterns such as
     /// `registry.npo.*`) and starts delivering.

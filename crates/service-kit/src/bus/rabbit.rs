@@ -15,7 +15,7 @@ use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
 use tokio::sync::{Mutex, mpsc};
 
-use super::{Acker, BusError, Delivery, EventBus, Subscription};
+use super::{Acker, BatchOutcome, BusError, Delivery, EventBus, Subscription};
 
 /// How long a consumer waits for lapin to recover its connection before it
 /// subscribes again from scratch.
@@ -24,17 +24,33 @@ const RECOVERY_WAIT: Duration = Duration::from_secs(60);
 /// Messages a consumer may hold unacknowledged.
 const PREFETCH: u16 = 32;
 
-struct Link {
+/// The connection and confirm-mode channel that events are published on.
+///
+/// It has no automatic recovery: when the connection fails, lapin rejects every
+/// confirm still pending, and the next publish opens a new connection whose channel is
+/// in confirm mode before its first message. A recovered channel would reopen and turn
+/// confirms on again while publishes may already be under way, and the relay marks
+/// rows as published on the strength of those confirms.
+struct Publisher {
     connection: Connection,
-    publisher: Channel,
+    channel: Channel,
 }
 
-/// A RabbitMQ connection opened on first use and opened again after it is lost.
+impl Publisher {
+    fn is_open(&self) -> bool {
+        self.connection.status().connected() && self.channel.status().connected()
+    }
+}
+
+/// A RabbitMQ bus. It opens the publishing connection on first use and again after it
+/// is lost. Consumers share a second connection that lapin recovers, so their
+/// consumers stay registered across a broker restart.
 pub struct RabbitBus {
     url: String,
     exchange: String,
     timeout: Duration,
-    link: Mutex<Option<Link>>,
+    publisher: Mutex<Option<Publisher>>,
+    consumers: Mutex<Option<Connection>>,
 }
 
 impl std::fmt::Debug for RabbitBus {
@@ -53,7 +69,8 @@ impl RabbitBus {
             url: url.to_owned(),
             exchange: exchange.to_owned(),
             timeout: Duration::from_secs(timeout_secs.max(1)),
-            link: Mutex::new(None),
+            publisher: Mutex::new(None),
+            consumers: Mutex::new(None),
         }
     }
 
@@ -61,71 +78,98 @@ impl RabbitBus {
         format!("{}.dead-letter", self.exchange)
     }
 
-    async fn connect(&self) -> Result<Link, BusError> {
-        tokio::time::timeout(self.timeout, self.open_link())
+    /// Opens a connection within the bus's timeout; `role` names it on the broker.
+    async fn connect(&self, role: &str, recover: bool) -> Result<Connection, BusError> {
+        let mut properties = ConnectionProperties::default()
+            .with_connection_name(format!("liaison {role} ({})", self.exchange).into());
+        if recover {
+            properties = properties.enable_auto_recover();
+        }
+        tokio::time::timeout(self.timeout, Connection::connect(&self.url, properties))
             .await
             .map_err(|_| {
                 BusError::Unreachable(format!("no connection within {} s", self.timeout.as_secs()))
             })?
+            .map_err(|e| BusError::Unreachable(e.to_string()))
     }
 
-    async fn open_link(&self) -> Result<Link, BusError> {
-        let properties = ConnectionProperties::default()
-            .with_connection_name(format!("liaison ({})", self.exchange).into())
-            .enable_auto_recover();
-        let connection = Connection::connect(&self.url, properties)
+    async fn open_publisher(&self) -> Result<Publisher, BusError> {
+        let connection = self.connect("publisher", false).await?;
+        let setup = async {
+            let channel = connection.create_channel().await?;
+            channel
+                .confirm_select(ConfirmSelectOptions::default())
+                .await?;
+            channel
+                .exchange_declare(
+                    self.exchange.as_str().into(),
+                    ExchangeKind::Topic,
+                    durable_exchange(),
+                    FieldTable::default(),
+                )
+                .await?;
+            channel
+                .exchange_declare(
+                    self.dead_letter_exchange().into(),
+                    ExchangeKind::Direct,
+                    durable_exchange(),
+                    FieldTable::default(),
+                )
+                .await?;
+            Ok::<_, lapin::Error>(channel)
+        };
+        let channel = tokio::time::timeout(self.timeout, setup)
             .await
-            .map_err(|e| BusError::Unreachable(e.to_string()))?;
-        let publisher = connection.create_channel().await.map_err(broker)?;
-        publisher
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .map_err(broker)?;
-        publisher
-            .exchange_declare(
-                self.exchange.as_str().into(),
-                ExchangeKind::Topic,
-                durable_exchange(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(broker)?;
-        publisher
-            .exchange_declare(
-                self.dead_letter_exchange().into(),
-                ExchangeKind::Direct,
-                durable_exchange(),
-                FieldTable::default(),
-            )
-            .await
+            .map_err(|_| BusError::Timeout(self.timeout.as_secs()))?
             .map_err(broker)?;
         tracing::info!(broker = %crate::db::redact(&self.url), exchange = %self.exchange, "connected to RabbitMQ");
-        Ok(Link {
+        Ok(Publisher {
             connection,
-            publisher,
+            channel,
         })
     }
 
-    /// Returns a channel on a live connection, connecting when there is none.
+    /// Returns the confirm-mode channel on a live connection, connecting when there is
+    /// none.
     async fn publisher(&self) -> Result<Channel, BusError> {
-        let mut link = self.link.lock().await;
-        if let Some(current) = link.as_ref()
-            && !current.connection.status().reconnecting()
-            && !(current.connection.status().connected() && current.publisher.status().connected())
-        {
-            tracing::warn!("RabbitMQ connection lost; reconnecting");
-            *link = None;
+        let mut publisher = self.publisher.lock().await;
+        if publisher.as_ref().is_some_and(|current| !current.is_open()) {
+            tracing::warn!(exchange = %self.exchange, "RabbitMQ publishing connection lost; reconnecting");
+            *publisher = None;
         }
-        if link.is_none() {
-            *link = Some(self.connect().await?);
+        if publisher.is_none() {
+            *publisher = Some(self.open_publisher().await?);
         }
-        link.as_ref()
-            .map(|l| l.publisher.clone())
+        publisher
+            .as_ref()
+            .map(|p| p.channel.clone())
             .ok_or_else(|| BusError::Unreachable("no connection".into()))
     }
 
-    async fn forget_link(&self) {
-        *self.link.lock().await = None;
+    /// Drops the publishing connection, which closes it, so that the next publish opens
+    /// a new one and no confirm of the old channel is awaited again.
+    async fn forget_publisher(&self) {
+        *self.publisher.lock().await = None;
+    }
+
+    /// Opens a channel on the consumers' connection, opening that connection when there
+    /// is none or when lapin gave up recovering it.
+    async fn consumer_channel(&self) -> Result<Channel, BusError> {
+        let mut consumers = self.consumers.lock().await;
+        if let Some(current) = consumers.as_ref() {
+            let status = current.status();
+            if !(status.connected() || status.reconnecting()) {
+                tracing::warn!(exchange = %self.exchange, "RabbitMQ consumer connection lost; reconnecting");
+                *consumers = None;
+            }
+        }
+        let connection = match consumers.take() {
+            Some(connection) => connection,
+            None => self.connect("consumers", true).await?,
+        };
+        let channel = connection.create_channel().await.map_err(broker);
+        *consumers = Some(connection);
+        channel
     }
 }
 
@@ -146,15 +190,24 @@ fn broker(error: lapin::Error) -> BusError {
     BusError::Broker(error.to_string())
 }
 
-#[async_trait]
-impl EventBus for RabbitBus {
-    #[tracing::instrument(name = "bus.publish", skip_all, fields(event.id = %event.id, event.type = %event.event_type))]
-    async fn publish(
-        &self,
-        event: &EventEnvelope,
-        traceparent: Option<&str>,
-    ) -> Result<(), BusError> {
-        let body = serde_json::to_vec(event).map_err(|e| BusError::Broker(e.to_string()))?;
+/// One event as the bus sends it to RabbitMQ.
+#[derive(Debug, Clone)]
+pub struct AmqpMessage {
+    /// Routing key on the topic exchange: the event type.
+    pub routing_key: String,
+    /// The envelope as JSON.
+    pub body: Vec<u8>,
+    /// Message id (the event id), type, content type, persistent delivery mode,
+    /// timestamp, and the `traceparent` header when the event has one.
+    pub properties: BasicProperties,
+}
+
+impl AmqpMessage {
+    /// Encodes `event` as [`RabbitBus`] publishes it.
+    pub fn encode(event: &EventEnvelope, traceparent: Option<&str>) -> Result<Self, BusError> {
+        let body = serde_json::to_vec(event).map_err(|e| {
+            BusError::Broker(format!("encoding event {} as JSON failed: {e}", event.id))
+        })?;
         let mut headers = FieldTable::default();
         if let Some(traceparent) = traceparent {
             headers.insert(
@@ -169,38 +222,148 @@ impl EventBus for RabbitBus {
             .with_delivery_mode(2)
             .with_timestamp(event.occurred_at.timestamp().max(0) as u64)
             .with_headers(headers);
+        Ok(Self {
+            routing_key: event.event_type.clone(),
+            body,
+            properties,
+        })
+    }
+}
 
-        let channel = self.publisher().await?;
-        let attempt = async {
-            let confirm = channel
-                .basic_publish(
-                    self.exchange.as_str().into(),
-                    event.event_type.as_str().into(),
-                    BasicPublishOptions::default(),
-                    &body,
-                    properties,
-                )
-                .await?;
-            confirm.await
+/// Reason a batch stopped before its end, before it is mapped to a [`BusError`].
+enum Stop {
+    TimedOut,
+    Failed(lapin::Error),
+    Rejected,
+}
+
+impl RabbitBus {
+    /// Sends every message on the publisher channel, then waits for their confirms, so
+    /// a batch costs one round trip to the broker rather than one per message. One
+    /// timeout covers the whole batch.
+    async fn send_confirmed(&self, messages: &[AmqpMessage]) -> BatchOutcome {
+        if messages.is_empty() {
+            return BatchOutcome {
+                confirmed: 0,
+                error: None,
+            };
+        }
+        let channel = match self.publisher().await {
+            Ok(channel) => channel,
+            Err(error) => {
+                return BatchOutcome {
+                    confirmed: 0,
+                    error: Some(error),
+                };
+            }
         };
-        match tokio::time::timeout(self.timeout, attempt).await {
-            Err(_) => {
-                self.forget_link().await;
-                Err(BusError::Timeout(self.timeout.as_secs()))
-            }
-            Ok(Err(error)) => {
-                let message = error.to_string();
-                // Keep the link only when lapin recovered it; otherwise the next
-                // publish opens a new connection.
-                let recovered =
-                    tokio::time::timeout(self.timeout, channel.wait_for_recovery(error)).await;
-                if !matches!(recovered, Ok(Ok(()))) {
-                    self.forget_link().await;
+        let deadline = tokio::time::Instant::now() + self.timeout;
+
+        let mut confirms = Vec::with_capacity(messages.len());
+        let mut stop = None;
+        for message in messages {
+            let sent = channel.basic_publish(
+                self.exchange.as_str().into(),
+                message.routing_key.as_str().into(),
+                BasicPublishOptions::default(),
+                &message.body,
+                message.properties.clone(),
+            );
+            match tokio::time::timeout_at(deadline, sent).await {
+                Ok(Ok(confirm)) => confirms.push(confirm),
+                Ok(Err(error)) => {
+                    stop = Some(Stop::Failed(error));
+                    break;
                 }
-                Err(BusError::Broker(message))
+                Err(_) => {
+                    stop = Some(Stop::TimedOut);
+                    break;
+                }
             }
-            Ok(Ok(Confirmation::Ack(_))) => Ok(()),
-            Ok(Ok(Confirmation::Nack(_) | Confirmation::NotRequested)) => Err(BusError::Rejected),
+        }
+
+        // A failed confirm comes before any failed send in the batch's order, so it
+        // replaces the failure of the send.
+        let mut confirmed = 0;
+        for confirm in confirms {
+            match tokio::time::timeout_at(deadline, confirm).await {
+                Ok(Ok(Confirmation::Ack(_))) => confirmed += 1,
+                Ok(Ok(Confirmation::Nack(_) | Confirmation::NotRequested)) => {
+                    stop = Some(Stop::Rejected);
+                    break;
+                }
+                Ok(Err(error)) => {
+                    stop = Some(Stop::Failed(error));
+                    break;
+                }
+                Err(_) => {
+                    stop = Some(Stop::TimedOut);
+                    break;
+                }
+            }
+        }
+
+        let error = match stop {
+            None => None,
+            Some(stop) => Some(self.settle_failure(stop).await),
+        };
+        BatchOutcome { confirmed, error }
+    }
+
+    /// Maps a failure to its error. Unless the broker refused a message, it drops the
+    /// publishing connection: confirms still pending on it are never trusted again.
+    async fn settle_failure(&self, stop: Stop) -> BusError {
+        match stop {
+            Stop::TimedOut => {
+                self.forget_publisher().await;
+                BusError::Timeout(self.timeout.as_secs())
+            }
+            Stop::Failed(error) => {
+                self.forget_publisher().await;
+                BusError::Broker(error.to_string())
+            }
+            Stop::Rejected => BusError::Rejected,
+        }
+    }
+}
+
+#[async_trait]
+impl EventBus for RabbitBus {
+    #[tracing::instrument(name = "bus.publish", skip_all, fields(event.id = %event.id, event.type = %event.event_type))]
+    async fn publish(
+        &self,
+        event: &EventEnvelope,
+        traceparent: Option<&str>,
+    ) -> Result<(), BusError> {
+        let message = AmqpMessage::encode(event, traceparent)?;
+        let outcome = self.send_confirmed(std::slice::from_ref(&message)).await;
+        match outcome.error {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    #[tracing::instrument(name = "bus.publish_many", skip_all, fields(events = events.len()))]
+    async fn publish_many(&self, events: &[(EventEnvelope, Option<String>)]) -> BatchOutcome {
+        // An event that cannot be encoded ends the batch there, after the ones before it.
+        let mut messages = Vec::with_capacity(events.len());
+        let mut encoding_error = None;
+        for (event, traceparent) in events {
+            match AmqpMessage::encode(event, traceparent.as_deref()) {
+                Ok(message) => messages.push(message),
+                Err(error) => {
+                    encoding_error = Some(error);
+                    break;
+                }
+            }
+        }
+        let outcome = self.send_confirmed(&messages).await;
+        match outcome.error {
+            Some(_) => outcome,
+            None => BatchOutcome {
+                confirmed: outcome.confirmed,
+                error: encoding_error,
+            },
         }
     }
 
@@ -209,14 +372,9 @@ impl EventBus for RabbitBus {
         // broker under different exchanges never take each other's messages.
         let queue = queue_name(&self.exchange, queue);
         let queue = queue.as_str();
+        // The publishing connection declares the exchanges the queue is bound to.
         self.publisher().await?;
-        let channel = {
-            let link = self.link.lock().await;
-            let link = link
-                .as_ref()
-                .ok_or_else(|| BusError::Unreachable("no connection".into()))?;
-            link.connection.create_channel().await.map_err(broker)?
-        };
+        let channel = self.consumer_channel().await?;
         channel
             .basic_qos(PREFETCH, BasicQosOptions::default())
             .await

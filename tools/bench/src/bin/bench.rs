@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use liaison_bench::{liaison_binary, platform, print_results, registry, run_main};
+use liaison_bench::{liaison_binary, platform, print_results, registry, relay, run_main};
 
 /// Groups of scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -14,6 +14,8 @@ enum Part {
     Registry,
     /// Start-up, memory, event latency, annual reports and the mixed load.
     Platform,
+    /// Throughput of the outbox relay against publishing straight to RabbitMQ.
+    Relay,
 }
 
 /// Benchmark of the whole platform on PostgreSQL, RabbitMQ and SQLite.
@@ -25,13 +27,15 @@ struct Cli {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "registry,platform"
+        default_value = "registry,platform,relay"
     )]
     parts: Vec<Part>,
     #[command(flatten)]
     registry: registry::Cli,
     #[command(flatten)]
     platform: platform::Options,
+    #[command(flatten)]
+    relay: relay::Options,
     /// The `liaison` binary to measure [default: `liaison` beside this program].
     #[arg(long, env = "BENCH_LIAISON_BIN", value_name = "PATH")]
     liaison_bin: Option<PathBuf>,
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
                 Part::Platform => rows.extend(
                     platform::run(&cli.platform, &cli.registry.postgres_url, &liaison).await?,
                 ),
+                Part::Relay => rows.extend(relay::run(&cli.relay).await?),
             }
         }
         print_results(&rows, cli.markdown.as_deref())
