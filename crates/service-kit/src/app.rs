@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
@@ -407,6 +408,7 @@ pub async fn start(
         );
         tasks.push(tokio::spawn(relay.run(stop.clone())));
     }
+    tasks.push(tokio::spawn(release_freed_memory(stop.clone())));
     let addr = server
         .addrs()
         .first()
@@ -542,6 +544,28 @@ fn json_document(document: web::Bytes) -> actix_web::Route {
                 .body(document)
         }
     })
+}
+
+/// Delay of the first trim after the address is bound: by then start-up's migrations,
+/// reference data and documents are freed.
+const FIRST_TRIM: Duration = Duration::from_secs(1);
+/// Interval of the later trims, which return what bursts of requests left behind.
+const TRIM_EVERY: Duration = Duration::from_secs(60);
+
+/// Gives the heap memory that the allocator keeps after it was freed back to the
+/// operating system, once start-up is over and then every `TRIM_EVERY`, until `stop`.
+async fn release_freed_memory(stop: CancellationToken) {
+    let first = tokio::time::Instant::now() + FIRST_TRIM;
+    let mut ticks = tokio::time::interval_at(first, TRIM_EVERY);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = ticks.tick() => {
+                // A trim walks every heap under its lock, so it runs off the async workers.
+                drop(tokio::task::spawn_blocking(heap_trim::release_free_memory).await);
+            }
+        }
+    }
 }
 
 fn workers() -> usize {
