@@ -88,16 +88,16 @@ if ! command -v "$python" >/dev/null || ! "$python" -c 'import ensurepip, venv' 
     apt_install python3 python3-venv
     python=/usr/bin/python3
 fi
-wanted="kubernetes-validate==$kubernetes_validate_version PyYAML==$pyyaml_version jsonschema==$jsonschema_version"
-if [[ ! -x $venv/bin/python ]] || [[ "$(cat "$venv/.liaison-packages" 2>/dev/null)" != "$wanted" ]]; then
-    echo "installing $wanted in $venv"
+requirements="kubernetes-validate==$kubernetes_validate_version PyYAML==$pyyaml_version jsonschema==$jsonschema_version"
+if [[ ! -x $venv/bin/python ]] || [[ "$(cat "$venv/.liaison-packages" 2>/dev/null)" != "$requirements" ]]; then
+    echo "installing $requirements in $venv"
     rm -rf "$venv"
     "$python" -m venv "$venv"
-    # shellcheck disable=SC2086 # $wanted is a list of requirements.
-    "$venv/bin/pip" install --quiet --disable-pip-version-check $wanted </dev/null
-    echo "$wanted" >"$venv/.liaison-packages"
+    # shellcheck disable=SC2086 # $requirements is a space-separated list.
+    "$venv/bin/pip" install --quiet --disable-pip-version-check $requirements </dev/null
+    echo "$requirements" >"$venv/.liaison-packages"
 else
-    echo "already installed in $venv: $wanted"
+    echo "already installed in $venv: $requirements"
 fi
 
 section "Kubernetes manifests"

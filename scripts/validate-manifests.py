@@ -7,10 +7,10 @@ Each FILE contains the YAML documents that `kubectl kustomize` printed for one o
 Every document is validated strictly (unknown fields are errors) with the schemas
 that the kubernetes-validate package bundles. Resources of the PostgreSQL and
 RabbitMQ operators have no schema there, so they are skipped by API group after a
-check of their envelope. The script also checks the rules that every workload of
-the platform follows: probes, resources, a non-root user and a read-only root file
-system, and a Service, a HorizontalPodAutoscaler and a PodDisruptionBudget per
-Deployment. Exits 1 when any check fails.
+check of their envelope. Every workload must have probes, resources, a non-root user
+and a read-only root file system. Every Deployment needs a Service, a
+HorizontalPodAutoscaler and a PodDisruptionBudget of its name, and every ConfigMap or
+Secret that a document refers to must be defined. Exits 1 when any check fails.
 """
 
 import sys
@@ -81,6 +81,36 @@ def check_companions(documents):
     return problems
 
 
+def references(node, found):
+    """Collect the names of the ConfigMaps and Secrets that `node` refers to."""
+    if isinstance(node, list):
+        for item in node:
+            references(item, found)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if isinstance(value, dict):
+            if key in ("configMap", "configMapRef", "configMapKeyRef") and "name" in value:
+                found.add(("ConfigMap", value["name"]))
+            elif key in ("secretRef", "secretKeyRef") and "name" in value:
+                found.add(("Secret", value["name"]))
+            elif key == "secret" and ("secretName" in value or "name" in value):
+                found.add(("Secret", value.get("secretName", value.get("name"))))
+        references(value, found)
+
+
+def check_references(documents):
+    """Return the ConfigMaps and Secrets referred to but not in the rendered overlay,
+    such as a generated name whose hash suffix a custom resource does not carry."""
+    present = {(d.get("kind"), d["metadata"]["name"]) for d in documents}
+    referred = set()
+    for document in documents:
+        references(document.get("spec", {}), referred)
+    missing = sorted(referred - present)
+    return [f"{kind}/{name} is referred to but not defined" for kind, name in missing]
+
+
 def validate_file(path, versions):
     """Validate one rendered overlay and return the counts of documents validated and
     skipped, and the failures."""
@@ -115,6 +145,7 @@ def validate_file(path, versions):
             failures += [f"{path}: {name_of(document)}: {p}" for p in problems]
         validated += 1
     failures += [f"{path}: {p}" for p in check_companions(documents)]
+    failures += [f"{path}: {p}" for p in check_references(documents)]
     return validated, skipped, failures
 
 
