@@ -64,8 +64,9 @@ lint:
 # Validates the deployment files (scripts/validate-deploy.sh): renders each Kustomize
 # overlay of deploy/k8s and validates it against the Kubernetes JSON schemas with
 # kubernetes-validate, and checks deploy/docker-compose.yml with docker compose (or
-# Debian's docker-compose). Needs kubectl or kustomize; installs the rest, the Python
-# packages in $LIAISON_CI_CACHE/deploy-venv (default /var/cache/liaison-ci).
+# Debian's docker-compose). Renders with kubectl or kustomize, or without them with
+# scripts/render-kustomize.py. Installs the rest, the Python packages in
+# $LIAISON_CI_CACHE/deploy-venv (default /var/cache/liaison-ci).
 deploy-check:
 	scripts/validate-deploy.sh
 

@@ -12,13 +12,16 @@
 #
 # It installs what is missing: Debian's docker-compose and python3-venv (as root),
 # and a pinned kubernetes-validate in a Python virtual environment. Debian has no
-# package with kustomize, so kubectl or kustomize must be on PATH already.
+# package with kustomize. Without kubectl or kustomize on PATH, the overlays are
+# rendered by scripts/render-kustomize.py, which otherwise must render the same.
 #
 # LIAISON_CI_CACHE       cache folder (default /var/cache/liaison-ci)
 # LIAISON_DEPLOY_VENV    virtual environment for kubernetes-validate
 #                        (default $LIAISON_CI_CACHE/deploy-venv)
 # LIAISON_K8S_VERSIONS   Kubernetes versions to validate against, space-separated
 #                        (default "1.30.0 1.33.0")
+# LIAISON_DEPLOY_RENDERER  `python` renders with scripts/render-kustomize.py even
+#                        where kubectl or kustomize is installed (default kustomize)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,6 +32,7 @@ jsonschema_version=4.26.0
 cache=${LIAISON_CI_CACHE:-/var/cache/liaison-ci}
 venv=${LIAISON_DEPLOY_VENV:-$cache/deploy-venv}
 k8s_versions=${LIAISON_K8S_VERSIONS:-1.30.0 1.33.0}
+renderer=${LIAISON_DEPLOY_RENDERER:-kustomize}
 compose_file=deploy/docker-compose.yml
 overlays=(deploy/k8s/overlays/*/)
 
@@ -63,25 +67,6 @@ apt_install() {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-section "Kustomize"
-if command -v kubectl >/dev/null && kubectl kustomize --help >/dev/null 2>&1; then
-    render=(kubectl kustomize)
-elif command -v kustomize >/dev/null; then
-    render=(kustomize build)
-else
-    fail "neither kubectl nor kustomize is on PATH; install one of them (Debian has no kustomize package)"
-fi
-echo "rendering with: ${render[*]}"
-rendered=()
-for overlay in "${overlays[@]}"; do
-    name=$(basename "$overlay")
-    output=$work/$name.yaml
-    "${render[@]}" "$overlay" >"$output" || fail "rendering $overlay failed"
-    echo "$overlay: $(grep -c '^kind:' "$output") documents"
-    rendered+=("$output")
-done
-((${#rendered[@]})) || fail "no overlay in deploy/k8s/overlays"
-
 section "Python virtual environment"
 python=python3
 if ! command -v "$python" >/dev/null || ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
@@ -99,6 +84,38 @@ if [[ ! -x $venv/bin/python ]] || [[ "$(cat "$venv/.liaison-packages" 2>/dev/nul
 else
     echo "already installed in $venv: $requirements"
 fi
+
+section "Kustomize"
+if [[ $renderer == python ]]; then
+    render=()
+elif command -v kubectl >/dev/null && kubectl kustomize --help >/dev/null 2>&1; then
+    render=(kubectl kustomize)
+elif command -v kustomize >/dev/null; then
+    render=(kustomize build)
+else
+    # Debian has no kustomize package; the Python renderer implements the fields that
+    # deploy/k8s uses and stops on any other.
+    echo "warning: neither kubectl nor kustomize is on PATH" >&2
+    render=()
+fi
+echo "rendering with: ${render[*]:-scripts/render-kustomize.py}"
+rendered=()
+for overlay in "${overlays[@]}"; do
+    name=$(basename "$overlay")
+    output=$work/$name.yaml
+    if ((${#render[@]})); then
+        "${render[@]}" "$overlay" >"$output" || fail "rendering $overlay with ${render[*]} failed"
+        # Keeps the fallback renderer equal to kustomize for these files.
+        "$venv/bin/python" scripts/render-kustomize.py "$overlay" "$output" ||
+            fail "scripts/render-kustomize.py renders $overlay differently from ${render[*]}"
+    else
+        "$venv/bin/python" scripts/render-kustomize.py "$overlay" >"$output" ||
+            fail "rendering $overlay failed"
+    fi
+    echo "$overlay: $(grep -c '^kind:' "$output") documents"
+    rendered+=("$output")
+done
+((${#rendered[@]})) || fail "no overlay in deploy/k8s/overlays"
 
 section "Kubernetes manifests"
 "$venv/bin/python" scripts/validate-manifests.py "$k8s_versions" "${rendered[@]}"
