@@ -46,8 +46,9 @@ def generate_config_map(folder, generator):
     options = generator.get("options", {})
     if not options.get("disableNameSuffixHash"):
         raise RenderError(
-            f"{folder}: configMapGenerator {generator['name']} needs "
-            "options.disableNameSuffixHash, because the hash suffix is not implemented"
+            f"{folder}: configMapGenerator {generator['name']} is missing "
+            "options.disableNameSuffixHash: true, which this renderer requires because it "
+            "does not implement the hash suffix"
         )
     data = {}
     for entry in generator.get("files", []):

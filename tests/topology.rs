@@ -2,10 +2,10 @@
 //! as processes on 127.0.0.1: each service a `liaison serve <service>` process with its
 //! own PostgreSQL database, one RabbitMQ exchange made for the run, and `liaison
 //! gateway` in front of them. A short cross-service flow goes only through the
-//! gateway: the ministry registers two bodies and appoints their officers, an officer
-//! registers an NPO and changes it, the aggregation service's read models count it,
-//! the NPO sends a recommendation that the officer forwards to the other body, and an
-//! integrator pushes a CSV batch. Then the gateway's own routes are checked, and a
+//! gateway. The ministry registers two bodies and appoints their officers. An officer
+//! registers an NPO and changes it, and the aggregation service's read models count
+//! it. The NPO sends a recommendation that the officer forwards to the other body, and
+//! an integrator pushes a CSV batch. Then the gateway's own routes are checked, and a
 //! stopped service gets a 502 from the gateway.
 //!
 //! Afterwards, also when the test fails, the processes, databases, queues and
@@ -132,8 +132,8 @@ impl Topology {
         format!("{}/topology_{tag}_{{service}}", server_root(&admin))
     }
 
-    /// Waits until the gateway answers its own /healthz, then until every service
-    /// answers 200 on /readyz through the gateway.
+    /// Waits until the gateway returns 200 on its own /healthz, then until every
+    /// service returns 200 on /readyz through the gateway.
     async fn wait_until_ready(&mut self) {
         let client = reqwest::Client::new();
         let mut paths = vec![("gateway".to_owned(), "/healthz".to_owned())];
@@ -501,7 +501,7 @@ async fn flow_through_gateway() {
     let unknown = client.get("/v1/nowhere", None).await;
     let metrics = client.get("/metrics", None).await;
 
-    // A stopped service: the gateway answers 502 for its routes, the others still work.
+    // A stopped service: the gateway returns 502 for its routes, the others still work.
     let needs = topology.process("needs");
     let stopped = needs.terminate(Duration::from_secs(30));
     let down = client.get("/v1/needs-assessments", Some(&officer)).await;
