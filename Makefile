@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-flow flow chaos fuzz lint openapi fmt bench bench-registry
+.PHONY: run test test-sqlite test-flow flow chaos fuzz lint deploy-check openapi fmt bench bench-registry
 
 # Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
 # ./data and in-process events. LIAISON_* variables override the settings.
@@ -60,6 +60,15 @@ test-sqlite:
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Validates the deployment files (scripts/validate-deploy.sh): renders each Kustomize
+# overlay of deploy/k8s and validates it against the Kubernetes JSON schemas with
+# kubernetes-validate, and checks deploy/docker-compose.yml with docker compose (or
+# Debian's docker-compose). Renders with kubectl or kustomize, or without them with
+# scripts/render-kustomize.py. Installs the rest, the Python packages in
+# $LIAISON_CI_CACHE/deploy-venv (default /var/cache/liaison-ci).
+deploy-check:
+	scripts/validate-deploy.sh
 
 # Writes openapi/<service>.json for every service.
 openapi:

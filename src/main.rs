@@ -1,7 +1,10 @@
 //! The `liaison` binary: runs services of the NPO liaison platform in one HTTP server,
-//! applies migrations, mints development tokens, imports reference data and writes the
-//! OpenAPI documents.
+//! runs the gateway in front of services in separate processes, applies migrations,
+//! mints development tokens, imports reference data and writes the OpenAPI documents.
 
+mod gateway;
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
@@ -54,6 +57,22 @@ enum Command {
         /// Services to run, or `all` for every service.
         #[arg(value_name = "SERVICE", required = true, value_parser = service_name_parser())]
         services: Vec<String>,
+    },
+    /// Runs the gateway on LIAISON_LISTEN until SIGINT or SIGTERM: a reverse proxy that
+    /// sends each request to the service that serves its path.
+    ///
+    /// Every service needs its address in LIAISON_SERVICE_URL_<SERVICE>, such as
+    /// LIAISON_SERVICE_URL_JOINT_ACTIONS=http://joint-actions:8080. The services' own
+    /// /healthz, /readyz and /openapi.json are at /services/<service>/..., and the
+    /// gateway serves /healthz itself.
+    Gateway,
+    /// Sends GET to a path of the server on LIAISON_LISTEN and exits 0 when the response
+    /// is 2xx within 5 s, as a container health check that needs no HTTP client in the
+    /// image.
+    Probe {
+        /// Path to request, such as /readyz or /healthz.
+        #[arg(value_name = "PATH", default_value = "/readyz")]
+        path: String,
     },
     /// Applies pending database migrations of services and exits.
     Migrate {
@@ -145,6 +164,23 @@ fn run(command: Command) -> anyhow::Result<()> {
                 .context("failed to start the async runtime")?;
             runtime.block_on(serve(settings, &selected))
         }
+        Command::Gateway => {
+            let settings = load_settings()?;
+            service_kit::telemetry::init(settings.log_format);
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("failed to start the async runtime")?;
+            runtime.block_on(gateway::run(settings))
+        }
+        Command::Probe { path } => {
+            let settings = load_settings()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("failed to start the async runtime")?;
+            runtime.block_on(probe(settings.listen, &path))
+        }
         Command::Migrate { services } => {
             let settings = load_settings()?;
             service_kit::telemetry::init(settings.log_format);
@@ -208,6 +244,41 @@ async fn serve(settings: Settings, selected: &[ServiceDef]) -> anyhow::Result<()
         .await
         .with_context(|| format!("failed to start {} on {listen}", names.join(", ")))?;
     running.wait().await.context("the HTTP server failed")?;
+    Ok(())
+}
+
+/// Returns the URL of `path` on the server that listens on `listen`, on the loopback
+/// address when it listens on every address.
+fn probe_url(listen: SocketAddr, path: &str) -> anyhow::Result<String> {
+    if !path.starts_with('/') {
+        bail!("invalid path '{path}': expected an absolute path such as /readyz");
+    }
+    let mut address = listen;
+    if address.ip().is_unspecified() {
+        address.set_ip(match listen {
+            SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    Ok(format!("http://{address}{path}"))
+}
+
+async fn probe(listen: SocketAddr, path: &str) -> anyhow::Result<()> {
+    let url = probe_url(listen, path)?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .no_proxy()
+        .build()
+        .context("failed to build the HTTP client")?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("GET {url} failed"))?;
+    let status = response.status();
+    if !status.is_success() {
+        bail!("GET {url} returned {status}");
+    }
     Ok(())
 }
 
@@ -373,6 +444,36 @@ mod tests {
 
         assert!(message.contains("nowhere"), "{message}");
         assert!(message.contains("registry"), "{message}");
+    }
+
+    #[test]
+    fn gateway_takes_no_arguments() {
+        assert!(matches!(
+            parse(&["gateway"]).map(|cli| cli.command),
+            Ok(Command::Gateway)
+        ));
+        assert!(parse(&["gateway", "registry"]).is_err());
+    }
+
+    #[test]
+    fn probe_url_uses_loopback() {
+        let any_v4: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let any_v6: SocketAddr = "[::]:9000".parse().unwrap();
+        let fixed: SocketAddr = "10.1.2.3:8081".parse().unwrap();
+
+        assert_eq!(
+            probe_url(any_v4, "/readyz").unwrap(),
+            "http://127.0.0.1:8080/readyz"
+        );
+        assert_eq!(
+            probe_url(any_v6, "/healthz").unwrap(),
+            "http://[::1]:9000/healthz"
+        );
+        assert_eq!(
+            probe_url(fixed, "/readyz").unwrap(),
+            "http://10.1.2.3:8081/readyz"
+        );
+        assert!(probe_url(any_v4, "readyz").is_err());
     }
 
     #[test]

@@ -283,6 +283,22 @@ impl Process {
         Self::start(service, vec!["serve".into(), service.into()], env.to_vec())
     }
 
+    /// Starts `liaison serve <service>` and counts its log lines that contain the
+    /// strings of `watch`, from the first line on.
+    pub fn spawn_watching(service: &'static str, env: &[(String, String)], watch: Watch) -> Self {
+        let log = Log {
+            watch,
+            ..Log::default()
+        };
+        let args = vec!["serve".into(), service.into()];
+        Self::start_with(service, args, env.to_vec(), log)
+    }
+
+    /// Starts `liaison gateway` with only the `LIAISON_*` settings in `env`.
+    pub fn spawn_gateway(env: &[(String, String)]) -> Self {
+        Self::start("gateway", vec!["gateway".into()], env.to_vec())
+    }
+
     /// Starts `liaison serve all`, every service in one process.
     pub fn spawn_all(env: &[(String, String)]) -> Self {
         Self::spawn_all_watching(env, Watch::default())
@@ -390,7 +406,7 @@ fn launch(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("liaison serve {service} cannot start: {e}"));
+        .unwrap_or_else(|e| panic!("liaison {} ({service}) cannot start: {e}", args.join(" ")));
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
     collect(stdout, log.clone());
@@ -418,10 +434,13 @@ pub fn clear_liaison_env(command: &mut Command) {
     }
 }
 
-/// Sends SIGTERM to every process, waits up to 20 s for them to drain, then kills the
-/// ones still running.
+/// Sends SIGTERM to every process still running, waits up to 20 s for them to drain,
+/// then kills the ones still running.
 pub fn stop_all(processes: &mut [Process]) {
-    for process in processes.iter() {
+    for process in processes.iter_mut() {
+        if !process.is_running() {
+            continue;
+        }
         let pid = process.child.id().to_string();
         drop(Command::new("kill").args(["-TERM", &pid]).status());
     }
@@ -435,8 +454,8 @@ pub fn stop_all(processes: &mut [Process]) {
         }
         if let Ok(None) = process.child.try_wait() {
             eprintln!(
-                "liaison serve {} did not stop on SIGTERM; killing it",
-                process.service
+                "liaison {} did not stop on SIGTERM; killing it",
+                process.args.join(" ")
             );
             drop(process.child.kill());
             drop(process.child.wait());
