@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use liaison_bench::{liaison_binary, platform, print_results, registry, run_main};
+use liaison_bench::{analytics, liaison_binary, platform, print_results, registry, run_main};
 
 /// Groups of scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -14,6 +14,8 @@ enum Part {
     Registry,
     /// Start-up, memory, event latency, annual reports and the mixed load.
     Platform,
+    /// The dashboard's analytics endpoints over 100,000 NPOs and 20,000 priorities.
+    Analytics,
 }
 
 /// Benchmark of the whole platform on PostgreSQL, RabbitMQ and SQLite.
@@ -25,13 +27,15 @@ struct Cli {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "registry,platform"
+        default_value = "registry,platform,analytics"
     )]
     parts: Vec<Part>,
     #[command(flatten)]
     registry: registry::Cli,
     #[command(flatten)]
     platform: platform::Options,
+    #[command(flatten)]
+    analytics: analytics::Options,
     /// The `liaison` binary to measure [default: `liaison` beside this program].
     #[arg(long, env = "BENCH_LIAISON_BIN", value_name = "PATH")]
     liaison_bin: Option<PathBuf>,
@@ -51,6 +55,9 @@ fn main() -> ExitCode {
                 Part::Registry => rows.extend(registry::run(&cli.registry, &liaison).await?),
                 Part::Platform => rows.extend(
                     platform::run(&cli.platform, &cli.registry.postgres_url, &liaison).await?,
+                ),
+                Part::Analytics => rows.extend(
+                    analytics::run(&cli.analytics, &cli.registry.postgres_url, &liaison).await?,
                 ),
             }
         }
