@@ -81,11 +81,12 @@ fmt:
 # release build: the registry scenarios of bench-registry, then start-up and memory of
 # serve all, and, with each service as its own process on PostgreSQL and RabbitMQ,
 # annual report assembly, event latency at 500 writes/s, relay throughput and a mixed
-# load of 32 clients. Prints one table: figure, target, baseline
+# load of 32 clients, then the dashboard analytics endpoints of serve all on PostgreSQL
+# over 100,000 NPOs and 20,000 priorities. Prints one table: figure, target, baseline
 # measured in the same run, ratio. Needs PostgreSQL on 127.0.0.1:5432 (user postgres,
 # no password) with pgbench, and RabbitMQ on 127.0.0.1:5672 (guest); recreates the
-# databases bench_*. Takes about 10 minutes. BENCH_ARGS passes options, such as
-# BENCH_ARGS="--parts platform --markdown results.md"; `bench --help` lists them.
+# databases bench_*. Takes about 15 minutes. BENCH_ARGS passes options, such as
+# BENCH_ARGS="--parts analytics --analytics-secs 5"; `bench --help` lists them.
 bench:
 	$(CARGO) build --release -p liaison -p liaison-bench
 	$(CARGO) run --release -q -p liaison-bench --bin bench -- $(BENCH_ARGS)

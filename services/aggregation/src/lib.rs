@@ -7,6 +7,7 @@ pub mod domain;
 pub mod readmodel;
 pub mod routes;
 pub mod schema;
+pub mod snapshot;
 pub mod store;
 
 use actix_web::web;
@@ -95,6 +96,7 @@ fn openapi() -> utoipa::openapi::OpenApi {
 fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     cfg.app_data(web::Data::new(Aggregation {
         context: context.clone(),
+        snapshots: snapshot::Snapshots::of(context),
     }))
     .service(bodies::create_body)
     .service(bodies::list_bodies)

@@ -64,6 +64,15 @@ diesel::table! {
         event_at -> Timestamp,
         event_id -> Text,
         data -> Text,
+        change_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    read_model_changes (id) {
+        id -> Integer,
+        generation -> BigInt,
+        seq -> BigInt,
     }
 }
 

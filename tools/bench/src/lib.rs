@@ -2,6 +2,7 @@
 //! run. `bench-registry` runs the registry scenarios alone; `bench` runs every
 //! scenario and prints one table.
 
+pub mod analytics;
 pub mod generate;
 pub mod ingest;
 pub mod load;

@@ -71,6 +71,7 @@ impl Database {
 
 /// Options of the registry scenarios.
 #[derive(Debug, Clone, Args)]
+#[group(id = "registry-options")]
 pub struct Cli {
     /// Number of NPOs to generate and ingest.
     #[arg(long, default_value_t = 100_000)]

@@ -46,6 +46,7 @@ const QUEUE_SETTLE: Duration = Duration::from_secs(10);
 /// Options of the relay scenario. Their names carry `relay`, so a binary can flatten
 /// them beside the registry scenarios' options, which have a `--postgres-url` too.
 #[derive(Debug, Clone, Args)]
+#[group(id = "relay-options")]
 pub struct Options {
     /// Number of outbox rows to publish, and of messages the baseline publishes.
     #[arg(id = "relay_events", long = "relay-events", default_value_t = 20_000)]

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use common_models::event::joint_actions::{ActionStateChanged, IndicatorState, MonitoringChanged};
@@ -87,11 +88,48 @@ pub fn region_of(code: &KatoCode) -> KatoCode {
     region
 }
 
-/// The top-level regions and the spheres one record counts under, after the filter.
+/// A territory of a record, parsed once with the top-level region that contains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Territory {
+    pub code: KatoCode,
+    /// Top-level region of `code`, as [`region_of`] returns it.
+    pub region: KatoCode,
+}
+
+impl Territory {
+    /// Parses `raw` as a KATO code, or returns `None` when it is not a valid one.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let code = KatoCode::parse(raw).ok()?;
+        Some(Self {
+            region: region_of(&code),
+            code,
+        })
+    }
+
+    /// Parses every valid KATO code of `raw`, skipping the others, because the figures
+    /// leave out territories that are not valid KATO codes.
+    pub fn parse_all<'a>(raw: impl IntoIterator<Item = &'a String>) -> Vec<Self> {
+        raw.into_iter()
+            .filter_map(|code| Self::parse(code))
+            .collect()
+    }
+}
+
+/// A record as the figures read it: the day it counts for and its data, with the
+/// territories of the data parsed by [`Territory::parse_all`].
+#[derive(Debug, Clone, Copy)]
+pub struct Counted<'a, T> {
+    pub day: Option<NaiveDate>,
+    pub territories: &'a [Territory],
+    pub data: &'a T,
+}
+
+/// The top-level regions and the spheres one record counts under, after the filter,
+/// each listed once in order. They borrow from the records counted.
 #[derive(Debug, Default)]
-struct Facets {
-    regions: BTreeSet<KatoCode>,
-    spheres: BTreeSet<String>,
+struct Facets<'a> {
+    regions: Vec<&'a KatoCode>,
+    spheres: Vec<&'a str>,
 }
 
 impl Filter {
@@ -102,43 +140,50 @@ impl Filter {
             .is_none_or(|year| day.is_some_and(|day| day.year() == year))
     }
 
-    /// Returns the regions and spheres a record of `territories` and `spheres` counts
-    /// under, or `None` when the filter excludes it. With `area`, only the territories
-    /// where that body works and the body's spheres count. Territories that are not
-    /// valid KATO codes are skipped.
+    /// Fills `facets` with the regions and spheres a record of `territories` and
+    /// `spheres` counts under, and returns whether the filter keeps the record. With
+    /// `area`, only the territories where that body works and the body's spheres
+    /// count. The caller leaves out territories that are not valid KATO codes when it
+    /// parses them. Callers pass one `facets` for every record, so counting allocates
+    /// no memory per record.
     fn facets<'a>(
         &self,
-        territories: impl IntoIterator<Item = &'a String>,
-        spheres: impl IntoIterator<Item = &'a String>,
+        territories: impl IntoIterator<Item = &'a Territory>,
+        spheres: impl IntoIterator<Item = &'a str>,
         area: Option<&RegisteredBody>,
-    ) -> Option<Facets> {
-        let kept_territories: Vec<KatoCode> = territories
-            .into_iter()
-            .filter_map(|raw| KatoCode::parse(raw).ok())
-            .filter(|code| self.region.as_ref().is_none_or(|r| r.contains(code)))
-            .filter(|code| area.is_none_or(|body| body.works_in(code)))
-            .collect();
+        facets: &mut Facets<'a>,
+    ) -> bool {
+        facets.regions.clear();
+        facets.spheres.clear();
+        facets.regions.extend(
+            territories
+                .into_iter()
+                .filter(|t| self.region.as_ref().is_none_or(|r| r.contains(&t.code)))
+                .filter(|t| area.is_none_or(|body| body.works_in(&t.code)))
+                .map(|t| &t.region),
+        );
         let territory_required =
             self.region.is_some() || area.is_some_and(|body| body.territory.is_some());
-        if territory_required && kept_territories.is_empty() {
-            return None;
+        if territory_required && facets.regions.is_empty() {
+            return false;
         }
 
-        let kept_spheres: BTreeSet<String> = spheres
-            .into_iter()
-            .filter(|code| self.sphere.is_none_or(|s| s.code() == code.as_str()))
-            .filter(|code| area.is_none_or(|body| body.has_sphere(code)))
-            .cloned()
-            .collect();
+        facets.spheres.extend(
+            spheres
+                .into_iter()
+                .filter(|code| self.sphere.is_none_or(|s| s.code() == *code))
+                .filter(|code| area.is_none_or(|body| body.has_sphere(code))),
+        );
         let sphere_required = self.sphere.is_some() || area.is_some();
-        if sphere_required && kept_spheres.is_empty() {
-            return None;
+        if sphere_required && facets.spheres.is_empty() {
+            return false;
         }
 
-        Some(Facets {
-            regions: kept_territories.iter().map(region_of).collect(),
-            spheres: kept_spheres,
-        })
+        facets.regions.sort_unstable();
+        facets.regions.dedup();
+        facets.spheres.sort_unstable();
+        facets.spheres.dedup();
+        true
     }
 }
 
@@ -151,13 +196,21 @@ struct Tally<T> {
 }
 
 impl<T: Default> Tally<T> {
+    /// Applies `apply` to the total and to the sum of each of the record's regions and
+    /// spheres. A key is copied only the first time it is counted.
     fn add(&mut self, facets: &Facets, apply: impl Fn(&mut T)) {
         apply(&mut self.total);
         for region in &facets.regions {
-            apply(self.by_region.entry(region.clone()).or_default());
+            match self.by_region.get_mut(*region) {
+                Some(sum) => apply(sum),
+                None => apply(self.by_region.entry((*region).clone()).or_default()),
+            }
         }
         for sphere in &facets.spheres {
-            apply(self.by_sphere.entry(sphere.clone()).or_default());
+            match self.by_sphere.get_mut(*sphere) {
+                Some(sum) => apply(sum),
+                None => apply(self.by_sphere.entry((*sphere).to_owned()).or_default()),
+            }
         }
     }
 }
@@ -191,30 +244,36 @@ pub struct NpoFigures {
     pub by_sphere: Vec<SphereCount>,
 }
 
-/// Facts of one NPO that the NPO figures count.
+/// Facts of one NPO that the NPO figures count. The values are shared pointers, so
+/// that NPOs with equal statuses, territories or spheres can share one copy: counting
+/// 100,000 NPOs then reads a few thousand distinct values rather than 100,000
+/// scattered ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NpoFacts {
-    pub status: String,
+    pub status: Arc<str>,
     pub registered_on: Option<NaiveDate>,
-    /// KATO codes as the registry sent them.
-    pub territories: Vec<String>,
+    /// The KATO codes the registry sent that are valid, as [`Territory::parse_all`]
+    /// keeps them.
+    pub territories: Arc<[Territory]>,
     /// Sphere codes as the registry sent them.
-    pub spheres: Vec<String>,
+    pub spheres: Arc<[Arc<str>]>,
 }
 
 /// Counts the active NPOs among `npos` that the filter keeps. With `area`, only the
 /// NPOs working in that body's territory in one of its spheres count.
-pub fn npo_figures(
+pub fn npo_figures<'a>(
     filter: &Filter,
-    npos: &[NpoFacts],
+    npos: impl IntoIterator<Item = &'a NpoFacts>,
     area: Option<&RegisteredBody>,
 ) -> NpoFigures {
     let mut tally: Tally<i64> = Tally::default();
+    let mut facets = Facets::default();
     for npo in npos {
-        if npo.status != ACTIVE || !filter.in_year(npo.registered_on) {
+        if &*npo.status != ACTIVE || !filter.in_year(npo.registered_on) {
             continue;
         }
-        if let Some(facets) = filter.facets(&npo.territories, &npo.spheres, area) {
+        let spheres = npo.spheres.iter().map(|sphere| &**sphere);
+        if filter.facets(npo.territories.iter(), spheres, area, &mut facets) {
             tally.add(&facets, |count| *count += 1);
         }
     }
@@ -283,19 +342,22 @@ pub struct PriorityFigures {
     pub by_sphere: Vec<SphereRisks>,
 }
 
-/// Counts `priorities`, each with the day it counts for, that the filter keeps.
+/// Counts the `priorities` that the filter keeps, each by the day it counts for. The
+/// territories of each are those of its `territory`.
 pub fn priority_figures(
     filter: &Filter,
-    priorities: &[(Option<NaiveDate>, PriorityIdentified)],
+    priorities: &[Counted<'_, PriorityIdentified>],
 ) -> PriorityFigures {
     let mut tally: Tally<RiskCounts> = Tally::default();
-    for (day, priority) in priorities {
-        if !filter.in_year(*day) {
+    let mut facets = Facets::default();
+    for counted in priorities {
+        if !filter.in_year(counted.day) {
             continue;
         }
+        let priority = counted.data;
         let level = RiskLevel::from_code(&priority.risk_level);
-        let facets = filter.facets([&priority.territory], [&priority.sphere], None);
-        if let Some(facets) = facets {
+        let sphere = [priority.sphere.as_str()];
+        if filter.facets(counted.territories, sphere, None, &mut facets) {
             tally.add(&facets, |counts| counts.add(level));
         }
     }
@@ -401,26 +463,30 @@ pub struct JointActionFigures {
     pub by_sphere: Vec<SphereActions>,
 }
 
-/// Counts `actions` and the indicators of their monitoring plans, each record with the
-/// day it counts for. A monitoring plan of an action the read models do not hold
-/// counts by its own day, in the total only.
+/// Counts `actions` and the indicators of their monitoring plans, each record by the
+/// day it counts for. The territories of each action are those of its `territory`. A
+/// monitoring plan of an action the read models do not hold counts by its own day, in
+/// the total only.
 pub fn joint_action_figures(
     filter: &Filter,
-    actions: &[(Option<NaiveDate>, ActionStateChanged)],
-    monitoring: &[(Option<NaiveDate>, MonitoringChanged)],
+    actions: &[Counted<'_, ActionStateChanged>],
+    monitoring: &[(Option<NaiveDate>, &MonitoringChanged)],
 ) -> JointActionFigures {
     let plans: HashMap<&str, &MonitoringChanged> = monitoring
         .iter()
-        .map(|(_, plan)| (plan.action_id.as_str(), plan))
+        .map(|(_, plan)| (plan.action_id.as_str(), *plan))
         .collect();
     let mut tally: Tally<ActionCounts> = Tally::default();
-    for (day, action) in actions {
-        if !filter.in_year(*day) {
+    let mut facets = Facets::default();
+    for counted in actions {
+        if !filter.in_year(counted.day) {
             continue;
         }
-        let Some(facets) = filter.facets(&action.territory, &action.spheres, None) else {
+        let action = counted.data;
+        let spheres = action.spheres.iter().map(String::as_str);
+        if !filter.facets(counted.territories, spheres, None, &mut facets) {
             continue;
-        };
+        }
         let plan = plans.get(action.action_id.as_str()).copied();
         tally.add(&facets, |counts| {
             counts.actions += 1;
@@ -431,7 +497,10 @@ pub fn joint_action_figures(
         });
     }
 
-    let known_actions: BTreeSet<&str> = actions.iter().map(|(_, a)| a.action_id.as_str()).collect();
+    let known_actions: BTreeSet<&str> = actions
+        .iter()
+        .map(|counted| counted.data.action_id.as_str())
+        .collect();
     let unfiltered = filter.region.is_none() && filter.sphere.is_none();
     for (day, plan) in monitoring {
         if unfiltered && filter.in_year(*day) && !known_actions.contains(plan.action_id.as_str()) {
@@ -486,10 +555,12 @@ pub struct RecommendationFigures {
 }
 
 /// Builds the funnel of `recommendations` that the filter keeps. With a body in the
-/// filter, `recommendations` are those the body held at any stage.
+/// filter, `recommendations` are those the body held at any stage. The territories of
+/// each are those of its `territory`. Its day is not read, because it counts by
+/// `received_on`.
 pub fn recommendation_figures(
     filter: &Filter,
-    recommendations: &[RecommendationChanged],
+    recommendations: &[Counted<'_, RecommendationChanged>],
 ) -> RecommendationFigures {
     let mut received = 0;
     let mut forwarded = 0;
@@ -497,12 +568,12 @@ pub fn recommendation_figures(
     let mut feedback_given = 0;
     let mut days_to_decision = Vec::new();
     let mut days_to_feedback = Vec::new();
-    for recommendation in recommendations {
-        let sphere = [&recommendation.sphere];
+    let mut facets = Facets::default();
+    for counted in recommendations {
+        let recommendation = counted.data;
+        let sphere = [recommendation.sphere.as_str()];
         if !filter.in_year(Some(recommendation.received_on))
-            || filter
-                .facets(&recommendation.territory, sphere, None)
-                .is_none()
+            || !filter.facets(counted.territories, sphere, None, &mut facets)
         {
             continue;
         }
@@ -577,8 +648,11 @@ mod tests {
     fn npo(territories: &[&str], spheres: &[&str], registered_on: &str) -> NpoFacts {
         NpoFacts {
             status: ACTIVE.into(),
-            territories: territories.iter().map(|t| (*t).to_owned()).collect(),
-            spheres: spheres.iter().map(|s| (*s).to_owned()).collect(),
+            territories: territories
+                .iter()
+                .filter_map(|t| Territory::parse(t))
+                .collect(),
+            spheres: spheres.iter().map(|s| Arc::from(*s)).collect(),
             registered_on: Some(day(registered_on)),
         }
     }

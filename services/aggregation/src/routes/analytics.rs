@@ -3,14 +3,11 @@
 //! only their own body's. Each endpoint filters by year, region and sphere.
 
 use actix_web::{HttpResponse, get, web};
-use common_models::event::joint_actions::{ActionStateChanged, MonitoringChanged};
-use common_models::event::needs::PriorityIdentified;
-use common_models::event::recommendations::RecommendationChanged;
 use common_models::{KatoCode, Sphere};
 use serde::Deserialize;
 use service_kit::extract::ValidQuery;
 use service_kit::problem::Problem;
-use service_kit::{ApiError, ApiResult, Caller};
+use service_kit::{ApiError, ApiResult, Caller, StoreError};
 use utoipa::IntoParams;
 
 use super::{Aggregation, registry};
@@ -19,7 +16,8 @@ use crate::domain::analytics::{
     RecommendationFigures, RegisteredBody, YEARS,
 };
 use crate::domain::{Errors, parse_code};
-use crate::readmodel::{GONE, Kind};
+use crate::readmodel::GONE;
+use crate::snapshot::{Entry, Snapshot, select};
 use crate::store::analytics as store;
 
 /// Filters of a dashboard endpoint.
@@ -143,6 +141,22 @@ async fn resolve(
     Ok((filter, body))
 }
 
+/// Brings the snapshot of the read models up to date and runs `figures` on it on the
+/// blocking thread pool, because counting 100,000 NPOs takes milliseconds of CPU.
+pub(crate) async fn from_snapshot<T: Send + 'static>(
+    state: &Aggregation,
+    figures: impl FnOnce(&Snapshot) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let snapshot = state.snapshots.current(&state.db).await?;
+    tokio::task::spawn_blocking(move || figures(&snapshot))
+        .await
+        .map_err(|e| {
+            ApiError::from(StoreError::Query(anyhow::anyhow!(
+                "computing figures from the read models failed: {e}"
+            )))
+        })
+}
+
 /// Count active NPOs by region and by sphere.
 ///
 /// The ministry or an officer (their own body only). An NPO counts in the year it was
@@ -168,13 +182,10 @@ pub async fn npos(
 ) -> ApiResult<HttpResponse> {
     let (filter, body) = resolve(&state, &caller, query.into_inner()).await?;
 
-    let figures = state
-        .db
-        .run(move |conn| {
-            let npos = store::npo_facts(conn, filter.year)?;
-            Ok::<_, ApiError>(analytics::npo_figures(&filter, &npos, body.as_ref()))
-        })
-        .await?;
+    let figures = from_snapshot(&state, move |snapshot| {
+        analytics::npo_figures(&filter, snapshot.npos_in(filter.year), body.as_ref())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(figures))
 }
 
@@ -201,21 +212,19 @@ pub async fn priorities(
 ) -> ApiResult<HttpResponse> {
     let (filter, _) = resolve(&state, &caller, query.into_inner()).await?;
 
-    let figures = state
-        .db
-        .run(move |conn| {
-            let mut rows = store::records_in(
-                conn,
-                Kind::Priority,
-                filter.year,
-                filter.body.as_deref(),
-                GONE,
-            )?;
-            rows.retain(|row| row.status == PUBLISHED);
-            let published: Vec<(_, PriorityIdentified)> = store::with_days(&rows)?;
-            Ok::<_, ApiError>(analytics::priority_figures(&filter, &published))
-        })
-        .await?;
+    let figures = from_snapshot(&state, move |snapshot| {
+        let published: Vec<_> = select(
+            &snapshot.priorities,
+            filter.year,
+            filter.body.as_deref(),
+            GONE,
+        )
+        .filter(|entry| entry.status == PUBLISHED)
+        .map(Entry::counted)
+        .collect();
+        analytics::priority_figures(&filter, &published)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(figures))
 }
 
@@ -246,21 +255,17 @@ pub async fn joint_actions(
 ) -> ApiResult<HttpResponse> {
     let (filter, _) = resolve(&state, &caller, query.into_inner()).await?;
 
-    let figures = state
-        .db
-        .run(move |conn| {
-            let body = filter.body.as_deref();
-            let action_rows = store::records_in(conn, Kind::Action, filter.year, body, &[])?;
-            let monitoring_rows = store::records_in(conn, Kind::Monitoring, None, body, &[])?;
-            let actions: Vec<(_, ActionStateChanged)> = store::with_days(&action_rows)?;
-            let monitoring: Vec<(_, MonitoringChanged)> = store::with_days(&monitoring_rows)?;
-            Ok::<_, ApiError>(analytics::joint_action_figures(
-                &filter,
-                &actions,
-                &monitoring,
-            ))
-        })
-        .await?;
+    let figures = from_snapshot(&state, move |snapshot| {
+        let body = filter.body.as_deref();
+        let actions: Vec<_> = select(&snapshot.actions, filter.year, body, &[])
+            .map(Entry::counted)
+            .collect();
+        let monitoring: Vec<_> = select(&snapshot.monitoring, None, body, &[])
+            .map(|entry| (entry.day, &entry.data))
+            .collect();
+        analytics::joint_action_figures(&filter, &actions, &monitoring)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(figures))
 }
 
@@ -290,19 +295,17 @@ pub async fn recommendations(
 ) -> ApiResult<HttpResponse> {
     let (filter, _) = resolve(&state, &caller, query.into_inner()).await?;
 
-    let figures = state
-        .db
-        .run(move |conn| {
-            let rows = store::records_in(
-                conn,
-                Kind::Recommendation,
-                filter.year,
-                filter.body.as_deref(),
-                &[],
-            )?;
-            let found: Vec<RecommendationChanged> = store::data_of(&rows)?;
-            Ok::<_, ApiError>(analytics::recommendation_figures(&filter, &found))
-        })
-        .await?;
+    let figures = from_snapshot(&state, move |snapshot| {
+        let found: Vec<_> = select(
+            &snapshot.recommendations,
+            filter.year,
+            filter.body.as_deref(),
+            &[],
+        )
+        .map(Entry::counted)
+        .collect();
+        analytics::recommendation_figures(&filter, &found)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(figures))
 }

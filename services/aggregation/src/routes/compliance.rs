@@ -14,7 +14,7 @@ use service_kit::{ApiError, ApiResult, Caller};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Aggregation;
-use super::analytics::{check_region, parse_region, scoped_body};
+use super::analytics::{check_region, from_snapshot, parse_region, scoped_body};
 use crate::domain::Errors;
 use crate::domain::compliance::{
     self, ComplianceSettings, Finding, FindingCounts, FindingFilter, Rule,
@@ -87,15 +87,21 @@ async fn selected_findings(
     let selection = FindingFilter { body, rule, region };
     let today = common_models::time::today();
 
-    let chosen = selection.clone();
-    let found = state
+    let only = selection.body.clone();
+    let (bodies, annual_reports) = state
         .db
         .run(move |conn| {
-            let inputs =
-                store::compliance_inputs(conn, chosen.body.as_deref(), settings.report_due, today)?;
-            Ok::<_, ApiError>(compliance::selected(&inputs, &settings, today, &chosen))
+            let bodies = store::registered_bodies(conn, only.as_deref())?;
+            let due = store::annual_reports_due(conn, &bodies, settings.report_due, today)?;
+            Ok::<_, ApiError>((bodies, due))
         })
         .await?;
+    let chosen = selection.clone();
+    let found = from_snapshot(state, move |snapshot| {
+        let inputs = snapshot.compliance_inputs(chosen.body.as_deref(), bodies, annual_reports);
+        compliance::selected(&inputs, &settings, today, &chosen)
+    })
+    .await?;
     Ok((selection, found, today))
 }
 

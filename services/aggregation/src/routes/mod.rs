@@ -18,6 +18,8 @@ use service_kit::ServiceContext;
 #[derive(Debug, Clone)]
 pub struct Aggregation {
     pub context: ServiceContext,
+    /// Records the analytics and the compliance monitor count, kept in memory.
+    pub snapshots: std::sync::Arc<crate::snapshot::Snapshots>,
 }
 
 impl std::ops::Deref for Aggregation {

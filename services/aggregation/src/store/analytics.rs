@@ -16,7 +16,7 @@ use service_kit::{AnyConnection, StoreError};
 
 use super::records::StoredRecord;
 use super::{from_code, utc};
-use crate::domain::analytics::{NpoFacts, RegisteredBody};
+use crate::domain::analytics::{NpoFacts, RegisteredBody, Territory};
 use crate::domain::compliance::{AnnualReportDue, Inputs, PublishedAssessment};
 use crate::readmodel::{Dimension, GONE, Kind};
 use crate::schema::{
@@ -25,10 +25,10 @@ use crate::schema::{
 };
 
 /// Status of an officer request that was answered.
-const ANSWERED: &str = "answered";
+pub const ANSWERED: &str = "answered";
 
 /// Status of a recommendation closed after feedback to its author.
-const CLOSED: &str = "closed";
+pub const CLOSED: &str = "closed";
 
 /// Reads the records of `kind` whose day falls in `year` (every record without a
 /// year), of `body` or tagged with it (every body without one), leaving out those with
@@ -68,7 +68,9 @@ pub fn records_in(
 
 /// Reads what the NPO figures count of every NPO registered in `year` (every NPO
 /// without a year), merged ones left out. It reads the records' columns and tags
-/// and never decodes their data, which contains each NPO's whole card.
+/// and never decodes their data, which contains each NPO's whole card. The service
+/// counts from its snapshot (`crate::snapshot`), and tests and the bench compare it
+/// with this read.
 pub fn npo_facts(conn: &mut AnyConnection, year: Option<i32>) -> Result<Vec<NpoFacts>, StoreError> {
     let kind = Kind::Npo.code();
     let mut query = records::table
@@ -82,17 +84,10 @@ pub fn npo_facts(conn: &mut AnyConnection, year: Option<i32>) -> Result<Vec<NpoF
     let rows: Vec<(String, String, Option<NaiveDate>)> = query
         .select((records::id, records::status, records::day))
         .load(conn)?;
-    let mut npos: HashMap<String, NpoFacts> = rows
+    type Columns = (String, Option<NaiveDate>, Vec<String>, Vec<String>);
+    let mut npos: HashMap<String, Columns> = rows
         .into_iter()
-        .map(|(id, status, day)| {
-            let facts = NpoFacts {
-                status,
-                registered_on: day,
-                territories: Vec::new(),
-                spheres: Vec::new(),
-            };
-            (id, facts)
-        })
+        .map(|(id, status, day)| (id, (status, day, Vec::new(), Vec::new())))
         .collect();
     let tagged: Vec<(String, String, String)> = tags::table
         .filter(tags::kind.eq(kind))
@@ -100,16 +95,24 @@ pub fn npo_facts(conn: &mut AnyConnection, year: Option<i32>) -> Result<Vec<NpoF
         .select((tags::id, tags::dimension, tags::value))
         .load(conn)?;
     for (id, dimension, value) in tagged {
-        let Some(npo) = npos.get_mut(&id) else {
+        let Some((_, _, territories, spheres)) = npos.get_mut(&id) else {
             continue;
         };
         if dimension == Dimension::Territory.code() {
-            npo.territories.push(value);
+            territories.push(value);
         } else {
-            npo.spheres.push(value);
+            spheres.push(value);
         }
     }
-    Ok(npos.into_values().collect())
+    Ok(npos
+        .into_values()
+        .map(|(status, day, territories, spheres)| NpoFacts {
+            status: status.into(),
+            registered_on: day,
+            territories: Territory::parse_all(&territories).into(),
+            spheres: spheres.into_iter().map(Into::into).collect(),
+        })
+        .collect())
 }
 
 fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), StoreError> {

@@ -4,6 +4,7 @@
 
 pub mod analytics;
 pub mod bodies;
+pub mod changes;
 pub mod information_requests;
 pub mod officers;
 pub mod profiles;

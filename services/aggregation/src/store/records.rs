@@ -12,7 +12,9 @@ use diesel::prelude::*;
 use service_kit::{AnyConnection, StoreError};
 
 use crate::readmodel::{Kind, Record, Stamp};
-use crate::schema::{read_record_tags as tags, read_records as records};
+use crate::schema::{
+    read_model_changes as changes, read_record_tags as tags, read_records as records,
+};
 
 /// One stored record as the report and the analytics read it.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -79,7 +81,12 @@ pub fn replace(conn: &mut AnyConnection, stamp: &Stamp, record: &Record) -> Resu
     write(conn, stamp, record, held.is_some())
 }
 
-/// Updates the row of `record` when it `exists`, or inserts it, and replaces its tags.
+/// Updates the row of `record` when it `exists`, or inserts it, and replaces its tags,
+/// stamping it with the next change stamp.
+///
+/// NOTE: the caller must run it inside a transaction, as the inbox and the rebuild do.
+/// Outside one, the stamp would commit before the record, and a reader in between
+/// would take the stamp as read without the record.
 fn write(
     conn: &mut AnyConnection,
     stamp: &Stamp,
@@ -88,6 +95,7 @@ fn write(
 ) -> Result<(), StoreError> {
     let kind = record.kind.code();
     let data = super::to_json(&record.data)?;
+    let change = next_change(conn)?;
     let values = (
         records::government_body.eq(record.government_body.as_deref()),
         records::status.eq(&record.status),
@@ -96,6 +104,7 @@ fn write(
         records::event_at.eq(stamp.at.naive_utc()),
         records::event_id.eq(stamp.event_id.to_string()),
         records::data.eq(&data),
+        records::change_seq.eq(change),
     );
     if exists {
         let updated = diesel::update(
@@ -251,8 +260,27 @@ pub fn tags_of_record(
         .load(conn)?)
 }
 
-/// Removes every record and tag, before a rebuild.
+/// Takes the next change stamp for a record written in the caller's transaction.
+///
+/// The update locks the counter row until the transaction ends, so transactions that
+/// write records take their stamps one after another and commit in stamp order. A
+/// reader that reads the counter at N therefore finds every record stamped up to N.
+fn next_change(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(diesel::update(changes::table.filter(changes::id.eq(1)))
+        .set(changes::seq.eq(changes::seq + 1))
+        .returning(changes::seq)
+        .get_result(conn)?)
+}
+
+/// Removes every record and tag, before a rebuild. It starts a new generation of
+/// change stamps, so readers that keep records in memory reload them all.
 pub fn clear(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    diesel::update(changes::table.filter(changes::id.eq(1)))
+        .set((
+            changes::generation.eq(changes::generation + 1),
+            changes::seq.eq(changes::seq + 1),
+        ))
+        .execute(conn)?;
     diesel::delete(tags::table).execute(conn)?;
     diesel::delete(records::table).execute(conn)?;
     Ok(())

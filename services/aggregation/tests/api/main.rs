@@ -7,6 +7,8 @@ mod competence;
 mod compliance;
 mod dead_letters;
 mod dismissal_event;
+mod figures_changes;
+mod figures_reference;
 mod information_requests;
 mod officers;
 mod photos;

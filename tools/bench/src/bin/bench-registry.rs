@@ -30,3 +30,15 @@ fn main() -> ExitCode {
         print_results(&rows, cli.markdown.as_deref())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn options_do_not_clash() {
+        Cli::command().debug_assert();
+    }
+}

@@ -27,6 +27,7 @@ use topology::Topology;
 
 /// Options of the platform scenarios.
 #[derive(Debug, Clone, Args)]
+#[group(id = "platform-options")]
 pub struct Options {
     /// RabbitMQ URL of the distributed scenarios.
     #[arg(long, default_value = "amqp://guest:guest@127.0.0.1:5672/%2f")]
