@@ -151,6 +151,19 @@ pub fn count_pending(conn: &mut AnyConnection) -> Result<i64, StoreError> {
         .get_result(conn)?)
 }
 
+/// Counts events not yet confirmed by the broker and returns the count with the
+/// earliest `occurred_at` among them, `None` when there are none. Both figures come
+/// from the partial indexes on unpublished rows.
+pub fn pending_backlog(
+    conn: &mut AnyConnection,
+) -> Result<(i64, Option<NaiveDateTime>), StoreError> {
+    use diesel::dsl::{count_star, min};
+    Ok(outbox_events::table
+        .filter(outbox_events::published_at.is_null())
+        .select((count_star(), min(outbox_events::occurred_at)))
+        .get_result(conn)?)
+}
+
 /// The task that marks the rows of one batch as published.
 type Marking = JoinHandle<Result<(), StoreError>>;
 

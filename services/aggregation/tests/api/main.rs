@@ -8,6 +8,7 @@ mod compliance;
 mod dead_letters;
 mod dismissal_event;
 mod information_requests;
+mod metrics;
 mod officers;
 mod photos;
 mod platform;
