@@ -282,7 +282,7 @@ impl TestApp {
             .get(self.url("/metrics"))
             .send()
             .await
-            .expect("the server answers /metrics");
+            .expect("the server responds to /metrics");
         assert_eq!(
             response.status(),
             reqwest::StatusCode::OK,

@@ -229,7 +229,7 @@ async fn read_database(db: Database) -> anyhow::Result<DatabaseFigures> {
     match tokio::time::timeout(PROBE_TIMEOUT, read).await {
         Ok(figures) => Ok(figures?),
         Err(_) => anyhow::bail!(
-            "no answer within {} s; the database is unreachable or its pool is exhausted",
+            "timed out after {} s: the database is unreachable or its pool has no free connection",
             PROBE_TIMEOUT.as_secs()
         ),
     }
@@ -263,7 +263,7 @@ async fn read_queues(bus: &dyn EventBus, consumer: &str) -> anyhow::Result<Queue
             dead_letter_queue: dead_letter_queue?,
         }),
         Err(_) => anyhow::bail!(
-            "no answer from the {} bus within {} s",
+            "the {} bus timed out after {} s",
             bus.kind(),
             PROBE_TIMEOUT.as_secs()
         ),

@@ -12,7 +12,7 @@ use crate::{SERVICES, create_npo, minimal_npo};
 
 const REGISTRY: &[(&str, &str)] = &[("service", "registry")];
 
-/// Scrapes `/metrics` until `metric{labels}` has a value that `accept` takes, for up to
+/// Scrapes `/metrics` until `accept` returns true for the value of `metric{labels}`, for up to
 /// 10 s, and returns the last scrape.
 async fn scrape_until(
     app: &TestApp,
