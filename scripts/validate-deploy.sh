@@ -9,11 +9,16 @@
 #   only a cluster has.
 # - checks deploy/docker-compose.yml with `docker compose config -q`, or with the
 #   docker-compose 1.29 of Debian when the compose plugin is missing.
+# - checks the alert rules in deploy/prometheus with `promtool check rules` and runs
+#   their unit tests with `promtool test rules`.
 #
 # It installs what is missing: Debian's docker-compose and python3-venv (as root),
 # and a pinned kubernetes-validate in a Python virtual environment. Debian has no
 # package with kustomize. Without kubectl or kustomize on PATH, the overlays are
 # rendered by scripts/render-kustomize.py, which otherwise must render the same.
+# Without promtool on PATH, the promtool of Debian's prometheus package is taken from
+# the downloaded package into the cache, with no installation: installing the package
+# would also install and start a Prometheus server.
 #
 # LIAISON_CI_CACHE       cache folder (default /var/cache/liaison-ci)
 # LIAISON_DEPLOY_VENV    virtual environment for kubernetes-validate
@@ -131,6 +136,27 @@ echo "checking with: ${compose[*]} ($("${compose[@]}" version --short 2>/dev/nul
 "${compose[@]}" -f "$compose_file" config -q || fail "$compose_file is invalid"
 services=$("${compose[@]}" -f "$compose_file" config --services | wc -l)
 echo "$compose_file: valid, $services services"
+
+section "Prometheus rules"
+promtool=$(command -v promtool || true)
+if [[ -z $promtool ]]; then
+    promtool=$cache/promtool/usr/bin/promtool
+    if [[ ! -x $promtool ]]; then
+        command -v apt-get >/dev/null || fail "promtool is missing, and there is no apt-get to download it"
+        echo "downloading Debian's prometheus package for its promtool"
+        mkdir -p "$work/prometheus-deb"
+        (cd "$work/prometheus-deb" && apt-get download prometheus </dev/null) ||
+            fail "downloading the prometheus package failed: run apt-get update, or put promtool on PATH"
+        rm -rf "$cache/promtool"
+        dpkg-deb -x "$work"/prometheus-deb/prometheus_*.deb "$cache/promtool"
+        # Only promtool is kept, not the server or its web assets.
+        find "$cache/promtool" -type f ! -path '*/usr/bin/promtool' -delete
+    fi
+fi
+echo "checking with: $promtool ($("$promtool" --version 2>&1 | head -n 1))"
+"$promtool" check rules deploy/prometheus/alerts.yml || fail "deploy/prometheus/alerts.yml is invalid"
+(cd deploy/prometheus && "$promtool" test rules alerts.test.yml) ||
+    fail "the unit tests of deploy/prometheus/alerts.yml failed"
 
 echo
 echo "deployment files are valid"

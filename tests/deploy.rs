@@ -1,7 +1,8 @@
 //! Checks that the deployment files declare what the services do. The RabbitMQ
 //! definitions that the broker loads at boot must declare every consumer's quorum
 //! queue, dead-letter queue and bindings as the consumers declare them at start, and
-//! the copy that Kustomize reads must equal the original.
+//! the copy that Kustomize reads must equal the original. The alert rules must name
+//! only metrics that the services export.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -137,5 +138,87 @@ fn kustomize_copy_of_definitions_equal() {
         copy == original,
         "deploy/k8s/components/operators/definitions.json differs from \
          deploy/rabbitmq/definitions.json: copy the original over it"
+    );
+}
+
+/// Returns the names that look like metric names (they contain `_`) in the `expr` of
+/// every rule of a Prometheus rule file, with the functions of PromQL left out.
+fn metrics_in_rules(rules: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut in_expression = false;
+    for line in rules.lines() {
+        let line = line.trim_start();
+        if line.starts_with("expr:") {
+            in_expression = true;
+        } else if line.starts_with("for:") {
+            in_expression = false;
+        }
+        if !in_expression {
+            continue;
+        }
+        let expression = line.strip_prefix("expr:").unwrap_or(line);
+        for token in expression.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+            if token.contains('_') && token != "histogram_quantile" {
+                names.insert(token.to_owned());
+            }
+        }
+    }
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alert_rules_name_exported_metrics() {
+    use service_kit::testing::{TestApp, TestBackend};
+
+    let services = [
+        registry::SERVICE,
+        needs::SERVICE,
+        joint_actions::SERVICE,
+        recommendations::SERVICE,
+        aggregation::SERVICE,
+    ];
+    let app = TestApp::spawn(&services, TestBackend::Sqlite)
+        .await
+        .expect("SQLite runs always");
+    // One request, so that the request counter and histogram have series.
+    app.client
+        .get(app.url("/v1/npos"))
+        .send()
+        .await
+        .expect("the server responds");
+    let scrape = app.metrics().await;
+    app.stop().await;
+    let mut exported = BTreeSet::new();
+    for line in scrape.lines() {
+        let Some(declaration) = line.strip_prefix("# TYPE ") else {
+            continue;
+        };
+        let (name, kind) = declaration
+            .split_once(' ')
+            .expect("a TYPE line has a name and a type");
+        exported.insert(name.to_owned());
+        if kind == "histogram" {
+            for suffix in ["_bucket", "_sum", "_count"] {
+                exported.insert(format!("{name}{suffix}"));
+            }
+        }
+    }
+    // Only RabbitMQ has dead-letter queues; the aggregation service's API tests check
+    // this gauge on it.
+    exported.insert("consumer_dead_letter_queue_messages".to_owned());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/prometheus/alerts.yml");
+    let rules = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+
+    let named = metrics_in_rules(&rules);
+
+    assert!(
+        named.contains("outbox_oldest_pending_age_seconds"),
+        "{named:?}"
+    );
+    let unknown: Vec<&String> = named.difference(&exported).collect();
+    assert!(
+        unknown.is_empty(),
+        "deploy/prometheus/alerts.yml names metrics that /metrics does not export: {unknown:?}"
     );
 }

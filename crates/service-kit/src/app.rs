@@ -299,6 +299,11 @@ pub async fn start(
     let databases = platform::Databases {
         services: contexts.iter().map(|c| (c.name, c.db.clone())).collect(),
         bus: bus.clone(),
+        consumers: services
+            .iter()
+            .zip(&contexts)
+            .flat_map(|(s, c)| (s.consumers)(c).into_iter().map(|d| (c.name, d.name)))
+            .collect(),
     };
 
     let server = HttpServer::new(move || {

@@ -354,6 +354,16 @@ impl Database {
         work(&mut conn)
     }
 
+    /// Returns the pool's open and idle connections and its maximum size.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+        }
+    }
+
     /// Checks that a connection can be had and that it runs a query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.run(|conn| -> Result<(), StoreError> {
@@ -362,6 +372,17 @@ impl Database {
         })
         .await
     }
+}
+
+/// Connection counts of a pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Open connections, idle or in use.
+    pub connections: u32,
+    /// Open connections that no caller holds.
+    pub idle: u32,
+    /// Maximum number of open connections.
+    pub max_size: u32,
 }
 
 /// The embedded migrations of one component, one folder per backend.

@@ -1,4 +1,9 @@
 //! Prometheus metrics of the process, served as text at `/metrics`.
+//!
+//! Counters and the latency histogram are updated as requests and events go by. The
+//! gauges of [`probes`] are read from the databases and the bus at each scrape.
+
+mod probes;
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -38,7 +43,10 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         .buckets(vec![
             0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
         ]),
-        &["method", "route"],
+        // The status class (2xx, 4xx, 5xx) rather than the status code, so each route
+        // has at most five histograms of 14 series each. The exact code is counted in
+        // `http_requests_total`.
+        &["method", "route", "status_class"],
     )
     .expect("valid metric definition");
     registry
@@ -96,8 +104,19 @@ pub fn observe_request(method: &str, route: &str, status: u16, elapsed: Duration
         .inc();
     metrics
         .latency
-        .with_label_values(&[method, route])
+        .with_label_values(&[method, route, status_class(status)])
         .observe(elapsed.as_secs_f64());
+}
+
+/// Returns the class of an HTTP status code, such as `4xx` for 404.
+fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
 }
 
 pub(crate) fn outbox_published(service: &str, count: usize) {
@@ -127,15 +146,34 @@ pub(crate) fn rate_limited(caller: &str) {
     METRICS.rate_limited.with_label_values(&[caller]).inc();
 }
 
-/// `GET /metrics` in the Prometheus text format.
-pub async fn serve() -> HttpResponse {
+/// `GET /metrics` in the Prometheus text format: the process's counters and histogram,
+/// and the gauges that [`probes`] reads from `sources` now.
+pub async fn serve(sources: &crate::platform::Databases) -> HttpResponse {
+    let mut families = METRICS.registry.gather();
+    families.extend(probes::gather(sources).await);
     let mut buffer = Vec::new();
     let encoder = TextEncoder::new();
-    if let Err(error) = encoder.encode(&METRICS.registry.gather(), &mut buffer) {
+    if let Err(error) = encoder.encode(&families, &mut buffer) {
         tracing::error!(error = %error, "metrics encoding failed");
         return HttpResponse::InternalServerError().finish();
     }
     HttpResponse::Ok()
         .content_type(encoder.format_type())
         .body(buffer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_class;
+
+    #[test]
+    fn status_classes() {
+        assert_eq!(status_class(200), "2xx");
+        assert_eq!(status_class(201), "2xx");
+        assert_eq!(status_class(304), "3xx");
+        assert_eq!(status_class(404), "4xx");
+        assert_eq!(status_class(429), "4xx");
+        assert_eq!(status_class(503), "5xx");
+        assert_eq!(status_class(101), "1xx");
+    }
 }

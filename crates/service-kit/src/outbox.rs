@@ -151,6 +151,26 @@ pub fn count_pending(conn: &mut AnyConnection) -> Result<i64, StoreError> {
         .get_result(conn)?)
 }
 
+/// Counts events not yet confirmed by the broker and returns the count with the
+/// earliest `occurred_at` among them, `None` when there are none.
+///
+/// The two figures are separate queries, because PostgreSQL reads `min(occurred_at)`
+/// alone from the first entry of the partial index on unpublished rows, but scans the
+/// whole backlog when the minimum shares a query with the count.
+// NOTE: the count reads one entry of a partial index per unpublished row, so its cost
+// grows with the backlog.
+pub fn pending_backlog(
+    conn: &mut AnyConnection,
+) -> Result<(i64, Option<NaiveDateTime>), StoreError> {
+    use diesel::dsl::min;
+    let count = count_pending(conn)?;
+    let oldest = outbox_events::table
+        .filter(outbox_events::published_at.is_null())
+        .select(min(outbox_events::occurred_at))
+        .get_result(conn)?;
+    Ok((count, oldest))
+}
+
 /// The task that marks the rows of one batch as published.
 type Marking = JoinHandle<Result<(), StoreError>>;
 

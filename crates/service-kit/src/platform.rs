@@ -27,6 +27,8 @@ use crate::validate::Errors;
 pub struct Databases {
     pub services: Vec<(&'static str, Database)>,
     pub bus: Arc<dyn EventBus>,
+    /// The consumers this process runs, as (service, consumer name) pairs.
+    pub consumers: Vec<(&'static str, String)>,
 }
 
 impl Databases {
@@ -132,8 +134,8 @@ pub async fn readyz(databases: web::Data<Databases>) -> HttpResponse {
 /// Export the process's metrics in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "platform", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
-pub async fn metrics() -> HttpResponse {
-    crate::metrics::serve().await
+pub async fn metrics(databases: web::Data<Databases>) -> HttpResponse {
+    crate::metrics::serve(&databases).await
 }
 
 /// Query of an event log read.

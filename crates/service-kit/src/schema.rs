@@ -62,3 +62,5 @@ diesel::table! {
         at -> Timestamp,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(dead_letters, inbox_events);

@@ -275,6 +275,22 @@ impl TestApp {
         }
     }
 
+    /// Fetches `/metrics` and returns the Prometheus text.
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("the server responds to /metrics");
+        assert_eq!(
+            response.status(),
+            reqwest::StatusCode::OK,
+            "/metrics status"
+        );
+        response.text().await.expect("a metrics body")
+    }
+
     /// Publishes `event` on the bus the services consume from, as another service would.
     pub async fn publish(&self, event: &EventEnvelope) {
         let running = self.running.as_ref().expect("the server is running");
@@ -524,6 +540,26 @@ impl EventObserver {
             drop(connection.close(200, "done".into()).await);
         }
     }
+}
+
+/// Returns the value of the sample of metric `name` that has every label of `labels`,
+/// from a body in the Prometheus text format.
+pub fn sample(metrics: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    metrics.lines().find_map(|line| {
+        let rest = line.strip_prefix(name)?;
+        let (label_text, value) = match rest.strip_prefix('{') {
+            Some(rest) => rest.split_once("} ")?,
+            None => ("", rest.strip_prefix(' ')?),
+        };
+        let matches = labels
+            .iter()
+            .all(|(label, expected)| label_text.contains(&format!("{label}=\"{expected}\"")));
+        if matches {
+            value.trim().parse().ok()
+        } else {
+            None
+        }
+    })
 }
 
 /// Reads a problem body and checks its media type and status.

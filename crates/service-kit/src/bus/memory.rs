@@ -89,6 +89,25 @@ impl EventBus for InProcessBus {
         Ok(Subscription { receiver })
     }
 
+    /// Counts the deliveries queued for the subscribers named `queue` that they have not
+    /// taken yet. The in-process bus has no dead-letter queues, so their names return `None`.
+    async fn queue_depth(&self, queue: &str) -> Result<Option<u32>, BusError> {
+        let subscribers = self
+            .subscribers
+            .lock()
+            .map_err(|_| BusError::Broker("subscriber list poisoned".into()))?;
+        let mut depth = None;
+        for subscriber in subscribers
+            .iter()
+            .filter(|s| s.queue == queue && !s.sender.is_closed())
+        {
+            let queued = subscriber.sender.max_capacity() - subscriber.sender.capacity();
+            let queued = u32::try_from(queued).unwrap_or(u32::MAX);
+            depth = Some(depth.unwrap_or(0_u32).saturating_add(queued));
+        }
+        Ok(depth)
+    }
+
     async fn is_ready(&self) -> bool {
         true
     }

@@ -155,6 +155,13 @@ pub trait EventBus: Send + Sync + std::fmt::Debug {
     /// `registry.npo.*`) and starts delivering.
     async fn subscribe(&self, queue: &str, bindings: &[String]) -> Result<Subscription, BusError>;
 
+    /// Returns the number of messages waiting in the queue of consumer `queue` (the name
+    /// given to [`EventBus::subscribe`]), or `None` when the bus has no such queue. The
+    /// default returns `None`.
+    async fn queue_depth(&self, _queue: &str) -> Result<Option<u32>, BusError> {
+        Ok(None)
+    }
+
     /// Returns whether the broker can be reached now.
     async fn is_ready(&self) -> bool;
 

@@ -152,6 +152,18 @@ impl RabbitBus {
         *self.publisher.lock().await = None;
     }
 
+    /// Opens a channel of its own on the publishing connection, for passive declares. A
+    /// declare of a missing queue closes its channel, which must be neither the publishing
+    /// channel nor one that lapin recovers by declaring the queue again.
+    async fn inspection_channel(&self) -> Result<Channel, BusError> {
+        self.publisher().await?;
+        let publisher = self.publisher.lock().await;
+        let publisher = publisher
+            .as_ref()
+            .ok_or_else(|| BusError::Unreachable("no connection".into()))?;
+        publisher.connection.create_channel().await.map_err(broker)
+    }
+
     /// Opens a channel on the consumers' connection, opening that connection when there
     /// is none or when lapin gave up recovering it.
     async fn consumer_channel(&self) -> Result<Channel, BusError> {
@@ -184,6 +196,17 @@ fn durable_exchange() -> ExchangeDeclareOptions {
         durable: true,
         ..ExchangeDeclareOptions::default()
     }
+}
+
+/// Returns whether the broker answered 404 NOT_FOUND, as to a passive declare of a
+/// missing queue.
+fn is_not_found(error: &lapin::Error) -> bool {
+    use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
+    matches!(
+        error.kind(),
+        lapin::ErrorKind::ProtocolError(amqp)
+            if matches!(amqp.kind(), AMQPErrorKind::Soft(AMQPSoftError::NOTFOUND))
+    )
 }
 
 fn broker(error: lapin::Error) -> BusError {
@@ -470,6 +493,33 @@ impl EventBus for RabbitBus {
             tracing::info!(queue = %queue_name, "consumer stream ended");
         });
         Ok(Subscription { receiver })
+    }
+
+    /// Declares the queue passively, which returns its count of ready messages. Messages
+    /// delivered to a consumer and not yet acknowledged (up to `PREFETCH` per consumer)
+    /// are not counted.
+    async fn queue_depth(&self, queue: &str) -> Result<Option<u32>, BusError> {
+        let queue = queue_name(&self.exchange, queue);
+        let channel = self.inspection_channel().await?;
+        let declare = channel.queue_declare(
+            queue.as_str().into(),
+            QueueDeclareOptions {
+                passive: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        );
+        let depth = match tokio::time::timeout(self.timeout, declare).await {
+            Err(_) => Err(BusError::Timeout(self.timeout.as_secs())),
+            Ok(Ok(declared)) => Ok(Some(declared.message_count())),
+            Ok(Err(error)) if is_not_found(&error) => Ok(None),
+            Ok(Err(error)) => Err(broker(error)),
+        };
+        // The broker closes the channel itself after a failed passive declare.
+        if channel.status().connected() {
+            drop(channel.close(200, "queue depth read".into()).await);
+        }
+        depth
     }
 
     async fn is_ready(&self) -> bool {

@@ -10,6 +10,7 @@ mod dismissal_event;
 mod figures_changes;
 mod figures_reference;
 mod information_requests;
+mod metrics;
 mod officers;
 mod photos;
 mod platform;

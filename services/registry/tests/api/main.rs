@@ -5,6 +5,7 @@ mod campaigns;
 mod catalogues;
 mod imports;
 mod merges;
+mod metrics;
 mod npos;
 mod open_data;
 mod platform;

@@ -1,0 +1,1 @@
+DROP INDEX outbox_events_unpublished_by_time;
