@@ -156,22 +156,31 @@ fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { services } => {
             let settings = load_settings()?;
-            service_kit::telemetry::init(settings.log_format);
             let selected = select_services(&services)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("failed to start the async runtime")?;
-            runtime.block_on(serve(settings, &selected))
+            let names: Vec<&str> = selected.iter().map(|s| s.name).collect();
+            let exporter = init_telemetry(&runtime, &settings, &names.join("+"));
+            let outcome = runtime.block_on(serve(settings, &selected));
+            if let Some(exporter) = exporter {
+                exporter.shutdown();
+            }
+            outcome
         }
         Command::Gateway => {
             let settings = load_settings()?;
-            service_kit::telemetry::init(settings.log_format);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("failed to start the async runtime")?;
-            runtime.block_on(gateway::run(settings))
+            let exporter = init_telemetry(&runtime, &settings, "gateway");
+            let outcome = runtime.block_on(gateway::run(settings));
+            if let Some(exporter) = exporter {
+                exporter.shutdown();
+            }
+            outcome
         }
         Command::Probe { path } => {
             let settings = load_settings()?;
@@ -183,7 +192,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Migrate { services } => {
             let settings = load_settings()?;
-            service_kit::telemetry::init(settings.log_format);
+            service_kit::telemetry::init(settings.log_format, None);
             migrate(&settings, &select_services(&services)?)
         }
         Command::Token(args) => {
@@ -197,11 +206,30 @@ fn run(command: Command) -> anyhow::Result<()> {
             source: ImportSource::Kato { file },
         } => {
             let settings = load_settings()?;
-            service_kit::telemetry::init(settings.log_format);
+            service_kit::telemetry::init(settings.log_format, None);
             import_kato(&settings, &file)
         }
         Command::Openapi { out } => write_openapi(&out, &services()),
     }
+}
+
+/// Installs logging and, when an OTLP endpoint is configured, the span exporter on
+/// `runtime`, with the `service.name` `liaison-<part>`.
+fn init_telemetry(
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+    part: &str,
+) -> Option<service_kit::telemetry::SpanExporter> {
+    let export =
+        settings
+            .otlp_endpoint
+            .as_ref()
+            .map(|endpoint| service_kit::telemetry::OtlpExport {
+                endpoint: endpoint.clone(),
+                service_name: format!("liaison-{part}"),
+            });
+    let _entered = runtime.enter();
+    service_kit::telemetry::init(settings.log_format, export.as_ref())
 }
 
 /// Accepts the name of a service from [`services`], or `all`.

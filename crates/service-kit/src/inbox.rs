@@ -6,13 +6,16 @@ use std::time::Duration;
 
 use common_models::event::EventEnvelope;
 use diesel::prelude::*;
+use opentelemetry::trace::TraceContextExt;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::bus::{Delivery, EventBus, Subscription, topic_matches};
 use crate::db::{AnyConnection, Database, StoreError};
 use crate::metrics;
 use crate::schema::{dead_letters, inbox_events};
+use crate::telemetry;
 
 /// Applies one event's effect to the consumer's database.
 pub type Handler =
@@ -278,13 +281,12 @@ impl Consumer {
     ) {
         if run.len() < 2 {
             if let Some((delivery, event)) = run.pop() {
-                let span = tracing::info_span!("event.consume", consumer = %self.name, event.id = %event.id, event.type = %event.event_type);
+                let span = self.event_span(&delivery, &event);
                 self.apply(db, delivery, event, stop).instrument(span).await;
             }
             return;
         }
-        let span =
-            tracing::info_span!("event.consume_batch", consumer = %self.name, events = run.len());
+        let (batch_span, event_spans) = self.batch_spans(&run);
         let handler = self.handler.clone();
         let consumer = self.name.clone();
         let events: Vec<EventEnvelope> = run.iter().map(|(_, event)| event.clone()).collect();
@@ -293,11 +295,14 @@ impl Consumer {
                 crate::db::in_transaction(conn, |conn| {
                     events
                         .iter()
-                        .map(|event| apply_once_within(conn, &consumer, event, &handler))
+                        .zip(&event_spans)
+                        .map(|(event, span)| {
+                            span.in_scope(|| apply_once_within(conn, &consumer, event, &handler))
+                        })
                         .collect()
                 })
             })
-            .instrument(span)
+            .instrument(batch_span)
             .await;
         match outcome {
             Ok(applied) => {
@@ -312,7 +317,7 @@ impl Consumer {
             Err(error) => {
                 tracing::debug!(consumer = %self.name, events = run.len(), error = %error, "applying events together failed; applying them one at a time");
                 for (delivery, event) in run {
-                    let span = tracing::info_span!("event.consume", consumer = %self.name, event.id = %event.id, event.type = %event.event_type);
+                    let span = self.event_span(&delivery, &event);
                     self.apply(db, delivery, event, stop).instrument(span).await;
                 }
             }
@@ -328,8 +333,55 @@ impl Consumer {
                 return;
             }
         };
-        let span = tracing::info_span!("event.consume", consumer = %self.name, event.id = %event.id, event.type = %event.event_type);
+        let span = self.event_span(&delivery, &event);
         self.apply(db, delivery, event, stop).instrument(span).await;
+    }
+
+    /// Creates the spans of applying `run` together. Each event gets its own span, a
+    /// child of the span that published it, so each publisher's trace continues
+    /// through this consumer. The batch span, which covers the shared transaction,
+    /// starts a trace of its own and links the event spans.
+    fn batch_spans(
+        &self,
+        run: &[(Delivery, EventEnvelope)],
+    ) -> (tracing::Span, Vec<tracing::Span>) {
+        let batch_span = tracing::info_span!(
+            parent: None,
+            "event.consume_batch",
+            otel.kind = "consumer",
+            consumer = %self.name,
+            events = run.len(),
+            trace_id = tracing::field::Empty,
+        );
+        telemetry::continue_trace(&batch_span, None);
+        let event_spans: Vec<tracing::Span> = batch_span.in_scope(|| {
+            run.iter()
+                .map(|(delivery, event)| self.event_span(delivery, event))
+                .collect()
+        });
+        for span in &event_spans {
+            let context = span.context();
+            let link = context.span().span_context().clone();
+            if link.is_valid() {
+                batch_span.add_link(link);
+            }
+        }
+        (batch_span, event_spans)
+    }
+
+    /// Creates the span of applying one event, a child of the span that published it
+    /// when the delivery carries a valid `traceparent`.
+    fn event_span(&self, delivery: &Delivery, event: &EventEnvelope) -> tracing::Span {
+        let span = tracing::info_span!(
+            "event.consume",
+            otel.kind = "consumer",
+            consumer = %self.name,
+            event.id = %event.id,
+            event.type = %event.event_type,
+            trace_id = tracing::field::Empty,
+        );
+        telemetry::continue_trace(&span, delivery.traceparent.as_deref());
+        span
     }
 
     async fn apply(

@@ -62,6 +62,10 @@ pub struct Settings {
     /// other keys are configured (`LIAISON_DEVELOPMENT_TOKENS`). The default is on for
     /// SQLite with the in-process bus and off otherwise.
     pub development_tokens: bool,
+    /// Base URL of the OTLP/HTTP receiver that spans are exported to, such as
+    /// `http://collector:4318` (`LIAISON_OTLP_ENDPOINT`, else the standard
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`). Unset, no spans are exported.
+    pub otlp_endpoint: Option<String>,
     /// Database URLs of single services, from `LIAISON_DATABASE_URL_<SERVICE>`.
     pub database_url_overrides: Vec<(String, String)>,
     /// Base URLs of services that run in other processes, from
@@ -154,6 +158,24 @@ impl Settings {
             .map(|list| list.split(',').map(|p| PathBuf::from(p.trim())).collect())
             .unwrap_or_default();
 
+        let otlp_endpoint = match get("OTLP_ENDPOINT") {
+            Some(endpoint) => Some((format!("{PREFIX}OTLP_ENDPOINT"), endpoint)),
+            None => lookup("OTEL_EXPORTER_OTLP_ENDPOINT")
+                .filter(|v| !v.is_empty())
+                .map(|endpoint| ("OTEL_EXPORTER_OTLP_ENDPOINT".to_owned(), endpoint)),
+        };
+        if let Some((name, endpoint)) = &otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return Err(SettingsError {
+                name: name.clone(),
+                value: endpoint.clone(),
+                reason: "expected an http:// or https:// URL, such as http://collector:4318"
+                    .to_owned(),
+            });
+        }
+        let otlp_endpoint = otlp_endpoint.map(|(_, endpoint)| endpoint);
+
         Ok(Self {
             data_dir,
             database_url,
@@ -172,6 +194,7 @@ impl Settings {
             rate_limit,
             rate_burst,
             development_tokens,
+            otlp_endpoint,
             database_url_overrides: Vec::new(),
             service_urls: Vec::new(),
             options: Vec::new(),
@@ -328,5 +351,34 @@ mod tests {
                 .expect_err("an address without a port is invalid");
 
         assert!(error.to_string().contains("LIAISON_LISTEN"));
+    }
+
+    #[test]
+    fn otlp_endpoint_sources() {
+        let unset = Settings::from_lookup(|_| None).expect("defaults are valid");
+        assert_eq!(unset.otlp_endpoint, None);
+
+        let standard = Settings::from_lookup(|name| {
+            (name == "OTEL_EXPORTER_OTLP_ENDPOINT").then(|| "http://collector:4318".to_owned())
+        })
+        .expect("an http URL is valid");
+        assert_eq!(
+            standard.otlp_endpoint.as_deref(),
+            Some("http://collector:4318")
+        );
+
+        let both = Settings::from_lookup(|name| match name {
+            "LIAISON_OTLP_ENDPOINT" => Some("http://own:4318".to_owned()),
+            "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("http://collector:4318".to_owned()),
+            _ => None,
+        })
+        .expect("http URLs are valid");
+        assert_eq!(both.otlp_endpoint.as_deref(), Some("http://own:4318"));
+
+        let error = Settings::from_lookup(|name| {
+            (name == "OTEL_EXPORTER_OTLP_ENDPOINT").then(|| "collector:4317".to_owned())
+        })
+        .expect_err("a URL without a scheme is invalid");
+        assert!(error.to_string().contains("OTEL_EXPORTER_OTLP_ENDPOINT"));
     }
 }

@@ -96,7 +96,7 @@ impl TestApp {
             eprintln!("skipped on PostgreSQL and RabbitMQ: LIAISON_TEST_SQLITE_ONLY is set");
             return None;
         }
-        crate::telemetry::init(crate::settings::LogFormat::Pretty);
+        crate::telemetry::init(crate::settings::LogFormat::Pretty, None);
 
         let data = tempfile::tempdir().expect("a temporary folder can be created");
         let run = Uuid::now_v7().simple().to_string();

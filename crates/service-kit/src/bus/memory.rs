@@ -46,7 +46,7 @@ impl EventBus for InProcessBus {
     async fn publish(
         &self,
         event: &EventEnvelope,
-        _traceparent: Option<&str>,
+        traceparent: Option<&str>,
     ) -> Result<(), BusError> {
         let targets: Vec<(String, mpsc::Sender<Delivery>)> = {
             let mut subscribers = self
@@ -67,6 +67,7 @@ impl EventBus for InProcessBus {
         for (queue, sender) in targets {
             let delivery = Delivery {
                 event: Ok(event.clone()),
+                traceparent: traceparent.map(str::to_owned),
                 acker: Acker::InProcess,
             };
             if sender.send(delivery).await.is_err() {

@@ -31,6 +31,8 @@ pub enum BusError {
 pub struct Delivery {
     /// The decoded envelope, or why the body could not be decoded.
     pub event: Result<EventEnvelope, String>,
+    /// The W3C `traceparent` the event was published with, unvalidated.
+    pub traceparent: Option<String>,
     acker: Acker,
 }
 

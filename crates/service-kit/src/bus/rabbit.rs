@@ -213,6 +213,16 @@ fn broker(error: lapin::Error) -> BusError {
     BusError::Broker(error.to_string())
 }
 
+/// Returns the `traceparent` header of a message, when it is a string.
+fn traceparent_header(properties: &BasicProperties) -> Option<String> {
+    let headers = properties.headers().as_ref()?;
+    match headers.inner().get("traceparent")? {
+        AMQPValue::LongString(value) => Some(value.to_string()),
+        AMQPValue::ShortString(value) => Some(value.as_str().to_owned()),
+        _ => None,
+    }
+}
+
 /// One event as the bus sends it to RabbitMQ.
 #[derive(Debug, Clone)]
 pub struct AmqpMessage {
@@ -469,8 +479,10 @@ impl EventBus for RabbitBus {
                                     crate::telemetry::describe_json_error(&e)
                                 )
                             });
+                        let traceparent = traceparent_header(&delivery.properties);
                         let message = Delivery {
                             event,
+                            traceparent,
                             acker: Acker::Rabbit(delivery.acker),
                         };
                         if sender.send(message).await.is_err() {

@@ -109,6 +109,40 @@ async fn relay_publishes_each_row_once() {
 }
 
 #[tokio::test]
+async fn in_process_delivery_keeps_traceparent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir);
+    let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::default());
+    let mut seen = bus
+        .subscribe("observer", &["kit.#".to_owned()])
+        .await
+        .unwrap();
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let traced = OutgoingEvent {
+        envelope: event("kit.thing.happened"),
+        traceparent: Some(traceparent.to_owned()),
+    };
+    let untraced = OutgoingEvent {
+        envelope: event("kit.thing.happened"),
+        traceparent: None,
+    };
+    for outgoing in [traced, untraced] {
+        db.run(move |conn| outbox::enqueue(conn, &outgoing))
+            .await
+            .unwrap();
+    }
+    let relay = Relay::new("kit-test", db.clone(), bus.clone(), Arc::new(Notify::new()));
+
+    let published = relay.publish_batch().await.unwrap();
+
+    assert_eq!(published, 2);
+    let first = seen.next().await.unwrap();
+    assert_eq!(first.traceparent.as_deref(), Some(traceparent));
+    let second = seen.next().await.unwrap();
+    assert_eq!(second.traceparent, None);
+}
+
+#[tokio::test]
 async fn unreachable_broker_keeps_rows() {
     let dir = tempfile::tempdir().unwrap();
     let db = database(&dir);
