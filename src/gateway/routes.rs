@@ -97,7 +97,14 @@ pub fn services() -> impl Iterator<Item = &'static str> {
 ///
 /// Paths with empty, `.` or `..` segments (also percent-encoded) match nothing,
 /// because a URL parser on the way to the service would resolve them to another path.
+/// So do paths with a backslash or a control character: the WHATWG URL parser that
+/// builds the service's URL reads `\` as `/` in http URLs and drops tabs and line
+/// breaks, which would turn `/v1/npos/..\..\metrics` into `/metrics`, a path the
+/// gateway does not route.
 pub fn resolve(path: &str) -> Option<Route> {
+    if path.chars().any(|c| c == '\\' || c.is_control()) {
+        return None;
+    }
     let rest = path.strip_prefix('/')?;
     let segments: Vec<&str> = rest.split('/').collect();
     if segments.iter().any(|segment| is_dot_or_empty(segment)) {
@@ -306,6 +313,18 @@ mod tests {
             "/v1/npos/",
         ] {
             assert_eq!(resolve(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn backslash_and_control_rejected() {
+        for path in [
+            "/v1/needs-assessments/..\\..\\metrics",
+            "/v1/npos/x\\y",
+            "/v1/npos/.\t./metrics",
+            "/v1/npos/1\n",
+        ] {
+            assert_eq!(resolve(path), None, "{path:?}");
         }
     }
 
