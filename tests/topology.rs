@@ -15,12 +15,11 @@ mod support;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use support::{
-    Process, Watch, amqp_url, check_broker, delete_broker_objects, drop_databases, free_ports,
-    mint_token, postgres_admin_url, redact, server_root, sqlite_only, stop_all, unique_bin,
+    Process, Watch, amqp_url, check_broker, create_service_databases, delete_broker_objects,
+    drop_databases, free_ports, mint_token, sqlite_only, stop_all, unique_bin, wait_until_ok,
 };
 
 const SERVICES: [&str; 5] = [
@@ -114,56 +113,21 @@ impl Topology {
 
     /// Creates a database per service and returns the URL template that names them.
     fn create_databases(&mut self, tag: &str) -> String {
-        let admin = postgres_admin_url();
-        let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is unreachable at {} ({e}). Start it, point \
-                 LIAISON_TEST_DATABASE_URL at another server, or run `make test-sqlite`.",
-                redact(&admin)
-            )
-        });
-        for service in SERVICES {
-            let name = format!("topology_{tag}_{}", service.replace('-', "_"));
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut conn)
-                .unwrap_or_else(|e| panic!("database {name} cannot be created: {e}"));
-            self.databases.push(name);
-        }
-        format!("{}/topology_{tag}_{{service}}", server_root(&admin))
+        create_service_databases(&format!("topology_{tag}"), &SERVICES, &mut self.databases)
     }
 
     /// Waits until the gateway returns 200 on its own /healthz, then until every
     /// service returns 200 on /readyz through the gateway.
     async fn wait_until_ready(&mut self) {
         let client = reqwest::Client::new();
-        let mut paths = vec![("gateway".to_owned(), "/healthz".to_owned())];
+        let mut paths = vec!["/healthz".to_owned()];
         for service in SERVICES {
-            paths.push((service.to_owned(), format!("/services/{service}/readyz")));
+            paths.push(format!("/services/{service}/readyz"));
         }
         let deadline = Instant::now() + WAIT;
-        for (name, path) in paths {
+        for path in paths {
             let url = format!("{}{path}", self.gateway);
-            loop {
-                for process in &mut self.processes {
-                    if let Ok(Some(status)) = process.child.try_wait() {
-                        panic!(
-                            "the {} process exited ({status}) before it was ready:\n{}",
-                            process.service,
-                            process.tail()
-                        );
-                    }
-                }
-                let ready = client.get(&url).send().await;
-                if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "{name} did not return 200 on {url} within {} s",
-                    WAIT.as_secs()
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
+            wait_until_ok(&client, &url, &mut self.processes, deadline).await;
         }
     }
 

@@ -14,7 +14,6 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -22,8 +21,8 @@ use prost::Message;
 use reqwest::StatusCode;
 use serde_json::json;
 use support::{
-    Process, amqp_url, check_broker, delete_broker_objects, drop_databases, free_ports, mint_token,
-    postgres_admin_url, redact, server_root, sqlite_only, stop_all, unique_bin,
+    Process, amqp_url, check_broker, create_service_databases, delete_broker_objects,
+    drop_databases, free_ports, mint_token, sqlite_only, stop_all, unique_bin, wait_until_ok,
 };
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -263,22 +262,11 @@ impl Pair {
 
     /// Creates a database per service and returns the URL template that names them.
     fn create_databases(&mut self, tag: &str) -> String {
-        let admin = postgres_admin_url();
-        let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is unreachable at {} ({e}). Start it, point \
-                 LIAISON_TEST_DATABASE_URL at another server, or run `make test-sqlite`.",
-                redact(&admin)
-            )
-        });
-        for service in SERVICES {
-            let name = format!("trace_export_{tag}_{service}");
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut conn)
-                .unwrap_or_else(|e| panic!("database {name} cannot be created: {e}"));
-            self.databases.push(name);
-        }
-        format!("{}/trace_export_{tag}_{{service}}", server_root(&admin))
+        create_service_databases(
+            &format!("trace_export_{tag}"),
+            &SERVICES,
+            &mut self.databases,
+        )
     }
 
     async fn wait_until_ready(&mut self) {
@@ -286,26 +274,8 @@ impl Pair {
         let deadline = Instant::now() + WAIT;
         for index in 0..SERVICES.len() {
             let url = format!("{}/readyz", self.urls[index]);
-            loop {
-                let process = &mut self.processes[index];
-                if let Ok(Some(status)) = process.child.try_wait() {
-                    panic!(
-                        "the {} process exited ({status}) before it was ready:\n{}",
-                        process.service,
-                        process.tail()
-                    );
-                }
-                let ready = client.get(&url).send().await;
-                if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "{url} did not return 200 within {} s",
-                    WAIT.as_secs()
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
+            let process = std::slice::from_mut(&mut self.processes[index]);
+            wait_until_ok(&client, &url, process, deadline).await;
         }
     }
 }

@@ -21,12 +21,11 @@ use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{Datelike, Days, NaiveDate};
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use support::{
-    Process, amqp_url, check_broker, delete_broker_objects, drop_databases, free_ports, mint_token,
-    postgres_admin_url, redact, server_root, sqlite_only, stop_all, unique_bin,
+    Process, amqp_url, check_broker, create_service_databases, delete_broker_objects,
+    drop_databases, free_ports, mint_token, sqlite_only, stop_all, unique_bin, wait_until_ok,
 };
 
 /// Services in the order they start, as `liaison serve` names them.
@@ -220,23 +219,7 @@ impl Cluster {
 
     /// Creates a database per service and returns the URL template that names them.
     fn create_databases(&mut self, tag: &str) -> String {
-        let admin = postgres_admin_url();
-        let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
-            panic!(
-                "PostgreSQL is unreachable at {} ({e}). Start it with `pg_ctlcluster \
-                 --skip-systemctl-redirect $(ls /etc/postgresql) main start`, point \
-                 LIAISON_TEST_DATABASE_URL at another server, or run `make test-sqlite`.",
-                redact(&admin)
-            )
-        });
-        for service in SERVICES {
-            let name = format!("flow_{tag}_{}", service.replace('-', "_"));
-            diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
-                .execute(&mut conn)
-                .unwrap_or_else(|e| panic!("database {name} cannot be created: {e}"));
-            self.databases.push(name);
-        }
-        format!("{}/flow_{tag}_{{service}}", server_root(&admin))
+        create_service_databases(&format!("flow_{tag}"), &SERVICES, &mut self.databases)
     }
 
     async fn wait_until_ready(&mut self) {
@@ -244,27 +227,7 @@ impl Cluster {
         for process in &mut self.processes {
             let url = format!("{}/readyz", self.urls[process.service]);
             let deadline = Instant::now() + START_TIMEOUT;
-            loop {
-                if let Ok(Some(status)) = process.child.try_wait() {
-                    panic!(
-                        "liaison serve {} exited ({status}) before it was ready:\n{}",
-                        process.service,
-                        process.tail()
-                    );
-                }
-                let ready = client.get(&url).send().await;
-                if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "liaison serve {} did not return 200 on {url} within {} s:\n{}",
-                    process.service,
-                    START_TIMEOUT.as_secs(),
-                    process.tail()
-                );
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
+            wait_until_ok(&client, &url, std::slice::from_mut(process), deadline).await;
         }
     }
 }

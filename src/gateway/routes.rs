@@ -97,10 +97,10 @@ pub fn services() -> impl Iterator<Item = &'static str> {
 ///
 /// Paths with empty, `.` or `..` segments (also percent-encoded) match nothing,
 /// because a URL parser on the way to the service would resolve them to another path.
-/// So do paths with a backslash or a control character: the WHATWG URL parser that
+/// So do paths with a backslash or a control character. The WHATWG URL parser that
 /// builds the service's URL reads `\` as `/` in http URLs and drops tabs and line
-/// breaks, which would turn `/v1/npos/..\..\metrics` into `/metrics`, a path the
-/// gateway does not route.
+/// breaks. It would turn `/v1/npos/..\..\metrics` into `/metrics`, which the gateway
+/// does not route.
 pub fn resolve(path: &str) -> Option<Route> {
     if path.chars().any(|c| c == '\\' || c.is_control()) {
         return None;

@@ -135,6 +135,66 @@ pub fn delete_broker_objects(exchange: &str, consumers: Vec<String>) {
     }
 }
 
+/// Creates a database `<prefix>_<service>` per service, with `_` for `-`, adds each
+/// name to `created` as soon as it exists, and returns the `LIAISON_DATABASE_URL`
+/// template that names them.
+pub fn create_service_databases(
+    prefix: &str,
+    services: &[&str],
+    created: &mut Vec<String>,
+) -> String {
+    let admin = postgres_admin_url();
+    let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is unreachable at {} ({e}). Start it with `pg_ctlcluster \
+             --skip-systemctl-redirect $(ls /etc/postgresql) main start`, point \
+             LIAISON_TEST_DATABASE_URL at another server, or run `make test-sqlite`.",
+            redact(&admin)
+        )
+    });
+    for service in services {
+        let name = format!("{prefix}_{}", service.replace('-', "_"));
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .unwrap_or_else(|e| panic!("database {name} cannot be created: {e}"));
+        created.push(name);
+    }
+    format!("{}/{prefix}_{{service}}", server_root(&admin))
+}
+
+/// Waits until `url` returns 200. Panics with the log tail of `processes` when one of
+/// them exits first, or when `deadline` passes.
+pub async fn wait_until_ok(
+    client: &reqwest::Client,
+    url: &str,
+    processes: &mut [Process],
+    deadline: Instant,
+) {
+    loop {
+        for process in processes.iter_mut() {
+            if let Ok(Some(status)) = process.child.try_wait() {
+                panic!(
+                    "liaison {} exited ({status}) before it was ready:\n{}",
+                    process.service,
+                    process.tail()
+                );
+            }
+        }
+        let ready = client.get(url).send().await;
+        if ready.is_ok_and(|r| r.status() == reqwest::StatusCode::OK) {
+            return;
+        }
+        if Instant::now() >= deadline {
+            let tails: Vec<String> = processes
+                .iter()
+                .map(|process| format!("liaison {}:\n{}", process.service, process.tail()))
+                .collect();
+            panic!("{url} did not return 200 in time:\n{}", tails.join("\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 pub fn drop_databases(names: &[String]) {
     if names.is_empty() {
         return;

@@ -198,7 +198,7 @@ fn durable_exchange() -> ExchangeDeclareOptions {
     }
 }
 
-/// Returns whether the broker answered 404 NOT_FOUND, as to a passive declare of a
+/// Returns whether the broker replied 404 NOT_FOUND, as to a passive declare of a
 /// missing queue.
 fn is_not_found(error: &lapin::Error) -> bool {
     use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
