@@ -312,6 +312,32 @@ pub mod joint_actions {
     /// a measurement recorded.
     pub const MONITORING_CHANGED: &str = "joint_actions.monitoring.changed";
 
+    /// A memorandum of cooperation between a body and NPOs was signed.
+    pub const MEMORANDUM_SIGNED: &str = "joint_actions.memorandum.signed";
+    /// A signed memorandum reached the end of its term.
+    pub const MEMORANDUM_EXPIRED: &str = "joint_actions.memorandum.expired";
+    /// A signed memorandum was terminated before the end of its term.
+    pub const MEMORANDUM_TERMINATED: &str = "joint_actions.memorandum.terminated";
+
+    /// Payload of the memorandum events: the memorandum as it is after the change.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct MemorandumChanged {
+        pub memorandum_id: String,
+        pub government_body: String,
+        /// Registry ids of the NPOs that are parties to the memorandum.
+        pub npo_ids: Vec<String>,
+        /// Sphere codes the memorandum covers.
+        pub spheres: Vec<String>,
+        pub subject: String,
+        /// `draft`, `signed`, `expired` or `terminated`.
+        pub status: String,
+        pub signed_on: Option<NaiveDate>,
+        /// Last day of the term; null for a memorandum without an end date.
+        pub valid_until: Option<NaiveDate>,
+        /// Day the memorandum was terminated early.
+        pub terminated_on: Option<NaiveDate>,
+    }
+
     /// Payload of `joint_actions.plan.approved` and `joint_actions.plan.changed`.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct PlanVersioned {
@@ -515,6 +541,9 @@ pub mod recommendations {
         /// Day by which the current stage is due.
         #[serde(default)]
         pub due_on: Option<NaiveDate>,
+        /// E-mail of the author's contact person, to which feedback can be sent.
+        #[serde(default)]
+        pub author_email: Option<String>,
     }
 
     /// Payload of `recommendations.consultation.recorded`: one row of annual report
@@ -551,7 +580,8 @@ pub mod recommendations {
         pub result: Option<String>,
     }
 
-    /// Payload of the reception events. Holds nothing about the person who asked.
+    /// Payload of the reception events. Holds nothing about the person who asked: the
+    /// NPO they represent is told through its registry contacts.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct ReceptionChanged {
         pub request_id: String,
@@ -560,6 +590,13 @@ pub mod recommendations {
         pub status: String,
         /// Day of the reception, once appointed.
         pub appointed_on: Option<NaiveDate>,
+        /// Registry id of the NPO whose representative asked. Events of earlier releases
+        /// lack this and the place.
+        #[serde(default)]
+        pub npo_id: Option<String>,
+        /// Where the reception takes place, once appointed.
+        #[serde(default)]
+        pub place: Option<String>,
     }
 
     /// Payload of `recommendations.request.published`, from which a notifier can tell
@@ -578,9 +615,10 @@ pub mod recommendations {
 }
 
 /// Event types and payloads of the ministry's register of government bodies and
-/// officers. Officers are named by the subject of their tokens.
+/// officers, and of the national schedule of meetings of the bodies' heads with NPOs.
+/// Officers are named by the subject of their tokens.
 pub mod aggregation {
-    use chrono::NaiveDate;
+    use chrono::{DateTime, NaiveDate, Utc};
     use serde::{Deserialize, Serialize};
     use utoipa::ToSchema;
 
@@ -626,5 +664,40 @@ pub mod aggregation {
         pub officer: String,
         /// Day the officer left, the first day the body is vacant.
         pub dismissed_on: NaiveDate,
+    }
+
+    /// A meeting of a body's head with NPOs was put on the national schedule.
+    pub const MEETING_SCHEDULED: &str = "aggregation.meeting.scheduled";
+    /// A scheduled meeting moved to another time, place or link, or its agenda or
+    /// invitations changed.
+    pub const MEETING_RESCHEDULED: &str = "aggregation.meeting.rescheduled";
+    /// A scheduled meeting was cancelled.
+    pub const MEETING_CANCELLED: &str = "aggregation.meeting.cancelled";
+    /// A meeting took place and its outcome was recorded.
+    pub const MEETING_HELD: &str = "aggregation.meeting.held";
+
+    /// Payload of the meeting events: the meeting as it is after the change.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+    pub struct HeadMeetingChanged {
+        pub meeting_id: String,
+        pub government_body: String,
+        /// Position and full name of the head who meets the NPOs.
+        pub head: String,
+        pub starts_at: DateTime<Utc>,
+        /// Address of the meeting; null for a meeting held only online.
+        pub place: Option<String>,
+        /// Link to join online; null for a meeting held only in person.
+        pub online_url: Option<String>,
+        pub agenda: String,
+        /// Sphere codes of the NPOs invited; empty when every sphere is.
+        pub spheres: Vec<String>,
+        /// KATO codes of the territories whose NPOs are invited.
+        pub territories: Vec<String>,
+        /// Registry ids of the NPOs invited, as chosen by sphere and territory.
+        pub invited_npo_ids: Vec<String>,
+        /// `scheduled`, `cancelled` or `held`.
+        pub status: String,
+        /// What the meeting decided, once held.
+        pub outcome: Option<String>,
     }
 }

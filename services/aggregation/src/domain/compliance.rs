@@ -740,6 +740,8 @@ mod tests {
             }
             .into(),
             appointed_on: appointed_on.map(day),
+            npo_id: None,
+            place: None,
         };
 
         assert!(reception(&[request(None)], day("2025-02-28")).is_empty());

@@ -87,8 +87,7 @@ pub struct ReceptionRequest {
 }
 
 impl ReceptionRequest {
-    /// Builds the payload of the reception events, which leaves out the NPO and the
-    /// topic.
+    /// Builds the payload of the reception events, which leaves out the topic.
     pub fn payload(&self) -> ReceptionChanged {
         ReceptionChanged {
             request_id: self.id.clone(),
@@ -96,6 +95,8 @@ impl ReceptionRequest {
             requested_on: self.requested_on,
             status: self.status.code().to_owned(),
             appointed_on: self.appointed_on,
+            npo_id: self.npo_id.clone(),
+            place: self.place.clone(),
         }
     }
 }

@@ -502,6 +502,7 @@ impl Recommendation {
             forwarded_on: latest_forwarding.map(|f| f.forwarded_on),
             forwarded_from: latest_forwarding.map(|f| f.from_body.clone()),
             due_on: self.due_on,
+            author_email: self.contacts.as_ref().and_then(|c| c.email.clone()),
         }
     }
 }

@@ -430,6 +430,7 @@ pub fn recommendation_events(
             forwarded_on: None,
             forwarded_from: None,
             due_on: Some(received_on + Days::new(30)),
+            author_email: None,
         };
         let (event_type, day) = match rng.below(10) {
             0..3 => (RECOMMENDATION_RECEIVED, received_on),
@@ -496,6 +497,8 @@ pub fn compliance_events(
             requested_on,
             status: if appointed { "appointed" } else { "waiting" }.into(),
             appointed_on: appointed.then(|| requested_on + Days::new(1 + rng.below(40) as u64)),
+            npo_id: None,
+            place: None,
         };
         let event_type = if appointed {
             RECEPTION_APPOINTED
