@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run test test-sqlite test-flow flow chaos fuzz lint deploy-check openapi fmt bench bench-registry
+.PHONY: dashboard run test test-sqlite test-flow flow chaos fuzz lint deploy-check openapi fmt bench bench-registry
 
 # Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
 # ./data and in-process events. LIAISON_* variables override the settings.
@@ -14,6 +14,7 @@ test: export LIAISON_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pos
 test: export LIAISON_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 test:
 	scripts/check-test-services.sh
+	scripts/prepare-dashboard.sh
 	env -u LIAISON_TEST_SQLITE_ONLY -u LIAISON_FLOW_URL $(CARGO) test --workspace
 
 # The cross-service test alone (tests/year_of_activity.rs): each service as its own
@@ -22,6 +23,7 @@ test-flow: export LIAISON_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:543
 test-flow: export LIAISON_TEST_AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/%2f
 test-flow:
 	scripts/check-test-services.sh
+	scripts/prepare-dashboard.sh
 	env -u LIAISON_TEST_SQLITE_ONLY -u LIAISON_FLOW_URL $(CARGO) test --test year_of_activity -- --nocapture
 
 # The same flow against a platform that already runs, such as `make run` in another
@@ -69,6 +71,11 @@ lint:
 # $LIAISON_CI_CACHE/deploy-venv (default /var/cache/liaison-ci).
 deploy-check:
 	scripts/validate-deploy.sh
+
+# Rebuilds the reference dashboard's static files in services/aggregation/dashboard/dist,
+# which the aggregation binary compiles in, from its sources and pinned npm packages.
+dashboard:
+	cd services/aggregation/dashboard && npm ci --ignore-scripts --no-audit --no-fund && npm run build
 
 # Writes openapi/<service>.json for every service.
 openapi:

@@ -13,7 +13,11 @@
 //! service at that address instead, such as `make run`, and mints its tokens with the
 //! development key in `LIAISON_FLOW_DATA_DIR` (default `./data`). Each run registers
 //! bodies, officers and NPOs of its own, so it can be repeated on the same data.
+//!
+//! On the platform it starts, the test then opens the reference dashboard in headless
+//! Chromium and checks every panel against the year's figures (`tests/browser`).
 
+mod browser;
 mod support;
 
 use std::collections::HashMap;
@@ -42,6 +46,9 @@ const REGION: &str = "620000000";
 
 /// KATO code of the village of Ulytau, inside the region.
 const VILLAGE: &str = "623830100";
+
+/// KATO code of the Ulytau district, inside the region, with the village in it.
+const DISTRICT: &str = "623800000";
 
 /// KATO code of the Yesil district of Astana, outside the region.
 const ASTANA: &str = "711210000";
@@ -87,6 +94,9 @@ async fn year_of_activity_reported() {
     let (report, differences) = flow.open_report(&year).await;
     flow.review_report(&report).await;
     flow.rebuild_read_models(platform.is_fresh()).await;
+    if platform.is_fresh() {
+        flow.check_dashboard().await;
+    }
 
     eprintln!(
         "year of activity driven and reported in {:.1} s",
@@ -1777,6 +1787,81 @@ impl Flow {
             "the rebuilt read models equal those built from the events as they came: {rebuilt}"
         );
         assert_eq!(after, before);
+    }
+
+    /// Opens the reference dashboard in a browser and compares its panels with the
+    /// analytics figures, which on a fresh platform hold this run's year alone.
+    async fn check_dashboard(&self) {
+        let base = &self.urls["aggregation"];
+        let ministry = &self.tokens.ministry;
+        self.leave_reception_waiting().await;
+        let expect = browser::expectations(
+            &self.client,
+            base,
+            ministry,
+            self.today.year(),
+            REGION,
+            DISTRICT,
+            "youth",
+        )
+        .await;
+        eprintln!("dashboard figures: {expect}");
+
+        // The year's work as the figures count it: four active NPOs, three of them in
+        // the region and two in its Ulytau district, one high-risk priority, one joint
+        // action whose one indicator was measured and met, two recommendations with one
+        // forwarded, the report accepted on time, and the waiting reception.
+        let national = &expect["national"];
+        assert_eq!(national["npos"]["total"], 4, "NPOs: {}", national["npos"]);
+        assert_eq!(expect["regional"]["npos"]["total"], 3);
+        assert_eq!(expect["district_figures"]["npos"]["total"], 2);
+        assert_eq!(national["priorities"]["total"]["high"], 1);
+        assert_eq!(national["actions"]["actions"], 1);
+        assert_eq!(national["actions"]["indicators"]["met"], 1);
+        assert_eq!(national["recommendations"]["received"], 2);
+        assert_eq!(national["recommendations"]["forwarded"], 1);
+        assert_eq!(national["reports"]["regions"][0]["on_time"], 1);
+        assert_eq!(national["compliance"]["by_rule"]["reception"], 1);
+        assert_eq!(
+            national["findings"]["items"][0]["records"][0]["kind"],
+            "reception"
+        );
+
+        browser::run(base, ministry, &expect);
+    }
+
+    /// Records a reception request of 45 days ago that got no appointment, so that the
+    /// compliance panel has a finding with a record to link to, and waits until the
+    /// aggregation service counts it.
+    async fn leave_reception_waiting(&self) {
+        let requested_on = self.today - Days::new(45);
+        self.post(
+            "recommendations",
+            "/v1/reception-requests",
+            &self.tokens.officer,
+            &json!({"topic": "Аренда помещения для молодежного центра", "requested_on": requested_on}),
+        )
+        .await
+        .created("the officer records a reception request");
+        let deadline = Instant::now() + CATCH_UP_TIMEOUT;
+        loop {
+            let counts = self
+                .get(
+                    "aggregation",
+                    "/v1/analytics/compliance",
+                    &self.tokens.ministry,
+                )
+                .await
+                .ok("the ministry reads the compliance figures");
+            if counts["by_rule"]["reception"] == 1 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the waiting reception is not a finding after {CATCH_UP_TIMEOUT:?}: {counts}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     async fn settled_digest(&self) -> Value {

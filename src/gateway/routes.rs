@@ -76,6 +76,9 @@ pub const SERVICE_ROUTES: &[(&str, &[&str])] = &[
 /// Routes under `/v1/` whose second segment is the name of the service that serves them.
 const PER_SERVICE_LOGS: &[&str] = &["events", "audit"];
 
+/// The service that serves the reference dashboard at `/dashboard/`.
+pub const DASHBOARD_SERVICE: &str = "aggregation";
+
 /// Paths every service serves that the gateway exposes as `/services/<service><path>`.
 pub const PER_SERVICE_PATHS: &[&str] = &["/healthz", "/readyz", "/openapi.json"];
 
@@ -105,6 +108,18 @@ pub fn resolve(path: &str) -> Option<Route> {
     if path.chars().any(|c| c == '\\' || c.is_control()) {
         return None;
     }
+    if let Some(file) = dashboard_file(path) {
+        return Some(Route {
+            service: DASHBOARD_SERVICE,
+            path: format!("/dashboard/{file}"),
+        });
+    }
+    if path == "/dashboard" {
+        return Some(Route {
+            service: DASHBOARD_SERVICE,
+            path: path.to_owned(),
+        });
+    }
     let rest = path.strip_prefix('/')?;
     let segments: Vec<&str> = rest.split('/').collect();
     if segments.iter().any(|segment| is_dot_or_empty(segment)) {
@@ -131,6 +146,16 @@ pub fn resolve(path: &str) -> Option<Route> {
         service,
         path: path.to_owned(),
     })
+}
+
+/// Returns the file name of a path under `/dashboard/`: empty for the page itself, or one
+/// plain file name. Anything with another slash or a dot segment matches nothing.
+fn dashboard_file(path: &str) -> Option<&str> {
+    let file = path.strip_prefix("/dashboard/")?;
+    let plain = file
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    (plain && !file.starts_with('.')).then_some(file)
 }
 
 fn owner_of(first_segment: &str) -> Option<&'static str> {
@@ -261,6 +286,28 @@ mod tests {
         }
 
         assert_eq!(ingress_routes(), expected);
+    }
+
+    #[test]
+    fn dashboard_files_go_to_its_service() {
+        for path in ["/dashboard", "/dashboard/", "/dashboard/app.js"] {
+            assert_eq!(
+                resolve(path),
+                Some(Route {
+                    service: DASHBOARD_SERVICE,
+                    path: path.to_owned()
+                })
+            );
+        }
+        for path in [
+            "/dashboard/..%2fmetrics",
+            "/dashboard/../metrics",
+            "/dashboard/.env",
+            "/dashboard/a/b.js",
+            "/dashboard//app.js",
+        ] {
+            assert_eq!(resolve(path), None, "{path}");
+        }
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub const PLATFORM_RULES: &[Rule] = &[
     Rule::public("GET", "/openapi.json"),
     Rule::public("GET", "/docs"),
     Rule::public("GET", "/docs/{_:.*}"),
+    // The aggregation service's reference dashboard: static files without data.
+    Rule::public("GET", "/dashboard"),
+    Rule::public("GET", "/dashboard/{file:.*}"),
     Rule::roles("GET", "/v1/events/{service}", &[Role::Ministry]),
     Rule::roles(
         "GET",

@@ -1,7 +1,8 @@
 //! The ministry's service. It keeps the register of government bodies and their
 //! liaison officers with their public profiles, the competence map and the express
 //! information requests. From every other service's events it builds read models, and
-//! from those the officers' annual reports and the national dashboard's analytics.
+//! from those the officers' annual reports and the national dashboard's analytics, and
+//! it serves a reference dashboard that shows those analytics at `/dashboard/`.
 
 pub mod domain;
 pub mod readmodel;
@@ -141,6 +142,8 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(routes::analytics::recommendations)
         .service(routes::compliance::count_findings)
         .service(routes::compliance::list_findings);
+    cfg.service(routes::dashboard::dashboard_root)
+        .service(routes::dashboard::dashboard_file);
 }
 
 /// Checks the settings of the annual report deadline and the compliance monitor, so the

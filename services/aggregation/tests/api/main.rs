@@ -5,6 +5,7 @@ mod analytics;
 mod bodies;
 mod competence;
 mod compliance;
+mod dashboard;
 mod dead_letters;
 mod dismissal_event;
 mod figures_changes;
