@@ -12,7 +12,7 @@ async fn start() -> TestApp {
     TestApp::spawn(SERVICES, TestBackend::Sqlite).await.unwrap()
 }
 
-fn header<'a>(response: &'a reqwest::Response, name: reqwest::header::HeaderName) -> &'a str {
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
     response
         .headers()
         .get(&name)
