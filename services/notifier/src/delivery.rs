@@ -21,10 +21,10 @@ use crate::store::opt_outs;
 /// Notifications one round of the loop takes.
 const BATCH: i64 = 20;
 
-/// Longest error text stored with a notification.
+/// Maximum length of the error text stored with a notification.
 const MAX_ERROR_LEN: usize = 500;
 
-/// How mail leaves the service.
+/// The transport of outgoing mail.
 #[derive(Clone)]
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -72,12 +72,14 @@ impl Mailer {
                     text: one_line(&error.to_string()),
                 }),
             },
-            Self::Folder(folder) => write_eml(folder, id, &message.formatted())
-                .await
-                .map_err(|error| Failure {
-                    permanent: false,
-                    text: one_line(&format!("writing to the mail folder failed: {error}")),
-                }),
+            Self::Folder(folder) => {
+                write_eml(folder, id, &message.formatted())
+                    .await
+                    .map_err(|error| Failure {
+                        permanent: false,
+                        text: one_line(&format!("writing to the mail folder failed: {error}")),
+                    })
+            }
         }
     }
 }
@@ -87,7 +89,7 @@ fn one_line(text: &str) -> String {
 }
 
 /// Writes `bytes` to `<folder>/<id>.eml` through a temporary file, so a reader of the
-/// folder never sees half a message.
+/// folder never reads half a message.
 async fn write_eml(folder: &std::path::Path, id: &str, bytes: &[u8]) -> std::io::Result<()> {
     tokio::fs::create_dir_all(folder).await?;
     let partial = folder.join(format!("{id}.eml.part"));
@@ -220,7 +222,11 @@ async fn attempt(
                 error = %failure.text,
                 "notification attempt failed; retrying"
             );
-            (Status::FailedRetrying, later(now, delay), Some(failure.text))
+            (
+                Status::FailedRetrying,
+                later(now, delay),
+                Some(failure.text),
+            )
         }
     };
     let id = due.id;

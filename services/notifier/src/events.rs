@@ -47,14 +47,14 @@ const INVALID_ADDRESS: &str = "invalid_address";
 /// Text of a value an event does not give.
 const NONE: &str = "—";
 
-/// What the consumer needs to compose a notification.
+/// Settings and key the consumer composes notifications with.
 #[derive(Debug)]
 pub struct Composer {
     pub settings: NotifierSettings,
     pub key: OptOutKey,
 }
 
-/// The notifier's consumers.
+/// Returns the notifier's consumer.
 pub fn consumers(context: &ServiceContext) -> Vec<Consumer> {
     // The settings and the key were checked and created by `on_start`.
     let settings = NotifierSettings::from_settings(&context.settings)
@@ -187,12 +187,10 @@ fn npo_recipients(
     let mut by_address = BTreeMap::new();
     for id in npo_ids {
         if let Some((npo_id, address)) = contacts::address_of(conn, id)? {
-            by_address
-                .entry(normalise(&address))
-                .or_insert(Recipient {
-                    address,
-                    npo_id: Some(npo_id),
-                });
+            by_address.entry(normalise(&address)).or_insert(Recipient {
+                address,
+                npo_id: Some(npo_id),
+            });
         }
     }
     Ok(by_address.into_values().collect())
@@ -242,8 +240,8 @@ fn meeting(
         };
         compose(conn, composer, event, &topic, template, &values, recipient)?;
     }
-    // NOTE: an NPO dropped from the invitations by a rescheduling is not told; the
-    // event lists only the NPOs invited after the change.
+    // NOTE: an NPO dropped from the invitations by a rescheduling gets no message,
+    // because the event lists only the NPOs invited after the change.
     Ok(())
 }
 
@@ -299,7 +297,7 @@ fn reception(
     event: &EventEnvelope,
     p: &rec::ReceptionChanged,
 ) -> Result<(), StoreError> {
-    // A representative received at once has nothing to be told.
+    // A representative received at once needs no appointment message.
     let (Some(day), Some(npo_id)) = (p.appointed_on, &p.npo_id) else {
         return Ok(());
     };

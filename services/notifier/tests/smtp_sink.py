@@ -2,7 +2,7 @@
 message it accepts to FOLDER as <n>.eml, with its decoded recipients, subject and
 text as <n>.txt, and prints its port on the first line.
 
-While the file FOLDER/reply exists, the server answers each message with the reply
+While the file FOLDER/reply exists, the server replies to each message with the reply
 that file contains (such as `451 4.3.0 Try again later`), writes only the time of the
 rejection to FOLDER/rejected.log, and a test removes the file to make the server
 accept mail again.
@@ -44,7 +44,7 @@ class Sink:
             f"Subject: {message['Subject']}\n\n{text}"
         )
         self.write(f"{number}.eml", envelope.original_content)
-        # The .txt file comes last, so a test that sees it finds the .eml too.
+        # The .txt file is written last, so a test that reads it finds the .eml too.
         self.write(f"{number}.txt", decoded.encode("utf-8"))
         return "250 OK"
 

@@ -128,7 +128,11 @@ mod tests {
     #[test]
     fn token_with_swapped_address_is_rejected() {
         let key = OptOutKey::from_bytes(b"k");
-        let (_, tag) = key.token("a@example.kz").split_once('.').map(|(a, t)| (a.to_owned(), t.to_owned())).unwrap();
+        let (_, tag) = key
+            .token("a@example.kz")
+            .split_once('.')
+            .map(|(a, t)| (a.to_owned(), t.to_owned()))
+            .unwrap();
         let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode("b@example.kz"));
 
         assert_eq!(key.verify(&forged), None);

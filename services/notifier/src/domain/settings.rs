@@ -23,7 +23,7 @@ pub const DEFAULT_SMTP_TIMEOUT_SECS: u64 = 30;
 /// Default of `LIAISON_NOTIFIER_OPT_OUT_URL`.
 pub const DEFAULT_OPT_OUT_URL: &str = "http://127.0.0.1:8080/v1/opt-outs";
 
-/// Where mail goes.
+/// The destination of outgoing mail.
 #[derive(Clone)]
 pub enum Destination {
     /// An SMTP server, from `LIAISON_SMTP_URL`; `server` is its host:port, with no
@@ -69,6 +69,7 @@ impl NotifierSettings {
             },
             None => Destination::Folder(settings.data_dir.join("mail")),
         };
+
         let from_text = settings.option("MAIL_FROM").unwrap_or(DEFAULT_FROM);
         let from: Mailbox = from_text.parse().map_err(|e| {
             anyhow::anyhow!(
@@ -76,7 +77,12 @@ impl NotifierSettings {
                  such as \"Name <no-reply@example.kz>\""
             )
         })?;
-        let retry_base = number(settings, "NOTIFIER_RETRY_BASE_SECS", DEFAULT_RETRY_BASE_SECS)?;
+
+        let retry_base = number(
+            settings,
+            "NOTIFIER_RETRY_BASE_SECS",
+            DEFAULT_RETRY_BASE_SECS,
+        )?;
         let retry_cap = number(settings, "NOTIFIER_RETRY_CAP_SECS", DEFAULT_RETRY_CAP_SECS)?;
         if retry_cap < retry_base {
             anyhow::bail!(
@@ -84,27 +90,36 @@ impl NotifierSettings {
                  LIAISON_NOTIFIER_RETRY_BASE_SECS ({retry_base})"
             );
         }
-        let max_attempts = number(settings, "NOTIFIER_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS as u64)?;
+        let max_attempts = number(
+            settings,
+            "NOTIFIER_MAX_ATTEMPTS",
+            DEFAULT_MAX_ATTEMPTS as u64,
+        )?;
         if !(1..=100).contains(&max_attempts) {
             anyhow::bail!(
                 "invalid setting LIAISON_NOTIFIER_MAX_ATTEMPTS={max_attempts}: expected 1 to 100"
             );
         }
+
         let poll = number(settings, "NOTIFIER_POLL_MILLIS", DEFAULT_POLL_MILLIS)?.max(10);
         let smtp_timeout = number(settings, "SMTP_TIMEOUT_SECS", DEFAULT_SMTP_TIMEOUT_SECS)?.max(1);
+
         let opt_out_url = settings
             .option("NOTIFIER_OPT_OUT_URL")
             .unwrap_or(DEFAULT_OPT_OUT_URL)
             .to_owned();
         if !(opt_out_url.starts_with("http://") || opt_out_url.starts_with("https://"))
             || opt_out_url.contains(['?', '#'])
-            || opt_out_url.chars().any(|c| c.is_control() || c.is_whitespace())
+            || opt_out_url
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace())
         {
             anyhow::bail!(
                 "invalid setting LIAISON_NOTIFIER_OPT_OUT_URL={opt_out_url:?}: expected an \
                  http(s) address with no query, such as https://npo.example.kz/opt-out"
             );
         }
+
         Ok(Self {
             destination,
             from,
@@ -190,8 +205,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let s = settings(&[("NOTIFIER_RETRY_BASE_SECS", "2"), ("NOTIFIER_RETRY_CAP_SECS", "10")])
-            .unwrap();
+        let s = settings(&[
+            ("NOTIFIER_RETRY_BASE_SECS", "2"),
+            ("NOTIFIER_RETRY_CAP_SECS", "10"),
+        ])
+        .unwrap();
 
         let delays: Vec<u64> = (1..=5).map(|n| s.backoff(n).as_secs()).collect();
 

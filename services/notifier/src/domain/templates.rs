@@ -3,7 +3,7 @@
 //!
 //! Every notification is one message with the Kazakh text first and the Russian text
 //! after it. The directory has no record of the language an NPO prefers, so each NPO
-//! gets both languages, the state language first; one message per recipient also keeps
+//! gets both languages, the state language first. One message per recipient also keeps
 //! one delivery state, one retry schedule and one opt-out link per notification.
 
 use std::collections::HashMap;
@@ -117,7 +117,11 @@ impl Values {
         self
     }
 
-    fn lookup<'a>(&'a self, language: &'a HashMap<&'static str, String>, name: &str) -> Option<&'a str> {
+    fn lookup<'a>(
+        &'a self,
+        language: &'a HashMap<&'static str, String>,
+        name: &str,
+    ) -> Option<&'a str> {
         language
             .get(name)
             .or_else(|| self.both.get(name))

@@ -57,7 +57,10 @@ impl NotificationQuery {
         });
         let recipient = self.recipient.as_deref().map(str::trim);
         if recipient.is_some_and(|r| r.is_empty() || r.len() > 254) {
-            errors.add("#/query/recipient", "must be an e-mail address of 1 to 254 characters");
+            errors.add(
+                "#/query/recipient",
+                "must be an e-mail address of 1 to 254 characters",
+            );
         }
         errors.into_result()?;
         let page = PageParams {

@@ -1,4 +1,4 @@
-//! `/v1/opt-outs`: an address asks to receive no more mail from the platform.
+//! `/v1/opt-outs`: requests to stop all mail from the platform to an address.
 
 use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use super::Notifier;
 use crate::domain::opt_out::normalise;
 use crate::store::{contacts, opt_outs};
 
-/// Longest token accepted: an address of 254 characters and its HMAC, encoded.
+/// Maximum length of a token: an address of 254 characters and its HMAC, encoded.
 const MAX_TOKEN_LEN: usize = 512;
 
 /// An opt-out request.
@@ -85,10 +85,9 @@ pub async fn opt_out(
             (addresses, "npo")
         }
     };
-    let actor = caller.as_ref().map_or_else(
-        || "opt-out-link".to_owned(),
-        |c| c.subject.clone(),
-    );
+    let actor = caller
+        .as_ref()
+        .map_or_else(|| "opt-out-link".to_owned(), |c| c.subject.clone());
 
     let addresses: Vec<String> = addresses.iter().map(|a| normalise(a)).collect();
     let stored = addresses.clone();
@@ -113,6 +112,10 @@ pub async fn opt_out(
             Ok(())
         })
         .await?;
-    tracing::info!(opt_out.source = source, addresses = addresses.len(), "opt-out recorded");
+    tracing::info!(
+        opt_out.source = source,
+        addresses = addresses.len(),
+        "opt-out recorded"
+    );
     Ok(HttpResponse::Ok().json(OptOutResult { addresses }))
 }

@@ -11,7 +11,7 @@ pub const ACTIVE: &str = "active";
 /// Merges an NPO may have been through before its address is found; more means a cycle.
 const MAX_MERGE_HOPS: usize = 8;
 
-/// What the notifier keeps of an NPO.
+/// The contact record of an NPO.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
     pub npo_id: String,
@@ -117,8 +117,9 @@ pub fn put(conn: &mut AnyConnection, contact: &Contact) -> Result<(), StoreError
     Ok(())
 }
 
-/// Returns the NPO whose address is used for `npo_id`, which is the NPO a merged one
-/// went into, and its address; `None` when the NPO is unknown or has no e-mail.
+/// Returns the NPO whose address is used for `npo_id` and that address. For a merged
+/// NPO this is the NPO it went into. Returns `None` when the NPO is unknown or has no
+/// e-mail.
 pub fn address_of(
     conn: &mut AnyConnection,
     npo_id: &str,

@@ -59,7 +59,8 @@ type Row = (
     Option<NaiveDateTime>,
 );
 
-const COLUMNS: (
+/// Columns of a [`Row`].
+type Columns = (
     notifications::id,
     notifications::recipient,
     notifications::npo_id,
@@ -74,7 +75,9 @@ const COLUMNS: (
     notifications::last_error,
     notifications::created_at,
     notifications::sent_at,
-) = (
+);
+
+const COLUMNS: Columns = (
     notifications::id,
     notifications::recipient,
     notifications::npo_id,
@@ -328,12 +331,4 @@ pub fn notified_about(
         .count()
         .get_result(conn)?;
     Ok(found > 0)
-}
-
-/// Counts the notifications of each status, for the metrics.
-pub fn count_by_status(conn: &mut AnyConnection) -> Result<Vec<(String, i64)>, StoreError> {
-    Ok(notifications::table
-        .group_by(notifications::status)
-        .select((notifications::status, diesel::dsl::count_star()))
-        .load(conn)?)
 }

@@ -19,13 +19,25 @@ async fn writes_eml_file(backend: TestBackend) {
         return;
     };
     let folder = app.settings.data_dir.join("mail");
-    register_npo(&app, "npo-a", "031240100010", Some("fund-a@example.kz"), &["youth"]).await;
+    register_npo(
+        &app,
+        "npo-a",
+        "031240100010",
+        Some("fund-a@example.kz"),
+        &["youth"],
+    )
+    .await;
 
-    app.publish(&event("recommendations.reception.appointed", "recommendations", json!({
-        "request_id": "reception-7", "government_body": "ulytau-akimat",
-        "requested_on": "2027-03-01", "status": "appointed", "appointed_on": "2027-03-25",
-        "npo_id": "npo-a", "place": "каб. 305"
-    }))).await;
+    app.publish(&event(
+        "recommendations.reception.appointed",
+        "recommendations",
+        json!({
+            "request_id": "reception-7", "government_body": "ulytau-akimat",
+            "requested_on": "2027-03-01", "status": "appointed", "appointed_on": "2027-03-25",
+            "npo_id": "npo-a", "place": "каб. 305"
+        }),
+    ))
+    .await;
     let deadline = tokio::time::Instant::now() + WAIT;
     let files = loop {
         let files: Vec<_> = std::fs::read_dir(&folder)
@@ -46,7 +58,10 @@ async fn writes_eml_file(backend: TestBackend) {
     let raw = std::fs::read_to_string(&files[0]).expect("a readable message");
     assert!(raw.contains("To: fund-a@example.kz"), "{raw}");
     assert!(raw.contains("Subject: "), "{raw}");
-    assert!(raw.contains("Content-Type: text/plain; charset=utf-8"), "{raw}");
+    assert!(
+        raw.contains("Content-Type: text/plain; charset=utf-8"),
+        "{raw}"
+    );
     app.stop().await;
 }
 

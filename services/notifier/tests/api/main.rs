@@ -50,10 +50,13 @@ impl SmtpSink {
             .unwrap_or_else(|e| panic!("{} cannot start: {e}", script.display()));
         let stdout = child.stdout.take().expect("the sink's output is piped");
         let mut first = String::new();
-        tokio::time::timeout(Duration::from_secs(300), BufReader::new(stdout).read_line(&mut first))
-            .await
-            .expect("the SMTP sink starts within 5 minutes, aiosmtpd install included")
-            .expect("the SMTP sink prints its port");
+        tokio::time::timeout(
+            Duration::from_secs(300),
+            BufReader::new(stdout).read_line(&mut first),
+        )
+        .await
+        .expect("the SMTP sink starts within 5 minutes, aiosmtpd install included")
+        .expect("the SMTP sink prints its port");
         let port = first
             .trim()
             .parse()
@@ -65,7 +68,7 @@ impl SmtpSink {
         }
     }
 
-    /// Makes the server answer every message with `reply`, such as
+    /// Makes the server reply to every message with `reply`, such as
     /// `451 4.3.0 Try again later`, until [`SmtpSink::accept`].
     pub fn reject_with(&self, reply: &str) {
         std::fs::write(self.folder.path().join("reply"), reply).expect("the reply file is written");
@@ -105,7 +108,8 @@ impl SmtpSink {
             .into_iter()
             .map(|(number, path)| {
                 let decoded = std::fs::read_to_string(&path).expect("a decoded message");
-                let raw = std::fs::read_to_string(path.with_extension("eml")).expect("a raw message");
+                let raw =
+                    std::fs::read_to_string(path.with_extension("eml")).expect("a raw message");
                 Mail::parse(number, &decoded, raw)
             })
             .collect()
@@ -164,7 +168,11 @@ impl Mail {
 
 /// Starts the notifier on `backend`, sending to `sink`, with fast polling and retries
 /// and the `extra` settings.
-pub async fn spawn(backend: TestBackend, sink: &SmtpSink, extra: &[(&str, &str)]) -> Option<TestApp> {
+pub async fn spawn(
+    backend: TestBackend,
+    sink: &SmtpSink,
+    extra: &[(&str, &str)],
+) -> Option<TestApp> {
     let url = format!("smtp://127.0.0.1:{}", sink.port);
     let mut settings: Vec<(&str, &str)> = vec![
         ("LIAISON_SMTP_URL", &url),
@@ -172,7 +180,10 @@ pub async fn spawn(backend: TestBackend, sink: &SmtpSink, extra: &[(&str, &str)]
         ("LIAISON_NOTIFIER_POLL_MILLIS", "100"),
         ("LIAISON_NOTIFIER_RETRY_BASE_SECS", "1"),
         ("LIAISON_NOTIFIER_RETRY_CAP_SECS", "2"),
-        ("LIAISON_NOTIFIER_OPT_OUT_URL", "https://npo.example.kz/opt-out"),
+        (
+            "LIAISON_NOTIFIER_OPT_OUT_URL",
+            "https://npo.example.kz/opt-out",
+        ),
     ];
     for (name, value) in extra {
         settings.retain(|(n, _)| n != name);
@@ -182,8 +193,8 @@ pub async fn spawn(backend: TestBackend, sink: &SmtpSink, extra: &[(&str, &str)]
 }
 
 /// Runs each test on SQLite and on PostgreSQL with RabbitMQ, with an SMTP sink of its
-/// own: `async fn name(app, sink) { ... }`, or with extra settings,
-/// `async fn name(app, sink) settings [("LIAISON_…", "…")] { ... }`.
+/// own: `async fn name(app, sink) { ... }`, or with one extra setting,
+/// `async fn name(app, sink) settings ("LIAISON_…", "…"); { ... }`.
 #[macro_export]
 macro_rules! mail_tests {
     ($( async fn $name:ident($app:ident, $sink:ident) $(settings $extra:expr;)? $body:block )*) => {
