@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: dashboard run test test-sqlite test-flow flow chaos fuzz lint deploy-check openapi fmt bench bench-registry
+.PHONY: dashboard run test test-sqlite test-flow flow chaos fuzz lint deploy-check openapi fmt bench bench-registry smtp-sink
 
 # Runs every service on 127.0.0.1:8080 with the embedded default: SQLite files in
 # ./data and in-process events. LIAISON_* variables override the settings.
@@ -53,6 +53,12 @@ chaos:
 # 2 cores; LIAISON_FUZZ_MAX_EXAMPLES sets the test cases per operation (default 50).
 fuzz:
 	CARGO=$(CARGO) scripts/fuzz.sh
+
+# Installs aiosmtpd, the SMTP server the notifier's tests send mail to, in a Python
+# virtual environment in $LIAISON_CI_CACHE/smtp-venv (default /var/cache/liaison-ci).
+# The tests run scripts/smtp-sink.sh, which installs it on first use as well.
+smtp-sink:
+	scripts/smtp-sink.sh --install-only
 
 # The suite without PostgreSQL and RabbitMQ.
 test-sqlite:

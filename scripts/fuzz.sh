@@ -13,7 +13,7 @@
 # LIAISON_FUZZ_MAX_EXAMPLES  test cases per operation in the fuzzing phase (default 50)
 # LIAISON_FUZZ_WORKERS       concurrent schemathesis workers per run (default 1)
 # LIAISON_FUZZ_SEED          seed that repeats an earlier run's inputs (default random)
-# LIAISON_FUZZ_SERVICES      services to fuzz, space-separated (default all five)
+# LIAISON_FUZZ_SERVICES      services to fuzz, space-separated (default all six)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,7 +27,7 @@ max_examples=${LIAISON_FUZZ_MAX_EXAMPLES:-50}
 # ast.parse at once, and schemathesis reports each as an error of the run.
 workers=${LIAISON_FUZZ_WORKERS:-1}
 seed=${LIAISON_FUZZ_SEED:-}
-read -r -a services <<<"${LIAISON_FUZZ_SERVICES:-registry needs joint-actions recommendations aggregation}"
+read -r -a services <<<"${LIAISON_FUZZ_SERVICES:-registry needs joint-actions recommendations aggregation notifier}"
 wait_secs=120
 
 # The checks of every run, as schemathesis 4.32 names them.

@@ -25,6 +25,7 @@ fn services() -> Vec<ServiceDef> {
         joint_actions::SERVICE,
         recommendations::SERVICE,
         aggregation::SERVICE,
+        notifier::SERVICE,
     ]
 }
 
@@ -39,6 +40,13 @@ Settings come from environment variables, among them:
   LIAISON_RATE_LIMIT     sustained requests per second per caller; 0 turns the limit
                          off [default: 50]
   LIAISON_RATE_BURST     requests a caller may send at once above that rate [default: 200]
+  LIAISON_SMTP_URL       SMTP server of the notifier: smtp://host:port, with ?tls=required
+                         for STARTTLS, or smtps://host:port; unset, mail is written as
+                         .eml files to <LIAISON_DATA_DIR>/mail
+  LIAISON_MAIL_FROM      sender of the notifier's mail
+                         [default: NPO liaison platform <no-reply@localhost>]
+  LIAISON_NOTIFIER_*     retries, opt-out link and key of the notifier; see
+                         docs/operations.md
   RUST_LOG               log filter [default: info]";
 
 #[derive(Debug, Parser)]

@@ -35,6 +35,7 @@ async fn consumers() -> Vec<(String, BTreeSet<String>)> {
         joint_actions::SERVICE,
         recommendations::SERVICE,
         aggregation::SERVICE,
+        notifier::SERVICE,
     ];
     let running = service_kit::app::start(settings, &services, false)
         .await
@@ -176,6 +177,7 @@ async fn alert_rules_name_exported_metrics() {
         joint_actions::SERVICE,
         recommendations::SERVICE,
         aggregation::SERVICE,
+        notifier::SERVICE,
     ];
     let app = TestApp::spawn(&services, TestBackend::Sqlite)
         .await

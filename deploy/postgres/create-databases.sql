@@ -6,3 +6,4 @@ CREATE DATABASE liaison_needs ENCODING 'UTF8' TEMPLATE template0;
 CREATE DATABASE liaison_joint_actions ENCODING 'UTF8' TEMPLATE template0;
 CREATE DATABASE liaison_recommendations ENCODING 'UTF8' TEMPLATE template0;
 CREATE DATABASE liaison_aggregation ENCODING 'UTF8' TEMPLATE template0;
+CREATE DATABASE liaison_notifier ENCODING 'UTF8' TEMPLATE template0;

@@ -71,6 +71,7 @@ pub const SERVICE_ROUTES: &[(&str, &[&str])] = &[
             "vacancies",
         ],
     ),
+    ("notifier", &["notifications", "opt-outs"]),
 ];
 
 /// Routes under `/v1/` whose second segment is the name of the service that serves them.

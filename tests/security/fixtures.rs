@@ -1,4 +1,4 @@
-//! Records of every kind the routes of the five services address, created through the
+//! Records of every kind the routes of the six services address, created through the
 //! public API on a running platform, with the path and a valid body for each route.
 //!
 //! The records belong to government body `BODY_A` and to NPO X. Routes that change a
@@ -147,6 +147,9 @@ pub struct Fixtures {
     report_to_submit: String,
     /// Body A's report on the previous year, submitted, with version 1.
     report_submitted: String,
+
+    /// A notification the notifier composed from the fixtures' events.
+    notification: String,
 }
 
 impl Fixtures {
@@ -170,6 +173,7 @@ impl Fixtures {
         setup.run_joint_actions(&mut fixtures).await;
         setup.exchange(&mut fixtures).await;
         setup.report(&mut fixtures).await;
+        setup.await_notification(&mut fixtures).await;
         fixtures
     }
 
@@ -329,6 +333,7 @@ impl Fixtures {
                 vec![&self.report_submitted]
             }
             "/v1/annual-reports/{id}/versions/{number}" => vec![&self.report_submitted, "1"],
+            "/v1/notifications/{id}/retry" => vec![&self.notification],
             _ => return None,
         };
         Some(values)
@@ -349,8 +354,12 @@ impl Fixtures {
                 | "/v1/joint-plans/{id}/approval"
                 | "/v1/read-models/rebuild"
                 | "/v1/recommendations/{id}/close"
-                | "/v1/recommendation-requests/{id}/close",
+                | "/v1/recommendation-requests/{id}/close"
+                | "/v1/notifications/{id}/retry",
             ) => return None,
+
+            // A token of no address, so no caller opts anything out.
+            ("POST", "/v1/opt-outs") => json!({"token": "not-an-opt-out-token"}),
 
             ("POST", "/v1/npo-imports") => {
                 return Some(Body::Raw {

@@ -30,6 +30,7 @@ const SERVICES: &[&str] = &[
     "joint-actions",
     "recommendations",
     "aggregation",
+    "notifier",
 ];
 
 /// Routes of the platform itself, which every service's document lists; they are

@@ -16,6 +16,7 @@ pub const SERVICES: &[&str] = &[
     "joint-actions",
     "recommendations",
     "aggregation",
+    "notifier",
 ];
 
 /// One operation of a service's document.

@@ -15,6 +15,7 @@ const ROUTES: &[(&str, &str, Who)] = &[
     ("joint-actions", "/v1/joint-actions", Who::OfficerA),
     ("recommendations", "/v1/recommendations", Who::OfficerA),
     ("aggregation", "/v1/information-requests", Who::Ministry),
+    ("notifier", "/v1/notifications", Who::Ministry),
     ("platform", "/v1/events/registry", Who::Ministry),
 ];
 

@@ -1,0 +1,3 @@
+DROP TABLE opt_outs;
+DROP TABLE notifications;
+DROP TABLE npo_contacts;

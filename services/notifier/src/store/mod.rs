@@ -1,0 +1,5 @@
+//! Diesel queries of the notifier, returning domain types.
+
+pub mod contacts;
+pub mod notifications;
+pub mod opt_outs;
