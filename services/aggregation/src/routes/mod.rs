@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod bodies;
 pub mod competence;
 pub mod compliance;
+pub mod head_meetings;
 pub mod information_requests;
 pub mod officers;
 pub mod profiles;
