@@ -39,7 +39,7 @@ pub const MAX_TERRITORIES: usize = 50;
 pub enum MeetingStatus {
     /// On the schedule and not yet held.
     Scheduled,
-    /// Taken off the schedule; it will not take place.
+    /// Taken off the schedule, so it will not take place.
     Cancelled,
     /// It took place, and its outcome is recorded.
     Held,
@@ -55,7 +55,7 @@ codes!(MeetingStatus as "head_meeting_status" {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HeadMeetingInput {
-    /// Id of the government body whose head meets the NPOs; it must be in the register.
+    /// Id of the government body whose head meets the NPOs, which must be in the register.
     /// An officer schedules meetings of their own body only.
     #[serde(default)]
     #[schema(required = true, example = "akimat-ulytau")]
@@ -69,7 +69,7 @@ pub struct HeadMeetingInput {
     #[serde(default)]
     #[schema(required = true, example = "Бердибек Сапарбаев")]
     pub head_full_name: String,
-    /// Start of the meeting, RFC 3339 with an offset; stored in UTC.
+    /// Start of the meeting, RFC 3339 with an offset. It is stored in UTC.
     #[serde(default)]
     #[schema(value_type = String, format = DateTime, required = true, example = "2026-12-18T15:00:00+05:00")]
     pub starts_at: String,
@@ -86,7 +86,7 @@ pub struct HeadMeetingInput {
         example = "Поддержка молодёжных инициатив в 2027 году"
     )]
     pub agenda: String,
-    /// Spheres of the NPOs invited; leave it empty to invite NPOs of every sphere.
+    /// Spheres of the NPOs invited. Leave it empty to invite NPOs of every sphere.
     #[serde(default)]
     #[schema(value_type = Vec<Sphere>, example = json!(["youth"]))]
     pub spheres: Vec<String>,
@@ -116,7 +116,7 @@ pub struct HeadMeetingPatch {
     #[schema(value_type = Option<String>, example = "https://meet.example.kz/ulytau-npo")]
     pub online_url: Option<Option<String>>,
     pub agenda: Option<String>,
-    /// Replaces the spheres; an empty list invites NPOs of every sphere.
+    /// Replaces the spheres. An empty list invites NPOs of every sphere.
     #[schema(value_type = Option<Vec<Sphere>>)]
     pub spheres: Option<Vec<String>>,
     /// Replaces the territories, 1 to 50 KATO codes.
@@ -201,18 +201,18 @@ pub struct HeadMeeting {
     /// Start of the meeting in UTC.
     #[schema(example = "2026-12-18T10:00:00Z")]
     pub starts_at: DateTime<Utc>,
-    /// Address of the meeting; null for a meeting held only online.
+    /// Address of the meeting, or null for a meeting held only online.
     pub place: Option<String>,
-    /// Link to join online; null for a meeting held only in person.
+    /// Link to join online, or null for a meeting held only in person.
     pub online_url: Option<String>,
     pub agenda: String,
-    /// Spheres of the NPOs invited; empty when NPOs of every sphere are.
+    /// Spheres of the NPOs invited, or empty when NPOs of every sphere are.
     pub spheres: Vec<Sphere>,
     /// KATO codes of the territories whose NPOs are invited.
     #[schema(value_type = Vec<KatoCode>, example = json!(["620000000"]))]
     pub territories: Vec<String>,
     pub status: MeetingStatus,
-    /// What the meeting decided; null until it is held.
+    /// What the meeting decided, or null until it is held.
     pub outcome: Option<String>,
     /// Why the meeting was cancelled, when a reason was given.
     pub cancellation_reason: Option<String>,

@@ -170,7 +170,7 @@ pub async fn create_meeting(
 }
 
 /// Filters and paging of the schedule. Periods are local dates in Kazakhstan
-/// (Asia/Almaty); a meeting matches every filter present.
+/// (Asia/Almaty), and a meeting matches every filter present.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]

@@ -1,6 +1,6 @@
-//! Storage of the national schedule of meetings of the bodies' heads with NPOs: one row
-//! per meeting, with its spheres, territories and invited NPOs in rows of their own,
-//! and the choice of the invited NPOs from the read model of the registry.
+//! Storage of the national schedule of meetings of the bodies' heads with NPOs. Each
+//! meeting has one row, and its spheres, territories and invited NPOs have rows of
+//! their own. The invited NPOs are chosen from the read model of the registry.
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -92,7 +92,7 @@ fn npo(id: &str, status: &str, territories: &[&str], spheres: &[&str]) -> Value 
     })
 }
 
-/// Feeds the read model NPOs around the Ulytau region and waits until it holds them.
+/// Feeds the read model NPOs around the Ulytau region and waits until it contains them.
 async fn publish_npos(app: &TestApp) {
     let npos = [
         npo("district-youth", "active", &[ULYTAU_DISTRICT], &["youth"]),
