@@ -29,7 +29,7 @@ use crate::domain::head_meetings::{
 };
 use crate::domain::{Errors, parse_code, parse_date};
 use crate::store::bodies;
-use crate::store::head_meetings::{self as store, Closing, Filter};
+use crate::store::head_meetings::{self as store, Closing, Filter, SchedulePosition};
 
 /// Entity name of meetings in the audit trail.
 const ENTITY: &str = "head_meeting";
@@ -231,7 +231,7 @@ impl Period {
 }
 
 impl HeadMeetingQuery {
-    fn parse(&self) -> Result<(Filter, i64, Option<(DateTime<Utc>, String)>), ApiError> {
+    fn parse(&self) -> Result<(Filter, i64, Option<SchedulePosition>), ApiError> {
         let mut errors = Errors::default();
         let mut period = Period::default();
         self.parse_period(&mut errors, &mut period);
@@ -333,7 +333,7 @@ fn key_of(meeting: &HeadMeeting) -> String {
 }
 
 /// Splits a cursor key, `<starts_at>/<id>`.
-fn cursor_key(key: &str) -> Result<(DateTime<Utc>, String), ApiError> {
+fn cursor_key(key: &str) -> Result<SchedulePosition, ApiError> {
     key.split_once('/')
         .and_then(|(at, id)| {
             let at = common_models::time::parse_instant(at).ok()?;

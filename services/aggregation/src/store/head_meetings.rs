@@ -24,6 +24,9 @@ const INSERT_ROWS: usize = 1_000;
 /// Status of an NPO record of the read model that takes part in meetings.
 const ACTIVE: &str = "active";
 
+/// Place of a meeting in the order of the schedule: its start, then its id.
+pub type SchedulePosition = (DateTime<Utc>, String);
+
 /// Filters of the schedule. A listed meeting matches every filter present.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -310,7 +313,7 @@ pub fn invited_of(conn: &mut AnyConnection, id: &str) -> Result<Vec<String>, Sto
 pub fn list(
     conn: &mut AnyConnection,
     filter: &Filter,
-    after: Option<(DateTime<Utc>, String)>,
+    after: Option<SchedulePosition>,
     limit: i64,
 ) -> Result<Vec<HeadMeeting>, StoreError> {
     let mut query = meetings::table.into_boxed();
