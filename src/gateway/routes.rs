@@ -65,6 +65,7 @@ pub const SERVICE_ROUTES: &[(&str, &[&str])] = &[
             "competence-map",
             "compliance",
             "government-bodies",
+            "head-meetings",
             "information-requests",
             "officer-positions",
             "read-models",

@@ -22,7 +22,7 @@ use inputs::{
     priority_input, project_input, reception_input, recommendation_input,
     recommendation_request_input, step_input, working_group_input,
 };
-use setup::Setup;
+use setup::{Setup, head_meeting_input};
 
 /// Body that receives the recommendation officer A forwards and the request officer A
 /// sends, so that officer B's body stays outside body A's records.
@@ -141,6 +141,14 @@ pub struct Fixtures {
 
     /// Request of the ministry to body A, not answered.
     information_request: String,
+    /// Meeting of body A's head with NPOs, a month ahead, which the change route
+    /// changes.
+    head_meeting: String,
+    /// Meeting of body A's head that the cancellation route cancels.
+    head_meeting_to_cancel: String,
+    /// Meeting of body A's head that started yesterday, whose outcome the outcome route
+    /// records.
+    head_meeting_to_hold: String,
     /// Body A's report on the current year, a draft.
     report_draft: String,
     /// Body A's report on two years ago, a draft that the submission route submits.
@@ -174,6 +182,7 @@ impl Fixtures {
         setup.exchange(&mut fixtures).await;
         setup.report(&mut fixtures).await;
         setup.await_notification(&mut fixtures).await;
+        setup.schedule_head_meetings(&mut fixtures).await;
         fixtures
     }
 
@@ -325,6 +334,9 @@ impl Fixtures {
             "/v1/information-requests/{id}" | "/v1/information-requests/{id}/answers" => {
                 vec![&self.information_request]
             }
+            "/v1/head-meetings/{id}" => vec![&self.head_meeting],
+            "/v1/head-meetings/{id}/cancellation" => vec![&self.head_meeting_to_cancel],
+            "/v1/head-meetings/{id}/outcome" => vec![&self.head_meeting_to_hold],
             "/v1/annual-reports/{id}" | "/v1/annual-reports/{id}/report.xlsx" => {
                 vec![&self.report_draft]
             }
@@ -523,6 +535,16 @@ impl Fixtures {
                 "replaced_on": today.to_string(),
                 "successor": appointment_input("officer-successor", "Дана Ахметова", None)
             }),
+            ("POST", "/v1/head-meetings") => head_meeting_input(today + Days::new(40)),
+            ("PATCH", "/v1/head-meetings/{id}") => {
+                json!({"agenda": "Итоги года и планы молодёжных НПО"})
+            }
+            ("POST", "/v1/head-meetings/{id}/cancellation") => {
+                json!({"reason": "Аким в командировке; новая дата будет объявлена"})
+            }
+            ("POST", "/v1/head-meetings/{id}/outcome") => {
+                json!({"outcome": "Решено провести форум молодёжных НПО"})
+            }
             ("POST", "/v1/information-requests") => {
                 information_request_input("Число НПО с грантами", today)
             }

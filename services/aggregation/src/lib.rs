@@ -1,8 +1,9 @@
 //! The ministry's service. It keeps the register of government bodies and their
 //! liaison officers with their public profiles, the competence map and the express
-//! information requests. From every other service's events it builds read models, and
-//! from those the officers' annual reports and the national dashboard's analytics, and
-//! it serves a reference dashboard that shows those analytics at `/dashboard/`.
+//! information requests, and the national schedule of meetings of the bodies' heads
+//! with NPOs. From every other service's events it builds read models, and from those
+//! the officers' annual reports, the national dashboard's analytics and the NPOs each
+//! meeting invites. It serves a reference dashboard of those analytics at `/dashboard/`.
 
 pub mod domain;
 pub mod readmodel;
@@ -17,7 +18,7 @@ use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
 use routes::{Aggregation, bodies, competence, officers, readmodels, registry, reports};
-use routes::{information_requests, profiles};
+use routes::{head_meetings, information_requests, profiles};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -45,7 +46,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
 #[openapi(
     info(
         title = "Ministry: bodies, officers, annual reports and analytics",
-        description = "The service of the Ministry of Information and Social Development of Kazakhstan: the register of government bodies (level, territory, spheres), the appointment, replacement and dismissal of each body's liaison officer with the officers' public profiles, the vacant bodies, the competence map that names the body competent for a sphere and territory, express information requests to officers, read models built from every service's events, the officers' annual reports (appendix 4 of the regulation) and the analytics of the national dashboard."
+        description = "The service of the Ministry of Information and Social Development of Kazakhstan: the register of government bodies (level, territory, spheres), the appointment, replacement and dismissal of each body's liaison officer with the officers' public profiles, the vacant bodies, the competence map that names the body competent for a sphere and territory, express information requests to officers, the national schedule of meetings of the bodies' heads with NPOs, read models built from every service's events, the officers' annual reports (appendix 4 of the regulation) and the analytics of the national dashboard."
     ),
     paths(
         bodies::create_body,
@@ -80,6 +81,12 @@ pub const SERVICE: ServiceDef = ServiceDef {
         information_requests::get_request,
         information_requests::answer_request,
         information_requests::list_answers,
+        head_meetings::create_meeting,
+        head_meetings::list_meetings,
+        head_meetings::get_meeting,
+        head_meetings::update_meeting,
+        head_meetings::cancel_meeting,
+        head_meetings::record_outcome,
         routes::analytics::npos,
         routes::analytics::priorities,
         routes::analytics::joint_actions,
@@ -130,7 +137,13 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(information_requests::list_requests)
         .service(information_requests::get_request)
         .service(information_requests::answer_request)
-        .service(information_requests::list_answers);
+        .service(information_requests::list_answers)
+        .service(head_meetings::create_meeting)
+        .service(head_meetings::list_meetings)
+        .service(head_meetings::get_meeting)
+        .service(head_meetings::update_meeting)
+        .service(head_meetings::cancel_meeting)
+        .service(head_meetings::record_outcome);
     // The settings were checked when the service started.
     let compliance_settings =
         domain::compliance::ComplianceSettings::from_settings(&context.settings)

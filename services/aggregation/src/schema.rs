@@ -1,4 +1,6 @@
-//! Diesel table definitions of the register of government bodies and officers.
+//! Diesel table definitions of the register of government bodies and officers, the
+//! read models, the annual reports, the information requests and the schedule of
+//! meetings of the bodies' heads with NPOs.
 
 diesel::table! {
     government_bodies (id) {
@@ -168,4 +170,58 @@ diesel::allow_tables_to_appear_in_same_query!(
     government_bodies,
     information_requests,
     information_request_bodies
+);
+
+diesel::table! {
+    head_meetings (id) {
+        id -> Text,
+        government_body -> Text,
+        head_position -> Text,
+        head_full_name -> Text,
+        starts_at -> Timestamp,
+        place -> Nullable<Text>,
+        online_url -> Nullable<Text>,
+        agenda -> Text,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        cancellation_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    head_meeting_spheres (meeting_id, sphere) {
+        meeting_id -> Text,
+        sphere -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    head_meeting_territories (meeting_id, territory) {
+        meeting_id -> Text,
+        territory -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    head_meeting_invitations (meeting_id, npo_id) {
+        meeting_id -> Text,
+        npo_id -> Text,
+    }
+}
+
+diesel::joinable!(head_meeting_spheres -> head_meetings (meeting_id));
+diesel::joinable!(head_meeting_territories -> head_meetings (meeting_id));
+diesel::joinable!(head_meeting_invitations -> head_meetings (meeting_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    head_meetings,
+    head_meeting_spheres,
+    head_meeting_territories,
+    head_meeting_invitations
 );

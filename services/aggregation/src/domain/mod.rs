@@ -1,10 +1,12 @@
 //! Types and rules of the register of government bodies, officer positions and
-//! appointments, officers' public profiles and the ministry's requests for express
-//! information. Nothing here touches the database or HTTP.
+//! appointments, officers' public profiles, the ministry's requests for express
+//! information and the schedule of meetings of the bodies' heads with NPOs. Nothing
+//! here touches the database or HTTP.
 
 pub mod analytics;
 pub mod bodies;
 pub mod compliance;
+pub mod head_meetings;
 pub mod information_requests;
 pub mod officers;
 pub mod positions;

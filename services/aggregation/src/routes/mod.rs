@@ -6,6 +6,7 @@ pub mod bodies;
 pub mod competence;
 pub mod compliance;
 pub mod dashboard;
+pub mod head_meetings;
 pub mod information_requests;
 pub mod officers;
 pub mod profiles;

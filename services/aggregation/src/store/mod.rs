@@ -1,10 +1,11 @@
 //! Diesel queries of the register of government bodies, officer appointments and
-//! profiles, and the ministry's requests for express information, returning domain
-//! types.
+//! profiles, the ministry's requests for express information and the schedule of
+//! meetings of the bodies' heads with NPOs, returning domain types.
 
 pub mod analytics;
 pub mod bodies;
 pub mod changes;
+pub mod head_meetings;
 pub mod information_requests;
 pub mod officers;
 pub mod profiles;

@@ -10,6 +10,7 @@ mod dead_letters;
 mod dismissal_event;
 mod figures_changes;
 mod figures_reference;
+mod head_meetings;
 mod information_requests;
 mod metrics;
 mod officers;
