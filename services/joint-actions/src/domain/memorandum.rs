@@ -24,7 +24,7 @@ pub const EXPIRING_WITHIN_DAYS: u64 = 30;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MemorandumStatus {
-    /// Being prepared; what it says may still change.
+    /// Being prepared, so its text may still change.
     Draft,
     /// Signed by every party and in force.
     Signed,
@@ -67,7 +67,7 @@ impl std::fmt::Display for MemorandumStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signatory {
-    /// Full name; personal data.
+    /// Full name, which is personal data.
     #[schema(example = "Айгерим Сейтова")]
     pub full_name: String,
     #[schema(example = "Руководитель управления внутренней политики")]
@@ -82,7 +82,7 @@ pub struct PartyInput {
     #[serde(default)]
     #[schema(required = true, example = "0190c1c8-5d2e-7a41-9a3b-2f6d1e0c4b71")]
     pub npo_id: String,
-    /// Person who signs for the NPO; required before signing.
+    /// Person who signs for the NPO, required before signing.
     pub signatory: Option<Signatory>,
 }
 
@@ -104,14 +104,14 @@ pub struct MemorandumInput {
     /// Day of signing, planned while a draft.
     #[schema(value_type = Option<NaiveDate>, example = "2026-12-10")]
     pub signed_on: Option<String>,
-    /// Last day of the term; leave out for a memorandum without an end date.
+    /// Last day of the term, left out for a memorandum without an end date.
     #[schema(value_type = Option<NaiveDate>, example = "2028-12-31")]
     pub valid_until: Option<String>,
     /// The NPOs that are parties, one or more.
     #[serde(default)]
     #[schema(required = true)]
     pub parties: Vec<PartyInput>,
-    /// Person who signs for the government body; required before signing.
+    /// Person who signs for the government body, required before signing.
     pub body_signatory: Option<Signatory>,
     /// Reference of the signed document, such as a document-management number or a URL.
     #[schema(example = "ЕСЭДО 01-12/3456")]
@@ -314,10 +314,10 @@ impl MemorandumPatch {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SigningInput {
-    /// Day every party signed; defaults to the planned day of the draft, or today.
+    /// Day every party signed. The planned day of the draft, or today, when left out.
     #[schema(value_type = Option<NaiveDate>, example = "2026-12-10")]
     pub signed_on: Option<String>,
-    /// Reference of the signed document; replaces the draft's when given.
+    /// Reference of the signed document, which replaces the draft's when given.
     #[schema(example = "ЕСЭДО 01-12/3456")]
     pub document_ref: Option<String>,
 }
@@ -326,7 +326,7 @@ pub struct SigningInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TerminationInput {
-    /// Day the memorandum ended; defaults to today.
+    /// Day the memorandum ended, today when left out.
     #[schema(value_type = Option<NaiveDate>, example = "2027-03-01")]
     pub terminated_on: Option<String>,
     #[serde(default)]
@@ -417,17 +417,18 @@ pub struct Memorandum {
     pub subject: String,
     pub spheres: Vec<Sphere>,
     pub signed_on: Option<NaiveDate>,
-    /// Last day of the term; null for a memorandum without an end date.
+    /// Last day of the term, null for a memorandum without an end date.
     pub valid_until: Option<NaiveDate>,
     pub parties: Vec<MemorandumParty>,
-    /// Person who signs for the government body; personal data, like the NPO
-    /// signatories, read only by the body's officer, the ministry and the parties.
+    /// Person who signs for the government body. Like the NPO signatories, this is
+    /// personal data, read only by the body's officer, the ministry and the parties.
     pub body_signatory: Option<Signatory>,
     pub document_ref: Option<String>,
     pub status: MemorandumStatus,
     pub terminated_on: Option<NaiveDate>,
     pub termination_reason: Option<String>,
-    /// Ids of the joint actions carried out under the memorandum.
+    /// Ids of the joint actions carried out under the memorandum. Empty for NPO users,
+    /// who do not read the body's joint actions.
     pub action_ids: Vec<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -502,14 +503,4 @@ pub fn expiring_until(today: NaiveDate) -> NaiveDate {
     today
         .checked_add_days(Days::new(EXPIRING_WITHIN_DAYS))
         .unwrap_or(NaiveDate::MAX)
-}
-
-/// Returns whether a memorandum with `status` and term end `valid_until` has run out
-/// by `today`: it is signed and its last day lies before today.
-pub fn has_run_out(
-    status: MemorandumStatus,
-    valid_until: Option<NaiveDate>,
-    today: NaiveDate,
-) -> bool {
-    status == MemorandumStatus::Signed && valid_until.is_some_and(|last| last < today)
 }

@@ -150,11 +150,12 @@ fn owned(conn: &mut AnyConnection, id: &str, caller: &Caller) -> Result<Memorand
 fn readable(conn: &mut AnyConnection, id: &str, caller: &Caller) -> Result<Memorandum, ApiError> {
     if caller.role == Role::Npo {
         let bin = caller.bin().map(ToString::to_string);
-        let memorandum = load(conn, id)?;
+        let mut memorandum = load(conn, id)?;
         let party = bin.is_some() && memorandum.parties.iter().any(|p| p.npo_bin == bin);
         if !party {
             return Err(ApiError::NotFound(format!("memorandum {id}")));
         }
+        memorandum.action_ids.clear();
         return Ok(memorandum);
     }
     caller.require(&[Role::Officer, Role::Ministry])?;
@@ -225,6 +226,7 @@ pub async fn list_memoranda(
     query: ValidQuery<MemorandumQuery>,
 ) -> ApiResult<HttpResponse> {
     let scope = list_scope(&caller)?;
+    let for_npo = matches!(scope, Scope::NpoBin(_));
     let query = query.into_inner();
     let status = query
         .status
@@ -265,12 +267,17 @@ pub async fn list_memoranda(
     let limit = page.limit()?;
     let after = page.after()?;
 
-    let items = service
+    let mut items = service
         .db
         .run(move |conn| {
             memoranda::list(conn, &filter, after.as_deref(), limit + 1).map_err(ApiError::from)
         })
         .await?;
+    if for_npo {
+        for memorandum in &mut items {
+            memorandum.action_ids.clear();
+        }
+    }
 
     Ok(HttpResponse::Ok().json(Page::from_overfetch(items, limit, |m| m.id.clone())))
 }
@@ -549,8 +556,8 @@ pub async fn terminate_memorandum(
 ) -> ApiResult<HttpResponse> {
     caller.officer_body()?;
     let today = common_models::time::today();
-    // The day of signing is checked against the stored memorandum below; this parse
-    // rejects a missing reason or a malformed date before the database is read.
+    // This parse rejects a missing reason or a malformed date before the database is
+    // read. The day of signing is checked against the stored memorandum below.
     body.value.parse(None, today)?;
     let input = body.value.clone();
     let id = id.into_inner();

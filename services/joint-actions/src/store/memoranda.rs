@@ -88,7 +88,7 @@ impl MemorandumRow {
     }
 }
 
-/// Who may read which memoranda in a list.
+/// Set of memoranda a list may return, by the caller's role.
 #[derive(Debug, Clone)]
 pub enum Scope {
     /// Every body's memoranda, as the ministry reads them.
