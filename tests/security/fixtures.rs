@@ -18,8 +18,8 @@ use inputs::{
     NEW_NPO_STAFF, action_input, activity_input, appointment_input, assessment_input, body_input,
     body_party, campaign_input, consultation_input, consultative_body_input, expert_group_input,
     expert_input, import_csv, information_request_input, joint_proposal_input, meeting_input,
-    monitoring_row_input, npo_input, npo_proposal_input, officer_request_input, plan_rows, png,
-    priority_input, project_input, reception_input, recommendation_input,
+    memorandum_input, monitoring_row_input, npo_input, npo_proposal_input, officer_request_input,
+    plan_rows, png, priority_input, project_input, reception_input, recommendation_input,
     recommendation_request_input, step_input, working_group_input,
 };
 use setup::{Setup, head_meeting_input};
@@ -122,6 +122,12 @@ pub struct Fixtures {
     action_to_complete: String,
     /// Completed action that the evaluation route evaluates.
     action_completed: String,
+    /// Draft memorandum with NPO X, to which the draft action is linked.
+    memorandum_draft: String,
+    /// Draft memorandum with every signatory, which the signing route signs.
+    memorandum_to_sign: String,
+    /// Signed memorandum, which the termination route terminates.
+    memorandum_signed: String,
 
     /// NPO X's recommendation in work, with clarification 1 asked and not answered.
     recommendation: String,
@@ -179,6 +185,7 @@ impl Fixtures {
         setup.assess_needs(&mut fixtures).await;
         setup.plan_jointly(&mut fixtures).await;
         setup.run_joint_actions(&mut fixtures).await;
+        setup.sign_memoranda(&mut fixtures).await;
         setup.exchange(&mut fixtures).await;
         setup.report(&mut fixtures).await;
         setup.await_notification(&mut fixtures).await;
@@ -302,6 +309,12 @@ impl Fixtures {
             }
             "/v1/joint-actions/{id}/status" => vec![&self.action_to_complete],
             "/v1/joint-actions/{id}/evaluation" => vec![&self.action_completed],
+            "/v1/memoranda/{id}" | "/v1/memoranda/{id}/actions" => vec![&self.memorandum_draft],
+            "/v1/memoranda/{id}/actions/{action_id}" => {
+                vec![&self.memorandum_draft, &self.action_draft]
+            }
+            "/v1/memoranda/{id}/signing" => vec![&self.memorandum_to_sign],
+            "/v1/memoranda/{id}/termination" => vec![&self.memorandum_signed],
 
             "/v1/recommendations/{id}"
             | "/v1/recommendations/{id}/decision"
@@ -475,6 +488,19 @@ impl Fixtures {
                 "value": 64,
                 "evidence": "журнал посещений"
             }),
+            ("POST", "/v1/memoranda") => memorandum_input(
+                "Сотрудничество в развитии детского спорта",
+                &self.npo_x,
+                today,
+            ),
+            ("PATCH", "/v1/memoranda/{id}") => {
+                json!({"subject": "Сотрудничество в поддержке молодёжных инициатив, уточнённое"})
+            }
+            ("POST", "/v1/memoranda/{id}/actions") => json!({"action_id": self.action_running}),
+            ("POST", "/v1/memoranda/{id}/signing") => json!({"signed_on": today.to_string()}),
+            ("POST", "/v1/memoranda/{id}/termination") => {
+                json!({"reason": "НПО прекратило работу с молодёжью"})
+            }
 
             ("POST", "/v1/recommendations") => {
                 recommendation_input("Открыть спортивную секцию в Сатпаеве")
@@ -584,6 +610,8 @@ impl Fixtures {
             (&self.action_draft, "/v1/joint-actions/{id}"),
             (&self.action_running, "/v1/joint-actions/{id}"),
             (&self.action_completed, "/v1/joint-actions/{id}"),
+            (&self.memorandum_draft, "/v1/memoranda/{id}"),
+            (&self.memorandum_signed, "/v1/memoranda/{id}"),
             (&self.recommendation, "/v1/recommendations/{id}"),
             (&self.recommendation_to_close, "/v1/recommendations/{id}"),
             (

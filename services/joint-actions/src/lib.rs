@@ -12,7 +12,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use service_kit::{MigrationSet, ServiceContext, ServiceDef};
 use utoipa::OpenApi;
 
-use routes::{JointActions, actions, groups, monitoring, parties, plans, registry};
+use routes::{JointActions, actions, groups, memoranda, monitoring, parties, plans, registry};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -29,7 +29,12 @@ pub const SERVICE: ServiceDef = ServiceDef {
     configure,
     on_start: |_| Ok(()),
     consumers: |_| Vec::new(),
-    background: |_, _| Vec::new(),
+    background: |context, stop| {
+        vec![Box::pin(memoranda::run_expiry_sweeps(
+            context.clone(),
+            stop,
+        ))]
+    },
     access: routes::access::ACCESS,
     peers: &[registry::REGISTRY],
     optional_peers: &[],
@@ -40,7 +45,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
 #[openapi(
     info(
         title = "Joint planning and joint actions",
-        description = "Cross-sector working groups, consultative bodies and versioned joint work plans of the government bodies of Kazakhstan, and their joint actions with NPOs: parties with zones of responsibility, steps, and monitoring and evaluation."
+        description = "Cross-sector working groups, consultative bodies and versioned joint work plans of the government bodies of Kazakhstan, and their joint actions with NPOs: parties with zones of responsibility, steps, monitoring and evaluation, and memoranda of cooperation with NPOs with their term, signing, termination and expiry."
     ),
     paths(
         actions::create_action,
@@ -79,6 +84,15 @@ pub const SERVICE: ServiceDef = ServiceDef {
         plans::plan_changes,
         plans::export_plan_csv,
         plans::export_plan_xlsx,
+        memoranda::create_memorandum,
+        memoranda::list_memoranda,
+        memoranda::expiring_memoranda,
+        memoranda::get_memorandum,
+        memoranda::update_memorandum,
+        memoranda::sign_memorandum,
+        memoranda::terminate_memorandum,
+        memoranda::link_action,
+        memoranda::unlink_action,
     )
 )]
 struct JointActionsApi;
@@ -124,5 +138,16 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
         .service(plans::list_versions)
         .service(plans::plan_changes)
         .service(plans::export_plan_csv)
-        .service(plans::export_plan_xlsx);
+        .service(plans::export_plan_xlsx)
+        // The expiring list is registered before `/v1/memoranda/{id}`, which would
+        // otherwise take `expiring` for an id.
+        .service(memoranda::expiring_memoranda)
+        .service(memoranda::create_memorandum)
+        .service(memoranda::list_memoranda)
+        .service(memoranda::get_memorandum)
+        .service(memoranda::update_memorandum)
+        .service(memoranda::sign_memorandum)
+        .service(memoranda::terminate_memorandum)
+        .service(memoranda::link_action)
+        .service(memoranda::unlink_action);
 }

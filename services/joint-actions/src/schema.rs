@@ -163,3 +163,47 @@ diesel::table! {
         created_by -> Text,
     }
 }
+
+diesel::table! {
+    memoranda (id) {
+        id -> Text,
+        government_body -> Text,
+        subject -> Text,
+        spheres -> Text,
+        signed_on -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        body_signatory_name -> Nullable<Text>,
+        body_signatory_position -> Nullable<Text>,
+        document_ref -> Nullable<Text>,
+        status -> Text,
+        terminated_on -> Nullable<Date>,
+        termination_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memorandum_parties (memorandum_id, npo_id) {
+        memorandum_id -> Text,
+        npo_id -> Text,
+        position -> Integer,
+        npo_bin -> Nullable<Text>,
+        npo_name -> Text,
+        signatory_name -> Nullable<Text>,
+        signatory_position -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    memorandum_actions (memorandum_id, action_id) {
+        memorandum_id -> Text,
+        action_id -> Text,
+        linked_at -> Timestamp,
+        linked_by -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(memoranda, memorandum_parties);

@@ -2,6 +2,7 @@
 //! database or HTTP.
 
 pub mod action;
+pub mod memorandum;
 pub mod monitoring;
 pub mod planning;
 

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod actions;
 pub mod groups;
+pub mod memoranda;
 pub mod monitoring;
 pub mod parties;
 pub mod plans;

@@ -10,6 +10,8 @@ pub const REGISTRY: &str = "registry";
 #[derive(Debug, Clone, Deserialize)]
 pub struct RegisteredNpo {
     pub id: String,
+    #[serde(default)]
+    pub bin: Option<String>,
     pub name_ru: Option<String>,
     pub name_kk: Option<String>,
     pub status: String,

@@ -1,6 +1,7 @@
 //! Diesel queries of joint planning and joint actions, returning domain types.
 
 pub mod actions;
+pub mod memoranda;
 pub mod monitoring;
 pub mod planning;
 

@@ -6,6 +6,7 @@ mod audit;
 mod groups_plans;
 mod guards;
 mod lifecycle;
+mod memoranda;
 mod monitoring;
 mod parties_steps;
 mod platform;
