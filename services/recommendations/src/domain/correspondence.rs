@@ -49,16 +49,16 @@ macro_rules! codes {
 }
 
 codes! {
-    /// Whether the body received an entry or sent it.
-    pub enum Direction {
+    /// Direction of an entry: received or sent by the body.
+    pub enum CorrespondenceDirection {
         Incoming = "incoming",
         Outgoing = "outgoing",
     }
 }
 
 codes! {
-    /// What a registered document is.
-    pub enum Kind {
+    /// Type of a registered document.
+    pub enum CorrespondenceKind {
         /// An appeal of an NPO, a person or an organisation.
         Appeal = "appeal",
         /// A request for information or action.
@@ -82,7 +82,7 @@ codes! {
         Npo = "npo",
         /// A government body of the ministry's register, named by its id.
         GovernmentBody = "government_body",
-        /// A private person; the name is personal data.
+        /// A private person, whose name is personal data.
         Person = "person",
         Media = "media",
         Other = "other",
@@ -91,7 +91,7 @@ codes! {
 
 codes! {
     /// Answer status of an incoming entry.
-    pub enum AnswerStatus {
+    pub enum CorrespondenceStatus {
         AwaitingAnswer = "awaiting_answer",
         /// An outgoing entry of the register answers it.
         Answered = "answered",
@@ -99,7 +99,7 @@ codes! {
     }
 }
 
-impl Direction {
+impl CorrespondenceDirection {
     /// Returns the prefix of the registration numbers the register assigns.
     pub fn number_prefix(self) -> &'static str {
         match self {
@@ -125,13 +125,13 @@ pub struct CounterpartInput {
     #[serde(default)]
     #[schema(value_type = CounterpartKind, required = true, example = "npo")]
     pub kind: String,
-    /// Registry id of the NPO; required when `kind` is `npo`.
+    /// Registry id of the NPO, required when `kind` is `npo`.
     #[schema(example = "0190c1c8-4c2a-7d31-8e6b-3f1f2a0b9c11")]
     pub npo_id: Option<String>,
-    /// Id of the government body; required when `kind` is `government_body`.
+    /// Id of the government body, required when `kind` is `government_body`.
     #[schema(example = "akimat-ulytau")]
     pub government_body: Option<String>,
-    /// Name of the counterpart; required for a person, the media and others. For an
+    /// Name of the counterpart, required for a person, the media and others. For an
     /// NPO it defaults to the registry's name.
     #[schema(example = "Жастар әлемі")]
     pub name: Option<String>,
@@ -211,10 +211,10 @@ impl CounterpartInput {
 #[serde(deny_unknown_fields)]
 pub struct CorrespondenceInput {
     #[serde(default)]
-    #[schema(value_type = Direction, required = true, example = "incoming")]
+    #[schema(value_type = CorrespondenceDirection, required = true, example = "incoming")]
     pub direction: String,
     #[serde(default)]
-    #[schema(value_type = Kind, required = true, example = "appeal")]
+    #[schema(value_type = CorrespondenceKind, required = true, example = "appeal")]
     pub kind: String,
     /// Registration number, unique in the body's register. Left out, the register
     /// assigns the next of the year of `registered_on`: `ВХ-2026/15` for incoming and
@@ -238,7 +238,7 @@ pub struct CorrespondenceInput {
     /// Form of the interaction (default `mediated`, as appeals and letters are).
     #[schema(value_type = Option<InteractionForm>, example = "mediated")]
     pub form: Option<String>,
-    /// Incoming entry of the same register that this outgoing entry answers; the
+    /// Incoming entry of the same register that this outgoing entry answers. The
     /// incoming entry becomes answered on this entry's day.
     #[schema(example = "0190c1c8-4c2a-7d31-8e6b-3f1f2a0b9c11")]
     pub answers_id: Option<String>,
@@ -246,7 +246,7 @@ pub struct CorrespondenceInput {
     #[schema(value_type = Option<NaiveDate>, example = "2026-12-10")]
     pub answer_due_on: Option<String>,
     /// `awaiting_answer` (the default) or `no_answer_needed`, for incoming entries.
-    #[schema(value_type = Option<AnswerStatus>, example = "awaiting_answer")]
+    #[schema(value_type = Option<CorrespondenceStatus>, example = "awaiting_answer")]
     pub status: Option<String>,
     /// Recommendation of this service that the entry concerns.
     pub recommendation_id: Option<String>,
@@ -261,13 +261,13 @@ pub struct CorrespondenceInput {
 /// Fields of an entry that an update may change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Editable {
-    pub kind: Kind,
+    pub kind: CorrespondenceKind,
     pub counterpart: Counterpart,
     pub subject: String,
     pub channel: InteractionChannel,
     pub form: InteractionForm,
     pub answer_due_on: Option<NaiveDate>,
-    pub status: Option<AnswerStatus>,
+    pub status: Option<CorrespondenceStatus>,
     pub recommendation_id: Option<String>,
     pub officer_request_id: Option<String>,
     pub file_ref: Option<String>,
@@ -276,7 +276,7 @@ pub struct Editable {
 /// A valid entry to register.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntryFacts {
-    pub direction: Direction,
+    pub direction: CorrespondenceDirection,
     pub number: Option<String>,
     pub registered_on: NaiveDate,
     pub answers_id: Option<String>,
@@ -305,10 +305,10 @@ fn parse_form(errors: &mut Errors, raw: Option<&str>) -> Option<InteractionForm>
     }
 }
 
-/// Parses a status an officer sets; `answered` comes only from registering an answer.
-fn parse_status(errors: &mut Errors, raw: &str) -> Option<AnswerStatus> {
-    match errors.check("/status", AnswerStatus::parse(raw.trim()))? {
-        AnswerStatus::Answered => {
+/// Parses a status an officer sets. Only a registered answer sets `answered`.
+fn parse_status(errors: &mut Errors, raw: &str) -> Option<CorrespondenceStatus> {
+    match errors.check("/status", CorrespondenceStatus::parse(raw.trim()))? {
+        CorrespondenceStatus::Answered => {
             errors.add(
                 "/status",
                 "an entry becomes answered when its answer is registered with answers_id",
@@ -322,13 +322,13 @@ fn parse_status(errors: &mut Errors, raw: &str) -> Option<AnswerStatus> {
 /// Checks the rules that tie the deadline and the status to the direction.
 fn check_direction_rules(
     errors: &mut Errors,
-    direction: Direction,
+    direction: CorrespondenceDirection,
     registered_on: NaiveDate,
     answer_due_on: Option<NaiveDate>,
     status_given: bool,
 ) {
     match direction {
-        Direction::Outgoing => {
+        CorrespondenceDirection::Outgoing => {
             if answer_due_on.is_some() {
                 errors.add(
                     "/answer_due_on",
@@ -339,7 +339,7 @@ fn check_direction_rules(
                 errors.add("/status", "only an incoming entry has an answer status");
             }
         }
-        Direction::Incoming => {
+        CorrespondenceDirection::Incoming => {
             if let Some(due) = answer_due_on
                 && due < registered_on
             {
@@ -358,9 +358,9 @@ impl CorrespondenceInput {
     pub fn parse(&self, today: NaiveDate) -> Result<EntryFacts, ApiError> {
         let mut errors = Errors::default();
         let direction = present(&mut errors, "/direction", &self.direction)
-            .and_then(|raw| errors.check("/direction", Direction::parse(raw)));
+            .and_then(|raw| errors.check("/direction", CorrespondenceDirection::parse(raw)));
         let kind = present(&mut errors, "/kind", &self.kind)
-            .and_then(|raw| errors.check("/kind", Kind::parse(raw)));
+            .and_then(|raw| errors.check("/kind", CorrespondenceKind::parse(raw)));
         let number = errors
             .check("/number", text(self.number.as_deref(), MAX_NUMBER))
             .flatten();
@@ -384,7 +384,7 @@ impl CorrespondenceInput {
         let channel = parse_channel(&mut errors, &self.channel);
         let form = parse_form(&mut errors, self.form.as_deref());
         let answers_id = parse_id(&mut errors, "/answers_id", self.answers_id.as_deref());
-        if answers_id.is_some() && direction == Some(Direction::Incoming) {
+        if answers_id.is_some() && direction == Some(CorrespondenceDirection::Incoming) {
             errors.add(
                 "/answers_id",
                 "only an outgoing entry answers another entry",
@@ -453,8 +453,10 @@ impl CorrespondenceInput {
                     form,
                     answer_due_on,
                     status: match direction {
-                        Direction::Incoming => Some(status.unwrap_or(AnswerStatus::AwaitingAnswer)),
-                        Direction::Outgoing => None,
+                        CorrespondenceDirection::Incoming => {
+                            Some(status.unwrap_or(CorrespondenceStatus::AwaitingAnswer))
+                        }
+                        CorrespondenceDirection::Outgoing => None,
                     },
                     recommendation_id,
                     officer_request_id,
@@ -474,7 +476,7 @@ impl CorrespondenceInput {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorrespondencePatch {
-    #[schema(value_type = Option<Kind>, example = "request")]
+    #[schema(value_type = Option<CorrespondenceKind>, example = "request")]
     pub kind: Option<String>,
     pub counterpart: Option<CounterpartInput>,
     pub subject: Option<String>,
@@ -486,7 +488,7 @@ pub struct CorrespondencePatch {
     #[schema(value_type = Option<NaiveDate>, example = "2026-12-20")]
     pub answer_due_on: Option<Option<String>>,
     /// `awaiting_answer` or `no_answer_needed`, for an incoming entry not yet answered.
-    #[schema(value_type = Option<AnswerStatus>, example = "no_answer_needed")]
+    #[schema(value_type = Option<CorrespondenceStatus>, example = "no_answer_needed")]
     pub status: Option<String>,
     #[serde(default, deserialize_with = "service_kit::extract::nullable")]
     #[schema(value_type = Option<String>)]
@@ -521,7 +523,7 @@ impl CorrespondencePatch {
         let mut next = current.editable();
         if let Some(raw) = &self.kind {
             next.kind = errors
-                .check("/kind", Kind::parse(raw.trim()))
+                .check("/kind", CorrespondenceKind::parse(raw.trim()))
                 .unwrap_or(next.kind);
         }
         if let Some(counterpart) = counterpart {
@@ -542,7 +544,7 @@ impl CorrespondencePatch {
                 .and_then(|raw| errors.check("/answer_due_on", parse_date(raw)));
         }
         if let Some(raw) = &self.status {
-            if current.status == Some(AnswerStatus::Answered) {
+            if current.status == Some(CorrespondenceStatus::Answered) {
                 return Err(ApiError::Conflict(format!(
                     "entry {} is answered by entry {}; its status no longer changes",
                     current.id,
@@ -610,8 +612,8 @@ impl Editable {
 pub struct CorrespondenceEntry {
     pub id: String,
     pub government_body: String,
-    pub direction: Direction,
-    pub kind: Kind,
+    pub direction: CorrespondenceDirection,
+    pub kind: CorrespondenceKind,
     #[schema(example = "ВХ-2026/15")]
     pub number: String,
     pub registered_on: NaiveDate,
@@ -623,8 +625,8 @@ pub struct CorrespondenceEntry {
     pub answers_id: Option<String>,
     /// Day by which an incoming entry must be answered.
     pub answer_due_on: Option<NaiveDate>,
-    /// Answer status; null for outgoing entries.
-    pub status: Option<AnswerStatus>,
+    /// Answer status, null for outgoing entries.
+    pub status: Option<CorrespondenceStatus>,
     /// Day of the first outgoing entry that answered this incoming one.
     pub answered_on: Option<NaiveDate>,
     /// First outgoing entry that answered this incoming one.
@@ -658,12 +660,12 @@ impl CorrespondenceEntry {
 
     /// Returns how many days the answer is late on `today`, or `None` when it is not.
     pub fn days_overdue(
-        status: Option<AnswerStatus>,
+        status: Option<CorrespondenceStatus>,
         due: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Option<i64> {
         match (status, due) {
-            (Some(AnswerStatus::AwaitingAnswer), Some(due)) if due < today => {
+            (Some(CorrespondenceStatus::AwaitingAnswer), Some(due)) if due < today => {
                 Some((today - due).num_days())
             }
             _ => None,
@@ -686,22 +688,28 @@ mod tests {
 
     #[test]
     fn numbers_follow_direction_and_year() {
-        assert_eq!(Direction::Incoming.number(2026, 15), "ВХ-2026/15");
-        assert_eq!(Direction::Outgoing.number(2026, 7), "ИСХ-2026/7");
+        assert_eq!(
+            CorrespondenceDirection::Incoming.number(2026, 15),
+            "ВХ-2026/15"
+        );
+        assert_eq!(
+            CorrespondenceDirection::Outgoing.number(2026, 7),
+            "ИСХ-2026/7"
+        );
     }
 
     #[test]
     fn overdue_only_while_awaiting() {
         let today = day("2026-11-20");
         let due = Some(day("2026-11-17"));
-        let awaiting = Some(AnswerStatus::AwaitingAnswer);
+        let awaiting = Some(CorrespondenceStatus::AwaitingAnswer);
 
         assert_eq!(
             CorrespondenceEntry::days_overdue(awaiting, due, today),
             Some(3)
         );
         assert_eq!(
-            CorrespondenceEntry::days_overdue(Some(AnswerStatus::Answered), due, today),
+            CorrespondenceEntry::days_overdue(Some(CorrespondenceStatus::Answered), due, today),
             None
         );
         assert_eq!(

@@ -17,8 +17,8 @@ use uuid::Uuid;
 use super::competence::CompetenceMap;
 use super::{Recommendations, registry};
 use crate::domain::correspondence::{
-    AnswerStatus, CorrespondenceEntry, CorrespondenceInput, CorrespondencePatch, Counterpart,
-    CounterpartKind, Direction, EntryFacts, Kind,
+    CorrespondenceDirection, CorrespondenceEntry, CorrespondenceInput, CorrespondenceKind,
+    CorrespondencePatch, CorrespondenceStatus, Counterpart, CounterpartKind, EntryFacts,
 };
 use crate::store::correspondence::{self as store, Filter};
 
@@ -94,7 +94,7 @@ fn answered_entry(
                 format!("no entry {id} is in the correspondence register of {body}"),
             )
         })?;
-    if entry.direction != Direction::Incoming {
+    if entry.direction != CorrespondenceDirection::Incoming {
         return Err(ApiError::field(
             "/answers_id",
             format!("entry {id} is outgoing; an answer links to an incoming entry"),
@@ -131,7 +131,7 @@ fn registration_number(
     loop {
         let sequence = store::next_sequence(conn, body, facts.direction, year)?;
         let number = facts.direction.number(year, sequence);
-        // An officer may have given this number by hand; the sequence skips it.
+        // An officer may have given this number by hand, so the sequence skips it.
         if store::number_holder(conn, body, &number)?.is_none() {
             return Ok(number);
         }
@@ -148,9 +148,9 @@ fn respond(entry: &CorrespondenceEntry) -> HttpResponse {
 ///
 /// Officers only. Without `number`, the register assigns the next number of the body
 /// for the direction and the year of `registered_on`, such as `ВХ-2026/15` or
-/// `ИСХ-2026/7`; a number the body already registered is a 409. An NPO counterpart
-/// must be in the registry, and a government body in the ministry's register. An
-/// outgoing entry with `answers_id` answers an incoming entry of the same register,
+/// `ИСХ-2026/7`. A number the body already registered is a 409. An NPO counterpart
+/// must be in the registry, and a government body in the ministry's register when the
+/// aggregation service is configured. An outgoing entry with `answers_id` answers an incoming entry of the same register,
 /// which becomes answered on the outgoing entry's day.
 #[utoipa::path(
     post, path = "/v1/correspondence", tag = "correspondence",
@@ -267,12 +267,12 @@ pub async fn create_entry(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CorrespondenceQuery {
-    #[param(value_type = Option<Direction>)]
+    #[param(value_type = Option<CorrespondenceDirection>)]
     pub direction: Option<String>,
-    #[param(value_type = Option<Kind>)]
+    #[param(value_type = Option<CorrespondenceKind>)]
     pub kind: Option<String>,
     /// Answer status of incoming entries.
-    #[param(value_type = Option<AnswerStatus>)]
+    #[param(value_type = Option<CorrespondenceStatus>)]
     pub status: Option<String>,
     #[param(value_type = Option<CounterpartKind>)]
     pub counterpart_kind: Option<String>,
@@ -286,7 +286,7 @@ pub struct CorrespondenceQuery {
     /// Only entries registered on or before this day, `YYYY-MM-DD`.
     #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
-    /// Only the register of this body; for the ministry.
+    /// Only the register of this body, for the ministry.
     pub government_body: Option<String>,
     /// Items per page, 1 to 200 (default 50).
     pub limit: Option<i64>,
@@ -317,9 +317,17 @@ impl CorrespondenceQuery {
         };
         let filter = Filter {
             government_body,
-            direction: query_value("direction", self.direction.as_deref(), Direction::parse)?,
-            kind: query_value("kind", self.kind.as_deref(), Kind::parse)?,
-            status: query_value("status", self.status.as_deref(), AnswerStatus::parse)?,
+            direction: query_value(
+                "direction",
+                self.direction.as_deref(),
+                CorrespondenceDirection::parse,
+            )?,
+            kind: query_value("kind", self.kind.as_deref(), CorrespondenceKind::parse)?,
+            status: query_value(
+                "status",
+                self.status.as_deref(),
+                CorrespondenceStatus::parse,
+            )?,
             counterpart_kind: query_value(
                 "counterpart_kind",
                 self.counterpart_kind.as_deref(),
@@ -378,7 +386,8 @@ pub async fn list_entries(
 /// Incoming entries awaiting an answer past their deadline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OverdueCorrespondence {
-    /// Oldest deadline first; `days_overdue` counts the days since it passed.
+    /// Entries with the oldest deadline first. `days_overdue` counts the days since it
+    /// passed.
     pub items: Vec<CorrespondenceEntry>,
 }
 
@@ -387,7 +396,7 @@ pub struct OverdueCorrespondence {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OverdueQuery {
-    /// Only this body; an officer may name only their own.
+    /// Only this body. An officer may name only their own.
     pub government_body: Option<String>,
 }
 
@@ -426,7 +435,7 @@ pub async fn overdue_entries(
     Ok(HttpResponse::Ok().json(OverdueCorrespondence { items }))
 }
 
-/// Loads an entry that `body` may read (any body's when `None`); others get 404.
+/// Loads an entry of `body`, or of any body when `None`. Other entries are a 404.
 fn readable(
     conn: &mut AnyConnection,
     id: &str,
@@ -470,7 +479,7 @@ pub async fn get_entry(
 /// The body's officer only, with `If-Match`. Fields left out stay as they are. The
 /// direction, number, day of registration and the answered entry never change. The
 /// status of an incoming entry moves between `awaiting_answer` and `no_answer_needed`
-/// until an answer is registered; then a change of it is a 409.
+/// until an answer is registered. After that, a change of it is a 409.
 #[utoipa::path(
     patch, path = "/v1/correspondence/{id}", tag = "correspondence",
     params(("id" = String, Path, description = "Entry id"), ("If-Match" = String, Header, description = "ETag from the last read")),

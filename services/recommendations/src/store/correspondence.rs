@@ -7,8 +7,8 @@ use service_kit::{AnyConnection, StoreError, with_backend};
 
 use super::{from_code, utc};
 use crate::domain::correspondence::{
-    AnswerStatus, CorrespondenceEntry, Counterpart, CounterpartKind, Direction, Editable,
-    EntryFacts, Kind,
+    CorrespondenceDirection, CorrespondenceEntry, CorrespondenceKind, CorrespondenceStatus,
+    Counterpart, CounterpartKind, Editable, EntryFacts,
 };
 use crate::schema::{
     correspondence as entries, correspondence_sequences as sequences, officer_requests,
@@ -55,11 +55,15 @@ impl Row {
         let status = self
             .status
             .as_deref()
-            .map(|raw| stored("status", raw, AnswerStatus::from_code))
+            .map(|raw| stored("status", raw, CorrespondenceStatus::from_code))
             .transpose()?;
         Ok(CorrespondenceEntry {
-            direction: stored("direction", &self.direction, Direction::from_code)?,
-            kind: stored("kind", &self.kind, Kind::from_code)?,
+            direction: stored(
+                "direction",
+                &self.direction,
+                CorrespondenceDirection::from_code,
+            )?,
+            kind: stored("kind", &self.kind, CorrespondenceKind::from_code)?,
             counterpart: Counterpart {
                 kind: stored(
                     "counterpart_kind",
@@ -99,7 +103,7 @@ impl Row {
 pub fn next_sequence(
     conn: &mut AnyConnection,
     body: &str,
-    direction: Direction,
+    direction: CorrespondenceDirection,
     year: i32,
 ) -> Result<i32, StoreError> {
     let key = (
@@ -171,7 +175,7 @@ pub fn insert(
                 entries::channel.eq(editable.channel.code()),
                 entries::form.eq(editable.form.code()),
                 entries::answer_due_on.eq(editable.answer_due_on),
-                entries::status.eq(editable.status.map(AnswerStatus::code)),
+                entries::status.eq(editable.status.map(CorrespondenceStatus::code)),
                 entries::recommendation_id.eq(&editable.recommendation_id),
                 entries::officer_request_id.eq(&editable.officer_request_id),
                 entries::file_ref.eq(&editable.file_ref),
@@ -181,7 +185,7 @@ pub fn insert(
     Ok(())
 }
 
-/// Finds an entry; `today` counts the days overdue.
+/// Finds an entry, counting its days overdue up to `today`.
 pub fn find(
     conn: &mut AnyConnection,
     id: &str,
@@ -196,7 +200,8 @@ pub fn find(
         .transpose()
 }
 
-/// Stores the editable fields if the entry is still at `version`; returns whether it was.
+/// Stores the editable fields if the entry is still at `version`, and returns whether
+/// it was.
 pub fn update(
     conn: &mut AnyConnection,
     id: &str,
@@ -223,7 +228,7 @@ pub fn update(
         ),
         (
             entries::answer_due_on.eq(next.answer_due_on),
-            entries::status.eq(next.status.map(AnswerStatus::code)),
+            entries::status.eq(next.status.map(CorrespondenceStatus::code)),
             entries::recommendation_id.eq(&next.recommendation_id),
             entries::officer_request_id.eq(&next.officer_request_id),
             entries::file_ref.eq(&next.file_ref),
@@ -250,7 +255,7 @@ pub fn mark_answered(
             .filter(entries::answered_by_id.is_null()),
     )
     .set((
-        entries::status.eq(AnswerStatus::Answered.code()),
+        entries::status.eq(CorrespondenceStatus::Answered.code()),
         entries::answered_on.eq(answered_on),
         entries::answered_by_id.eq(answer_id),
         entries::version.eq(entries::version + 1),
@@ -300,11 +305,11 @@ pub fn is_officer_request_of_body(
 /// Filters of the register.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    /// Owner of the register; every body when `None`.
+    /// Owner of the register, or every body when `None`.
     pub government_body: Option<String>,
-    pub direction: Option<Direction>,
-    pub kind: Option<Kind>,
-    pub status: Option<AnswerStatus>,
+    pub direction: Option<CorrespondenceDirection>,
+    pub kind: Option<CorrespondenceKind>,
+    pub status: Option<CorrespondenceStatus>,
     pub counterpart_kind: Option<CounterpartKind>,
     pub counterpart_npo_id: Option<String>,
     pub counterpart_body: Option<String>,
@@ -372,7 +377,7 @@ pub fn overdue(
     today: NaiveDate,
 ) -> Result<Vec<CorrespondenceEntry>, StoreError> {
     let mut query = entries::table
-        .filter(entries::status.eq(AnswerStatus::AwaitingAnswer.code()))
+        .filter(entries::status.eq(CorrespondenceStatus::AwaitingAnswer.code()))
         .filter(entries::answer_due_on.lt(today))
         .into_boxed();
     if let Some(body) = body {
