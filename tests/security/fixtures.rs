@@ -16,11 +16,11 @@ use serde_json::{Value, json};
 use crate::platform::{BODY_A, Platform};
 use inputs::{
     NEW_NPO_STAFF, action_input, activity_input, appointment_input, assessment_input, body_input,
-    body_party, campaign_input, consultation_input, consultative_body_input, expert_group_input,
-    expert_input, import_csv, information_request_input, joint_proposal_input, meeting_input,
-    memorandum_input, monitoring_row_input, npo_input, npo_proposal_input, officer_request_input,
-    plan_rows, png, priority_input, project_input, reception_input, recommendation_input,
-    recommendation_request_input, step_input, working_group_input,
+    body_party, campaign_input, consultation_input, consultative_body_input, correspondence_input,
+    expert_group_input, expert_input, import_csv, information_request_input, joint_proposal_input,
+    meeting_input, memorandum_input, monitoring_row_input, npo_input, npo_proposal_input,
+    officer_request_input, plan_rows, png, priority_input, project_input, reception_input,
+    recommendation_input, recommendation_request_input, step_input, working_group_input,
 };
 use setup::{Setup, head_meeting_input};
 
@@ -144,6 +144,8 @@ pub struct Fixtures {
     officer_request: String,
     /// Request of officer B to body A, not answered.
     officer_request_to_answer: String,
+    /// Incoming appeal of NPO X in body A's correspondence register, awaiting an answer.
+    correspondence_entry: String,
 
     /// Request of the ministry to body A, not answered.
     information_request: String,
@@ -336,6 +338,7 @@ impl Fixtures {
             "/v1/expert-groups/{id}" => vec![&self.expert_group],
             "/v1/officer-requests/{id}" => vec![&self.officer_request],
             "/v1/officer-requests/{id}/answer" => vec![&self.officer_request_to_answer],
+            "/v1/correspondence/{id}" => vec![&self.correspondence_entry],
 
             "/v1/government-bodies/{id}/officer" if *method == Method::POST => vec![BODY_VACANT],
             "/v1/government-bodies/{id}"
@@ -540,6 +543,10 @@ impl Fixtures {
             ("POST", "/v1/officer-requests") => {
                 officer_request_input(BODY_C, "Сколько детских НПО в районах?", today)
             }
+            ("POST", "/v1/correspondence") => {
+                correspondence_input(today, &self.npo_x, "О грантах для детских НПО")
+            }
+            ("PATCH", "/v1/correspondence/{id}") => json!({"file_ref": "edo://2026/vh/1"}),
             ("POST", "/v1/officer-requests/{id}/answer") => json!({
                 "answer": "42 НПО в шести районах",
                 "result": "Данные включены в план акимата"
@@ -622,6 +629,7 @@ impl Fixtures {
             (&self.expert, "/v1/experts/{id}"),
             (&self.expert_group, "/v1/expert-groups/{id}"),
             (&self.officer_request, "/v1/officer-requests/{id}"),
+            (&self.correspondence_entry, "/v1/correspondence/{id}"),
             (&self.information_request, "/v1/information-requests/{id}"),
             (&self.report_draft, "/v1/annual-reports/{id}"),
             (&self.report_to_submit, "/v1/annual-reports/{id}"),

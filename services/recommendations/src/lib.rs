@@ -2,7 +2,8 @@
 //! closed only after feedback to their authors, with clarifications. Also requests of
 //! NPO representatives to be received by the officer, requests for information between
 //! officers, the register of experts and expert groups, expert and consultation
-//! support, and officers' requests for recommendations of NPOs.
+//! support, officers' requests for recommendations of NPOs, and the correspondence
+//! register of each body.
 
 pub mod domain;
 pub mod handover;
@@ -19,7 +20,8 @@ use utoipa::OpenApi;
 
 use domain::deadlines::StageDeadlines;
 use routes::{
-    Recommendations, calls, competence, exchanges, experts, receptions, recommendations, registry,
+    Recommendations, calls, competence, correspondence, exchanges, experts, receptions,
+    recommendations, registry,
 };
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -48,7 +50,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
 #[openapi(
     info(
         title = "Recommendations and receptions",
-        description = "Recommendations of NPOs to the government bodies of Kazakhstan, their routing to the competent body, handling, clarifications and the feedback to their authors, officers' requests for recommendations, requests of NPO representatives to be received by the liaison officer, requests for information between officers, the register of experts and expert groups, and expert and consultation support."
+        description = "Recommendations of NPOs to the government bodies of Kazakhstan, their routing to the competent body, handling, clarifications and the feedback to their authors, officers' requests for recommendations, requests of NPO representatives to be received by the liaison officer, requests for information between officers, the register of experts and expert groups, expert and consultation support, and the correspondence register of each body."
     ),
     paths(
         recommendations::create_recommendation,
@@ -81,6 +83,11 @@ pub const SERVICE: ServiceDef = ServiceDef {
         calls::list_recommendation_requests,
         calls::get_recommendation_request,
         calls::close_recommendation_request,
+        correspondence::create_entry,
+        correspondence::list_entries,
+        correspondence::overdue_entries,
+        correspondence::get_entry,
+        correspondence::update_entry,
     )
 )]
 struct RecommendationsApi;
@@ -126,7 +133,12 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(calls::create_recommendation_request)
     .service(calls::list_recommendation_requests)
     .service(calls::get_recommendation_request)
-    .service(calls::close_recommendation_request);
+    .service(calls::close_recommendation_request)
+    .service(correspondence::create_entry)
+    .service(correspondence::list_entries)
+    .service(correspondence::overdue_entries)
+    .service(correspondence::get_entry)
+    .service(correspondence::update_entry);
 }
 
 /// Checks the deadline settings, so the service does not start with invalid ones, and

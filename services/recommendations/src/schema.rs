@@ -1,5 +1,5 @@
-//! Diesel table definitions of recommendations, receptions, exchanges between officers
-//! and the register of experts.
+//! Diesel table definitions of recommendations, receptions, exchanges between officers,
+//! the register of experts and the correspondence register.
 
 diesel::table! {
     recommendations (id) {
@@ -213,3 +213,42 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(recommendation_requests, recommendation_request_npos);
+
+diesel::table! {
+    correspondence (id) {
+        id -> Text,
+        government_body -> Text,
+        direction -> Text,
+        kind -> Text,
+        number -> Text,
+        registered_on -> Date,
+        counterpart_kind -> Text,
+        counterpart_npo_id -> Nullable<Text>,
+        counterpart_body -> Nullable<Text>,
+        counterpart_name -> Nullable<Text>,
+        subject -> Text,
+        channel -> Text,
+        form -> Text,
+        answers_id -> Nullable<Text>,
+        answer_due_on -> Nullable<Date>,
+        status -> Nullable<Text>,
+        answered_on -> Nullable<Date>,
+        answered_by_id -> Nullable<Text>,
+        recommendation_id -> Nullable<Text>,
+        officer_request_id -> Nullable<Text>,
+        file_ref -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    correspondence_sequences (government_body, direction, year) {
+        government_body -> Text,
+        direction -> Text,
+        year -> Integer,
+        last_number -> Integer,
+    }
+}

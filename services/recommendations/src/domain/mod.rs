@@ -1,7 +1,8 @@
-//! Types and rules of recommendations, receptions, exchanges between officers and the
-//! register of experts. Nothing here touches the database or HTTP.
+//! Types and rules of recommendations, receptions, exchanges between officers, the
+//! register of experts and the correspondence register. Nothing here touches the database or HTTP.
 
 pub mod calls;
+pub mod correspondence;
 pub mod deadlines;
 pub mod exchange;
 pub mod experts;

@@ -9,6 +9,11 @@ use service_kit::access::Rule;
 pub const ACCESS: &[Rule] = &[
     Rule::roles("GET", "/v1/consultations", &[Role::Officer, Role::Ministry]),
     Rule::roles("POST", "/v1/consultations", &[Role::Officer]),
+    Rule::roles("GET", "/v1/correspondence", &[Role::Officer, Role::Ministry]),
+    Rule::roles("POST", "/v1/correspondence", &[Role::Officer]),
+    Rule::roles("GET", "/v1/correspondence/overdue", &[Role::Officer, Role::Ministry]),
+    Rule::roles("GET", "/v1/correspondence/{id}", &[Role::Officer, Role::Ministry]),
+    Rule::roles("PATCH", "/v1/correspondence/{id}", &[Role::Officer]),
     Rule::roles("GET", "/v1/expert-groups", &[Role::Officer, Role::Ministry]),
     Rule::roles("POST", "/v1/expert-groups", &[Role::Officer]),
     Rule::roles("GET", "/v1/expert-groups/{id}", &[Role::Officer, Role::Ministry]),

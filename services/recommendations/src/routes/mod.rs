@@ -3,6 +3,7 @@
 pub mod access;
 pub mod calls;
 pub mod competence;
+pub mod correspondence;
 pub mod exchanges;
 pub mod experts;
 pub mod receptions;

@@ -1,7 +1,8 @@
-//! Diesel queries of recommendations, receptions, exchanges between officers and the
-//! register of experts, returning domain types.
+//! Diesel queries of recommendations, receptions, exchanges between officers, the
+//! register of experts and the correspondence register, returning domain types.
 
 pub mod calls;
+pub mod correspondence;
 pub mod exchanges;
 pub mod experts;
 pub mod officers;

@@ -2,6 +2,7 @@
 //! serving NPO lookups, on SQLite and on PostgreSQL.
 
 mod calls;
+mod correspondence;
 mod events;
 mod exchanges;
 mod experts;

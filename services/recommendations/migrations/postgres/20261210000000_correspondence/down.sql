@@ -1,0 +1,2 @@
+DROP TABLE correspondence_sequences;
+DROP TABLE correspondence;
