@@ -42,6 +42,7 @@ pub const SERVICE_ROUTES: &[(&str, &[&str])] = &[
             "joint-actions",
             "joint-actions-overdue-measurements",
             "joint-plans",
+            "memoranda",
             "working-groups",
         ],
     ),
@@ -49,6 +50,7 @@ pub const SERVICE_ROUTES: &[(&str, &[&str])] = &[
         "recommendations",
         &[
             "consultations",
+            "correspondence",
             "expert-groups",
             "experts",
             "officer-requests",
@@ -286,6 +288,7 @@ mod tests {
             }
             expected.insert((format!("/openapi/{service}.json"), service.to_string()));
         }
+        expected.insert(("/dashboard".to_owned(), DASHBOARD_SERVICE.to_owned()));
 
         assert_eq!(ingress_routes(), expected);
     }
