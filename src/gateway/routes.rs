@@ -83,6 +83,9 @@ const PER_SERVICE_LOGS: &[&str] = &["events", "audit"];
 /// The service that serves the reference dashboard at `/dashboard/`.
 pub const DASHBOARD_SERVICE: &str = "aggregation";
 
+/// Static pages: the folder each is served under, and the service that serves it.
+pub const PAGES: &[(&str, &str)] = &[("dashboard", DASHBOARD_SERVICE), ("opt-out", "notifier")];
+
 /// Paths every service serves that the gateway exposes as `/services/<service><path>`.
 pub const PER_SERVICE_PATHS: &[&str] = &["/healthz", "/readyz", "/openapi.json"];
 
@@ -112,17 +115,13 @@ pub fn resolve(path: &str) -> Option<Route> {
     if path.chars().any(|c| c == '\\' || c.is_control()) {
         return None;
     }
-    if let Some(file) = dashboard_file(path) {
-        return Some(Route {
-            service: DASHBOARD_SERVICE,
-            path: format!("/dashboard/{file}"),
-        });
-    }
-    if path == "/dashboard" {
-        return Some(Route {
-            service: DASHBOARD_SERVICE,
-            path: path.to_owned(),
-        });
+    for (folder, service) in PAGES {
+        if path.strip_prefix('/') == Some(folder) || page_file(path, folder).is_some() {
+            return Some(Route {
+                service,
+                path: path.to_owned(),
+            });
+        }
     }
     let rest = path.strip_prefix('/')?;
     let segments: Vec<&str> = rest.split('/').collect();
@@ -152,10 +151,13 @@ pub fn resolve(path: &str) -> Option<Route> {
     })
 }
 
-/// Returns the file name of a path under `/dashboard/`: empty for the page itself, or one
+/// Returns the file name of a path under `/<folder>/`: empty for the page itself, or one
 /// plain file name. Anything with another slash or a dot segment matches nothing.
-fn dashboard_file(path: &str) -> Option<&str> {
-    let file = path.strip_prefix("/dashboard/")?;
+fn page_file<'a>(path: &'a str, folder: &str) -> Option<&'a str> {
+    let file = path
+        .strip_prefix('/')?
+        .strip_prefix(folder)?
+        .strip_prefix('/')?;
     let plain = file
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
@@ -288,7 +290,9 @@ mod tests {
             }
             expected.insert((format!("/openapi/{service}.json"), service.to_string()));
         }
-        expected.insert(("/dashboard".to_owned(), DASHBOARD_SERVICE.to_owned()));
+        for (folder, service) in PAGES {
+            expected.insert((format!("/{folder}"), service.to_string()));
+        }
 
         assert_eq!(ingress_routes(), expected);
     }
@@ -304,6 +308,17 @@ mod tests {
                 })
             );
         }
+        for path in ["/opt-out", "/opt-out/", "/opt-out/opt-out.js"] {
+            assert_eq!(
+                resolve(path),
+                Some(Route {
+                    service: "notifier",
+                    path: path.to_owned()
+                })
+            );
+        }
+        assert_eq!(resolve("/opt-out/../metrics"), None);
+        assert_eq!(resolve("/opt-outs"), None);
         for path in [
             "/dashboard/..%2fmetrics",
             "/dashboard/../metrics",

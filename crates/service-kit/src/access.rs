@@ -77,6 +77,9 @@ pub const PLATFORM_RULES: &[Rule] = &[
     // The aggregation service's reference dashboard: static files without data.
     Rule::public("GET", "/dashboard"),
     Rule::public("GET", "/dashboard/{file:.*}"),
+    // The notifier's opt-out page, which every message links to.
+    Rule::public("GET", "/opt-out"),
+    Rule::public("GET", "/opt-out/{file:.*}"),
     Rule::roles("GET", "/v1/events/{service}", &[Role::Ministry]),
     Rule::roles(
         "GET",

@@ -214,6 +214,16 @@ fn meeting(
     event: &EventEnvelope,
     p: &agg::HeadMeetingChanged,
 ) -> Result<(), StoreError> {
+    // A meeting put on the schedule after it began is a record of the past: nobody can
+    // still come, so nobody is invited, told of a change or of a cancellation.
+    if p.starts_at <= event.occurred_at {
+        tracing::info!(
+            event.id = %event.id,
+            meeting.id = %p.meeting_id,
+            "meeting began before the change; no mail"
+        );
+        return Ok(());
+    }
     let (date, time) = local_date_time(p.starts_at);
     let mut values = Values::default();
     values

@@ -75,7 +75,9 @@ fn configure(cfg: &mut web::ServiceConfig, context: &ServiceContext) {
     .service(notifications::list_dead_letters)
     .service(notifications::list_notifications)
     .service(notifications::retry_notification)
-    .service(opt_outs::opt_out);
+    .service(opt_outs::opt_out)
+    .service(routes::page::opt_out_root)
+    .service(routes::page::opt_out_file);
 }
 
 /// Checks the settings, creates the opt-out key when none is configured, and logs

@@ -21,7 +21,7 @@ pub const DEFAULT_POLL_MILLIS: u64 = 2000;
 /// Default of `LIAISON_SMTP_TIMEOUT_SECS`.
 pub const DEFAULT_SMTP_TIMEOUT_SECS: u64 = 30;
 /// Default of `LIAISON_NOTIFIER_OPT_OUT_URL`.
-pub const DEFAULT_OPT_OUT_URL: &str = "http://127.0.0.1:8080/v1/opt-outs";
+pub const DEFAULT_OPT_OUT_URL: &str = "http://127.0.0.1:8080/opt-out/";
 
 /// The destination of outgoing mail.
 #[derive(Clone)]

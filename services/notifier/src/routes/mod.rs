@@ -3,6 +3,7 @@
 pub mod access;
 pub mod notifications;
 pub mod opt_outs;
+pub mod page;
 
 use service_kit::ServiceContext;
 

@@ -54,6 +54,22 @@ mail_tests! {
         assert_eq!(sent[0]["attempts"], 1);
     }
 
+    async fn past_meeting_sends_nothing(app, sink) {
+        register_npo(&app, "npo-a", "031240100010", Some("fund-a@example.kz"), &["youth"]).await;
+        let mut past = meeting("scheduled", &["npo-a"]);
+        past["meeting_id"] = json!("meeting-past");
+        past["starts_at"] = json!("2020-12-20T05:00:00Z");
+        app.publish(&event("aggregation.meeting.scheduled", "aggregation", past)).await;
+        app.publish(&event("aggregation.meeting.scheduled", "aggregation", meeting("scheduled", &["npo-a"]))).await;
+        sink.wait_for(1).await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+
+        let messages = sink.messages();
+        assert_eq!(messages.len(), 1, "only the coming meeting is announced");
+        assert!(messages[0].text.contains("10.03.2027"), "{}", messages[0].text);
+        assert!(!messages[0].text.contains("20.12.2020"), "{}", messages[0].text);
+    }
+
     async fn change_and_cancellation_follow(app, sink) {
         register_npo(&app, "npo-a", "031240100010", Some("fund-a@example.kz"), &["youth"]).await;
         register_npo(&app, "npo-b", "940140000385", Some("fund-b@example.kz"), &["youth"]).await;

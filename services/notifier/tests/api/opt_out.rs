@@ -78,3 +78,89 @@ mail_tests! {
         assert!(wait_for_notifications(&app, "?status=skipped", 0).await.is_empty());
     }
 }
+
+#[tokio::test]
+async fn opt_out_page_posts_on_confirmation() {
+    let app = service_kit::testing::TestApp::spawn(
+        &[notifier::SERVICE],
+        service_kit::testing::TestBackend::Sqlite,
+    )
+    .await
+    .unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let bare = no_redirects
+        .get(app.url("/opt-out?token=abc"))
+        .send()
+        .await
+        .unwrap();
+    let page = app
+        .client
+        .get(app.url("/opt-out/?token=abc"))
+        .send()
+        .await
+        .unwrap();
+    let page_headers = page.headers().clone();
+    let html = page.text().await.unwrap();
+    let script = app
+        .client
+        .get(app.url("/opt-out/opt-out.js"))
+        .send()
+        .await
+        .unwrap();
+    let script_type = script.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let js = script.text().await.unwrap();
+    let unknown = app
+        .client
+        .get(app.url("/opt-out/../v1/notifications"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(bare.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(bare.headers()["location"], "/opt-out/?token=abc");
+    assert!(
+        page_headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(page_headers["referrer-policy"], "no-referrer");
+    assert!(
+        page_headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("connect-src 'self'")
+    );
+    assert!(html.contains("<script src=\"opt-out.js\">"), "{html}");
+    assert!(script_type.starts_with("text/javascript"));
+    assert!(
+        js.contains("\"../v1/opt-outs\""),
+        "the page posts to the opt-out route"
+    );
+    assert!(
+        js.contains("method: \"POST\""),
+        "opening the page alone posts nothing"
+    );
+    assert_ne!(unknown.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn default_link_opens_the_page() {
+    let settings = notifier::domain::settings::NotifierSettings::from_settings(
+        &service_kit::Settings::from_lookup(|_| None).unwrap(),
+    )
+    .unwrap();
+
+    assert_eq!(
+        settings.opt_out_link("t"),
+        "http://127.0.0.1:8080/opt-out/?token=t"
+    );
+}
