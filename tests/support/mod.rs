@@ -86,7 +86,7 @@ pub async fn check_broker() {
     )
     .await;
     match connected {
-        Ok(Ok(connection)) => drop(connection.close(200, "checked".into()).await),
+        Ok(Ok(connection)) => service_kit::testing::close_connection(&connection, "checked").await,
         Ok(Err(error)) => panic!(
             "RabbitMQ is unreachable at {} ({error}). Start it with `rabbitmq-server \
              -detached`, point LIAISON_TEST_AMQP_URL at another broker, or run `make \
