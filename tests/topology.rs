@@ -22,12 +22,13 @@ use support::{
     drop_databases, free_ports, mint_token, sqlite_only, stop_all, unique_bin, wait_until_ok,
 };
 
-const SERVICES: [&str; 5] = [
+const SERVICES: [&str; 6] = [
     "registry",
     "needs",
     "joint-actions",
     "recommendations",
     "aggregation",
+    "notifier",
 ];
 
 /// KATO code of the Ulytau region.
