@@ -130,7 +130,8 @@ pub fn run(base: &str, token: &str, expect: &Value) {
     );
 }
 
-/// The figures of each state the browser tests visit, with the filters that make them.
+/// Reads the figures of each state the browser tests visit, with the filters that
+/// make them.
 pub async fn expectations(
     client: &reqwest::Client,
     base: &str,

@@ -580,8 +580,8 @@ pub mod recommendations {
         pub result: Option<String>,
     }
 
-    /// Payload of the reception events. Holds nothing about the person who asked: the
-    /// NPO they represent is told through its registry contacts.
+    /// Payload of the reception events. It contains nothing about the person who asked,
+    /// because the notifier writes to the registry contacts of the NPO they represent.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
     pub struct ReceptionChanged {
         pub request_id: String,
@@ -594,7 +594,7 @@ pub mod recommendations {
         /// lack this and the place.
         #[serde(default)]
         pub npo_id: Option<String>,
-        /// Where the reception takes place, once appointed.
+        /// Place of the reception, once appointed.
         #[serde(default)]
         pub place: Option<String>,
     }
@@ -697,7 +697,7 @@ pub mod aggregation {
         pub invited_npo_ids: Vec<String>,
         /// `scheduled`, `cancelled` or `held`.
         pub status: String,
-        /// What the meeting decided, once held.
+        /// Decisions of the meeting, once held.
         pub outcome: Option<String>,
     }
 }

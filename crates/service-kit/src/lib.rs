@@ -17,6 +17,7 @@ pub mod inbox;
 pub mod metrics;
 pub mod openapi;
 pub mod outbox;
+pub mod pages;
 pub mod pagination;
 pub mod peer;
 pub mod platform;

@@ -214,8 +214,8 @@ fn meeting(
     event: &EventEnvelope,
     p: &agg::HeadMeetingChanged,
 ) -> Result<(), StoreError> {
-    // A meeting put on the schedule after it began is a record of the past: nobody can
-    // still come, so nobody is invited, told of a change or of a cancellation.
+    // A meeting put on the schedule after it began is a record of the past. No NPO can
+    // still come, so no invitation, change or cancellation is sent.
     if p.starts_at <= event.occurred_at {
         tracing::info!(
             event.id = %event.id,

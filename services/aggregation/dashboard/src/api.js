@@ -52,7 +52,7 @@ export function checkToken(token, now = Date.now()) {
   return claims;
 }
 
-/** The API root: the dashboard is served at <root>/dashboard/. */
+/** Returns the URL of an API path: the dashboard is served at <root>/dashboard/. */
 function apiUrl(path, query) {
   const root = location.pathname.replace(/\/dashboard(\/.*)?$/, "/");
   const url = new URL(root.replace(/\/?$/, "/") + path.replace(/^\//, ""), location.origin);
@@ -77,14 +77,14 @@ export async function getJson(path, query) {
       const problem = await response.json();
       detail = problem.detail || problem.title || detail;
     } catch {
-      // The body is not problem details; the status says enough.
+      // The body is not problem details, so the status is the message.
     }
     throw new Error(detail);
   }
   return response.json();
 }
 
-/** The link to a record of the API, relative to the API root. */
+/** Returns the link to a record of the API, relative to the API root. */
 export function recordUrl(kind, id) {
   const paths = {
     campaign: "v1/collection-campaigns/",

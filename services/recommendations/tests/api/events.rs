@@ -313,8 +313,8 @@ backend_tests! {
         assert_eq!(received_now["status"], "received");
         assert_eq!(received_now["appointed_on"], today.to_string());
         assert_eq!(appointed["place"], "Кабинет 204");
-        // The NPO is named so that it can be told of the appointment; the topic and the
-        // person who asked are not in the payload.
+        // The NPO is named so that the notifier can send it the appointment. The topic
+        // and the person who asked are not in the payload.
         let npo_id = npo["id"].as_str().expect("the NPO has an id");
         let fields = [
             "appointed_on",
